@@ -1,0 +1,352 @@
+# -*- coding: utf-8 -*-
+"""The ops.runbooks sandbox: an AWS emulator and a throwaway PostgreSQL on 127.0.0.1.
+
+One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the pytest fixtures.
+
+    python tests/sandbox/sandbox.py up [--iam] [--moto-port N] [--pg-port N]
+    python tests/sandbox/sandbox.py down
+    python tests/sandbox/sandbox.py run [--iam] -- COMMAND ARGS...   # up, run, always down
+
+``up`` writes ``inventories/local/group_vars/all/sandbox.yml`` (endpoint, PostgreSQL details,
+dump paths; read by ``inventories/local``) and ``.sandbox.json`` (PIDs and temp dir, read by
+``down``). ``down`` stops by PID what ``up`` started and removes the temp dir and both files.
+``run`` also exports the endpoint and dummy credentials as ``AWS_*`` / ``PG*`` variables.
+
+IAM-enforcing mode (``--iam``): moto is started with ``INITIAL_NO_AUTH_ACTION_COUNT`` so that only
+the first few requests are free; the sandbox spends them creating an ``sandbox-admin`` user whose
+keys then seed the environment. Every other caller needs an IAM user of its own
+(see ``Sandbox.iam_user``).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import seed  # noqa: E402  pylint: disable=wrong-import-position
+
+STATE_FILE = os.path.join(ROOT, ".sandbox.json")
+INVENTORY_VARS = os.path.join(ROOT, "inventories", "local", "group_vars", "all", "sandbox.yml")
+REGION = "eu-central-1"
+DUMMY_KEY = "testing"
+# Requests moto answers without authentication in IAM mode: CreateUser, PutUserPolicy, CreateAccessKey.
+IAM_FREE_REQUESTS = 3
+ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pg_bindir():
+    """Directory of the PostgreSQL server binaries (newest Debian cluster version, or $OPS_RUNBOOKS_PG_BINDIR)."""
+    if os.environ.get("OPS_RUNBOOKS_PG_BINDIR"):
+        return os.environ["OPS_RUNBOOKS_PG_BINDIR"]
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[-3]))
+    if not found:
+        raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
+    return os.path.dirname(found[-1])
+
+
+class Sandbox:
+    """Lifecycle of one emulator + PostgreSQL pair. Use as a context manager or start()/stop()."""
+
+    def __init__(self, iam=False, moto_port=0, pg_port=0, seed_data=True):
+        self.iam = iam
+        self.moto_port = moto_port or free_port()
+        self.pg_port = pg_port or free_port()
+        self.seed_data = seed_data
+        self.tmpdir = None
+        self.moto_pid = None
+        self.pg_started = False
+        self.admin_credentials = {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_KEY}
+        self.dumps = {}
+
+    # ---- public surface -------------------------------------------------------------------
+    @property
+    def endpoint_url(self):
+        return "http://127.0.0.1:%d" % self.moto_port
+
+    @property
+    def pg_dsn(self):
+        return {"host": "127.0.0.1", "port": self.pg_port, "user": "postgres"}
+
+    def details(self):
+        """What a playbook or a test needs to reach the sandbox (written to the inventory vars file)."""
+        return {
+            "sandbox_aws_endpoint_url": self.endpoint_url,
+            "sandbox_aws_region": REGION,
+            "sandbox_aws_access_key": self.admin_credentials["aws_access_key_id"],
+            "sandbox_aws_secret_key": self.admin_credentials["aws_secret_access_key"],
+            "sandbox_pg_host": self.pg_dsn["host"],
+            "sandbox_pg_port": self.pg_port,
+            "sandbox_pg_user": self.pg_dsn["user"],
+            "sandbox_pg_database": seed.PG_DATABASE,
+            "sandbox_pg_dumps": self.dumps,
+            "sandbox_reports_dir": os.path.join(self.tmpdir, "reports") if self.tmpdir else None,
+        }
+
+    def env(self):
+        """Environment variables pointing boto3, the AWS CLI and libpq at the sandbox."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.admin_credentials["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self.admin_credentials["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "PGHOST": self.pg_dsn["host"],
+            "PGPORT": str(self.pg_port),
+            "PGUSER": self.pg_dsn["user"],
+            "OPS_RUNBOOKS_SANDBOX_DIR": self.tmpdir or "",
+        }
+
+    def session(self, credentials=None):
+        import boto3
+
+        creds = credentials or self.admin_credentials
+        return boto3.session.Session(region_name=REGION, **creds)
+
+    def client(self, service, credentials=None):
+        return self.session(credentials).client(service, endpoint_url=self.endpoint_url)
+
+    def reset_aws(self):
+        """Clear every resource in the emulator (and re-seed when seeding is on)."""
+        urllib.request.urlopen(urllib.request.Request(self.endpoint_url + "/moto-api/reset", method="POST"), timeout=10)
+        if self.seed_data:
+            seed.seed_aws(self.session(), self.endpoint_url, REGION)
+
+    def iam_user(self, policy_document, name=None):
+        """Create an IAM user holding exactly ``policy_document`` (inline); return its credentials."""
+        iam = self.client("iam")
+        name = name or "lp-" + uuid.uuid4().hex[:10]
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy_document))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="ops-runbooks-sandbox-")
+        try:
+            self._start_moto()
+            self._start_postgres()
+            if self.iam:
+                self._bootstrap_iam_admin()
+            if self.seed_data:
+                seed.seed_aws(self.session(), self.endpoint_url, REGION)
+                self.dumps = seed.seed_postgres(_psycopg2(), self.pg_dsn, pg_bindir(),
+                                                os.path.join(self.tmpdir, "backups"))
+            os.makedirs(os.path.join(self.tmpdir, "reports"), exist_ok=True)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        if self.moto_pid:
+            _kill(self.moto_pid)
+            self.moto_pid = None
+        if self.pg_started:
+            _as_postgres([os.path.join(pg_bindir(), "pg_ctl"), "-D", self._pgdata, "-m", "immediate", "-w", "stop"],
+                         check=False)
+            self.pg_started = False
+        if self.tmpdir and os.path.isdir(self.tmpdir):
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        self.tmpdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ---- internals ------------------------------------------------------------------------
+    @property
+    def _pgdata(self):
+        return os.path.join(self.tmpdir, "pgdata")
+
+    def _start_moto(self):
+        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+        env.pop("AWS_ENDPOINT_URL", None)
+        if self.iam:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(IAM_FREE_REQUESTS)
+        log = open(os.path.join(self.tmpdir, "moto.log"), "wb")  # pylint: disable=consider-using-with
+        proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, os.path.join(HERE, "moto_server.py"), str(self.moto_port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        log.close()
+        self.moto_pid = proc.pid
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError("moto exited: see %s/moto.log" % self.tmpdir)
+            try:
+                urllib.request.urlopen(self.endpoint_url + "/moto-api/data.json", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto did not answer on %s" % self.endpoint_url)
+
+    def _start_postgres(self):
+        bindir = pg_bindir()
+        if os.geteuid() == 0:
+            shutil.chown(self.tmpdir, "postgres")
+        _as_postgres([os.path.join(bindir, "initdb"), "-D", self._pgdata, "-A", "trust", "-U", "postgres",
+                      "--no-sync", "-E", "UTF8"], check=True)
+        options = "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=50" % (
+            self.pg_port, self.tmpdir)
+        _as_postgres([os.path.join(bindir, "pg_ctl"), "-D", self._pgdata, "-w", "-t", "30", "-l",
+                      os.path.join(self.tmpdir, "postgres.log"), "-o", options, "start"], check=True)
+        self.pg_started = True
+
+    def _bootstrap_iam_admin(self):
+        import boto3
+
+        iam = boto3.client("iam", endpoint_url=self.endpoint_url, region_name=REGION,
+                           aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY)
+        iam.create_user(UserName="sandbox-admin")
+        iam.put_user_policy(UserName="sandbox-admin", PolicyName="admin", PolicyDocument=json.dumps(ADMIN_POLICY))
+        key = iam.create_access_key(UserName="sandbox-admin")["AccessKey"]
+        self.admin_credentials = {"aws_access_key_id": key["AccessKeyId"],
+                                  "aws_secret_access_key": key["SecretAccessKey"]}
+
+
+def _psycopg2():
+    import psycopg2
+
+    return psycopg2
+
+
+def _as_postgres(cmd, check):
+    """Run a PostgreSQL server command; as root through ``runuser -u postgres`` (initdb refuses root)."""
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+
+
+def _kill(pid, timeout=10):
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            finished, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not our child (``down`` from another process)
+            finished = 0 if _alive(pid) else pid
+        if finished:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _write_files(box):
+    import yaml
+
+    details = box.details()
+    with open(INVENTORY_VARS, "w", encoding="utf-8") as fh:
+        fh.write("# Written by tests/sandbox/sandbox.py up; removed by down. Do not commit.\n")
+        yaml.safe_dump(details, fh, default_flow_style=False)
+    state = {"moto_pid": box.moto_pid, "pgdata": box._pgdata, "tmpdir": box.tmpdir,  # pylint: disable=protected-access
+             "details": details, "env": box.env()}
+    with open(STATE_FILE, "w", encoding="utf-8") as fh:
+        json.dump(state, fh, indent=2)
+
+
+def _remove_files():
+    for path in (INVENTORY_VARS, STATE_FILE):
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def cmd_up(args):
+    if os.path.exists(STATE_FILE):
+        cmd_down(args)
+    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port).start()
+    _write_files(box)
+    print("sandbox up: AWS endpoint %s, PostgreSQL 127.0.0.1:%d, state in %s" % (
+        box.endpoint_url, box.pg_port, box.tmpdir))
+    return 0
+
+
+def cmd_down(_args):
+    if not os.path.exists(STATE_FILE):
+        print("sandbox down: nothing running")
+        _remove_files()
+        return 0
+    with open(STATE_FILE, encoding="utf-8") as fh:
+        state = json.load(fh)
+    if state.get("moto_pid"):
+        _kill(state["moto_pid"])
+    if state.get("pgdata") and os.path.isdir(state["pgdata"]):
+        _as_postgres([os.path.join(pg_bindir(), "pg_ctl"), "-D", state["pgdata"], "-m", "immediate", "-w", "stop"],
+                     check=False)
+    if state.get("tmpdir"):
+        shutil.rmtree(state["tmpdir"], ignore_errors=True)
+    _remove_files()
+    print("sandbox down")
+    return 0
+
+
+def cmd_run(args):
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("run: a command is required after --", file=sys.stderr)
+        return 2
+    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port)
+    try:
+        box.start()
+        _write_files(box)
+        return subprocess.call(command, env=dict(os.environ, **box.env()))
+    finally:
+        box.stop()
+        _remove_files()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="action", required=True)
+    for name in ("up", "run"):
+        p = sub.add_parser(name)
+        p.add_argument("--iam", action="store_true", help="enforce IAM (moto INITIAL_NO_AUTH_ACTION_COUNT)")
+        p.add_argument("--moto-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_MOTO_PORT", "0")))
+        p.add_argument("--pg-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_PG_PORT", "0")))
+        if name == "run":
+            p.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("down")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return {"up": cmd_up, "down": cmd_down, "run": cmd_run}[args.action](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

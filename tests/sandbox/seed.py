@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+"""Seed the emulator and PostgreSQL with one realistic environment.
+
+The resources are those of seed 001 (AI investment system, environment ``local``):
+five DynamoDB tables, five S3 buckets, six Lambda functions, SQS queues with DLQs, an SNS
+alert topic, CloudWatch alarms with the ObservabilityStack thresholds, and Lambda log groups.
+``inventories/local/group_vars/all/main.yml`` names the same resources: keep the two in step.
+
+A few problems are seeded on purpose so that checks have something real to find:
+``ai-investment-score-dlq`` holds one message, the ``ai-investment-score-errors`` alarm is in
+ALARM, and the score function's log group holds ERROR and ``Task timed out`` lines.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import time
+import zipfile
+
+PROJECT = "ai-investment"
+
+TABLES = {
+    # name: (pitr, on-demand backup, items)
+    "ai-investment-signals": (True, True, 25),
+    "ai-investment-proposals": (True, True, 10),
+    "ai-investment-outcomes": (True, False, 8),
+    "ai-investment-agents-config": (False, False, 4),
+    "ai-investment-tracked-entities": (False, True, 12),
+}
+
+BUCKETS = {
+    # name: (versioning, encryption, replicate to "<name>-backup")
+    "ai-investment-raw-data": (True, True, True),
+    "ai-investment-curated-data": (True, True, False),
+    "ai-investment-features": (True, True, False),
+    "ai-investment-backtests": (False, True, False),
+    "ai-investment-eval": (False, False, False),
+}
+
+FUNCTIONS = [
+    "ai-investment-ingest-social",
+    "ai-investment-ingest-news",
+    "ai-investment-score",
+    "ai-investment-orchestrator",
+    "ai-investment-evaluation",
+    "ai-investment-streaming",
+]
+FUNCTION_VERSIONS = 3
+ALIAS = "live"
+
+QUEUES = ["ai-investment-ingest", "ai-investment-score", "ai-investment-orchestrator"]
+QUEUE_MESSAGES = {"ai-investment-ingest": 3}
+DLQ_MESSAGES = {"ai-investment-score-dlq": 1}
+
+TOPIC = "ai-investment-alerts"
+ALARM_IN_ALARM = "ai-investment-score-errors"
+
+HANDLER = b"""
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"status": "ok"})}
+"""
+
+
+def _zip(version):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.py", HANDLER + b"\n# build %d\n" % version)
+    return buf.getvalue()
+
+
+def seed_aws(session, endpoint_url, region):
+    """Create the environment's AWS resources in the emulator."""
+
+    def client(name):
+        return session.client(name, endpoint_url=endpoint_url, region_name=region)
+
+    _seed_dynamodb(client("dynamodb"))
+    _seed_s3(client("s3"), client("iam"), region)
+    role_arn = _seed_iam(client("iam"))
+    _seed_lambda(client("lambda"), role_arn)
+    _seed_sqs(client("sqs"))
+    topic_arn = client("sns").create_topic(Name=TOPIC)["TopicArn"]
+    _seed_cloudwatch(client("cloudwatch"), topic_arn)
+    _seed_logs(client("logs"))
+
+
+def _seed_dynamodb(ddb):
+    for name, (pitr, backup, items) in TABLES.items():
+        ddb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": "project", "Value": PROJECT}],
+        )
+        for i in range(items):
+            ddb.put_item(TableName=name, Item={"pk": {"S": "item-%03d" % i}, "n": {"N": str(i)}})
+        if pitr:
+            ddb.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+        if backup:
+            ddb.create_backup(TableName=name, BackupName="%s-seed" % name)
+
+
+def _seed_s3(s3, iam, region):
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    for name, (versioning, encryption, replicate) in BUCKETS.items():
+        s3.create_bucket(Bucket=name, **location)
+        if versioning or replicate:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if encryption:
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+                },
+            )
+        s3.put_object(Bucket=name, Key="README.txt", Body=b"seeded by ops.runbooks sandbox\n")
+        if replicate:
+            backup = name + "-backup"
+            s3.create_bucket(Bucket=backup, **location)
+            s3.put_bucket_versioning(Bucket=backup, VersioningConfiguration={"Status": "Enabled"})
+            role = iam.create_role(
+                RoleName="%s-replication" % name,
+                AssumeRolePolicyDocument=json.dumps(_trust("s3.amazonaws.com")),
+            )["Role"]["Arn"]
+            s3.put_bucket_replication(
+                Bucket=name,
+                ReplicationConfiguration={
+                    "Role": role,
+                    "Rules": [
+                        {
+                            "ID": "backup",
+                            "Status": "Enabled",
+                            "Priority": 1,
+                            "Filter": {"Prefix": ""},
+                            "DeleteMarkerReplication": {"Status": "Disabled"},
+                            "Destination": {"Bucket": "arn:aws:s3:::" + backup},
+                        }
+                    ],
+                },
+            )
+
+
+def _trust(service):
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def _seed_iam(iam):
+    return iam.create_role(
+        RoleName="%s-lambda-exec" % PROJECT, AssumeRolePolicyDocument=json.dumps(_trust("lambda.amazonaws.com"))
+    )["Role"]["Arn"]
+
+
+def _seed_lambda(lam, role_arn):
+    for name in FUNCTIONS:
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role_arn,
+            Handler="index.handler",
+            Code={"ZipFile": _zip(0)},
+            Timeout=30,
+            MemorySize=512,
+            Environment={"Variables": {"TABLE_NAME": "ai-investment-signals", "LOG_LEVEL": "INFO"}},
+            Tags={"project": PROJECT},
+        )
+        _wait_function(lam, name)
+        version = None
+        for build in range(1, FUNCTION_VERSIONS + 1):
+            if build > 1:
+                lam.update_function_code(FunctionName=name, ZipFile=_zip(build))
+                _wait_function(lam, name)
+            version = lam.publish_version(FunctionName=name, Description="build %d" % build)["Version"]
+        lam.create_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+
+
+def _wait_function(lam, name, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        config = lam.get_function_configuration(FunctionName=name)
+        if config.get("State", "Active") == "Active" and config.get("LastUpdateStatus", "Successful") != "InProgress":
+            return
+        time.sleep(0.1)
+    raise RuntimeError("function %s did not become Active" % name)
+
+
+def _seed_sqs(sqs):
+    for name in QUEUES:
+        dlq_name = name + "-dlq"
+        dlq_url = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+                "VisibilityTimeout": "60",
+            },
+        )["QueueUrl"]
+        for i in range(QUEUE_MESSAGES.get(name, 0)):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"seq": i}))
+        for i in range(DLQ_MESSAGES.get(dlq_name, 0)):
+            sqs.send_message(QueueUrl=dlq_url, MessageBody=json.dumps({"seq": i, "poison": True}))
+
+
+def _seed_cloudwatch(cw, topic_arn):
+    # Thresholds of seed 001, ObservabilityStack: errors > 5 in 5 min, latency > 10 s, throttles > 1.
+    for name in FUNCTIONS:
+        short = name[len(PROJECT) + 1:]
+        for metric, stat, threshold, suffix in (
+            ("Errors", "Sum", 5, "errors"),
+            ("Duration", "Average", 10000, "latency"),
+            ("Throttles", "Sum", 1, "throttles"),
+        ):
+            cw.put_metric_alarm(
+                AlarmName="%s-%s-%s" % (PROJECT, short, suffix),
+                Namespace="AWS/Lambda",
+                MetricName=metric,
+                Dimensions=[{"Name": "FunctionName", "Value": name}],
+                Statistic=stat,
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=threshold,
+                ComparisonOperator="GreaterThanThreshold",
+                AlarmActions=[topic_arn],
+                TreatMissingData="notBreaching",
+            )
+    for queue in QUEUES:
+        cw.put_metric_alarm(
+            AlarmName="%s-dlq" % queue,
+            Namespace="AWS/SQS",
+            MetricName="ApproximateNumberOfMessagesVisible",
+            Dimensions=[{"Name": "QueueName", "Value": queue + "-dlq"}],
+            Statistic="Maximum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
+            AlarmActions=[topic_arn],
+        )
+    cw.set_alarm_state(AlarmName=ALARM_IN_ALARM, StateValue="ALARM", StateReason="seeded: 7 errors in 5 minutes")
+
+
+def _seed_logs(logs):
+    now_ms = int(time.time() * 1000)
+    for name in FUNCTIONS:
+        group = "/aws/lambda/" + name
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="seed")
+        events = [{"timestamp": now_ms - 60000, "message": "INFO start %s" % name}]
+        if name == "ai-investment-score":
+            events += [
+                {"timestamp": now_ms - 50000, "message": "ERROR model endpoint returned 500"},
+                {"timestamp": now_ms - 40000, "message": "Task timed out after 30.03 seconds"},
+            ]
+        logs.put_log_events(logGroupName=group, logStreamName="seed", logEvents=events)
+
+
+# PostgreSQL (seed 003: database ai_data_readiness, table datasets, /backups/latest.sql.gz)
+PG_DATABASE = "ai_data_readiness"
+PG_TABLES = {"datasets": 120, "quality_checks": 300, "users": 15}
+
+
+def seed_postgres(psycopg2, dsn, bindir, backup_dir):
+    """Create the application database, fill it, and write a custom-format and a .sql.gz dump."""
+    conn = psycopg2.connect(dbname="postgres", **dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE DATABASE %s" % PG_DATABASE)
+    conn.close()
+    conn = psycopg2.connect(dbname=PG_DATABASE, **dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE datasets (id serial PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now())"
+        )
+        cur.execute(
+            "CREATE TABLE quality_checks (id serial PRIMARY KEY, dataset_id int REFERENCES datasets(id),"
+            " score numeric NOT NULL)"
+        )
+        cur.execute("CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL)")
+        cur.execute("INSERT INTO datasets (name) SELECT 'dataset-' || g FROM generate_series(1, %s) g",
+                    (PG_TABLES["datasets"],))
+        cur.execute(
+            "INSERT INTO quality_checks (dataset_id, score) SELECT 1 + g %% %s, random() FROM generate_series(1, %s) g",
+            (PG_TABLES["datasets"], PG_TABLES["quality_checks"]),
+        )
+        cur.execute("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, %s) g",
+                    (PG_TABLES["users"],))
+    conn.close()
+    os.makedirs(backup_dir, exist_ok=True)
+    env = dict(os.environ, PGHOST=dsn["host"], PGPORT=str(dsn["port"]), PGUSER=dsn["user"])
+    custom = os.path.join(backup_dir, "latest.dump")
+    subprocess.run([os.path.join(bindir, "pg_dump"), "-Fc", "-f", custom, PG_DATABASE], env=env, check=True)
+    plain = subprocess.run([os.path.join(bindir, "pg_dump"), PG_DATABASE], env=env, check=True,
+                           stdout=subprocess.PIPE).stdout
+    with gzip.open(os.path.join(backup_dir, "latest.sql.gz"), "wb") as fh:
+        fh.write(plain)
+    return {"custom": custom, "plain_gz": os.path.join(backup_dir, "latest.sql.gz")}
