@@ -18,15 +18,25 @@ default_user_config["lambda"] = {"use_docker": False}
 _ORIGINAL_IAM_REQUEST_INIT = access_control.IAMRequestBase.__init__
 
 
-def _iam_request_init(self, *args, **kwargs):
-    """Work around a moto 5.2 signature bug in IAM-enforcing mode.
+# Services whose SigV4 signing name differs from the IAM action prefix AWS uses.
+_IAM_PREFIX = {"monitoring": "cloudwatch"}
 
-    For REST-style GET/HEAD/DELETE requests (Lambda's GetAlias, ListVersionsByFunction, ...) moto
+
+def _iam_request_init(self, *args, **kwargs):
+    """Work around two moto 5.2 gaps in IAM-enforcing mode.
+
+    1. moto names the IAM action after the signing name (``monitoring:GetMetricData``) where AWS uses the
+       service prefix (``cloudwatch:GetMetricData``): policies written for AWS would not match.
+
+    2. For REST-style GET/HEAD/DELETE requests (Lambda's GetAlias, ListVersionsByFunction, ...) moto
     signs ``BaseResponse.data`` (a dict it filled from the request headers) as the request body,
     while the client signed an empty body, so every such call fails with SignatureDoesNotMatch.
     A body-less request is signed here with an empty body, as the client did.
     """
     _ORIGINAL_IAM_REQUEST_INIT(self, *args, **kwargs)
+    service, _sep, action = self._action.partition(":")  # pylint: disable=protected-access
+    if service in _IAM_PREFIX:
+        self._action = "%s:%s" % (_IAM_PREFIX[service], action)  # pylint: disable=protected-access
     if self._method in ("GET", "HEAD", "DELETE") and not self._body:  # pylint: disable=protected-access
         self._data = b""  # pylint: disable=protected-access
 

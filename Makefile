@@ -1,0 +1,108 @@
+# ops.runbooks: the two commands are `make demo` and `make test`; everything else is a step of them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+PYTHON      ?= $(shell command -v python3.11 || command -v python3)
+VENV        := $(ROOT)/.venv
+BIN         := $(VENV)/bin
+BUILD       := $(ROOT)/.build
+COLLECTIONS := $(BUILD)/collections
+SITE        := $(shell [ -x $(BIN)/python ] && $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export PYTHONPATH := $(COLLECTIONS)
+export PYTHONDONTWRITEBYTECODE := 1
+SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
+DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
+
+.PHONY: help demo test venv system-deps collection-link lint sanity unit integration molecule build-check \
+        sandbox-up sandbox-down bench clean
+
+help:
+	@echo "make demo    - sandbox up, daily health playbook against inventories/local, sandbox down"
+	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
+	@echo "make bench   - benchmarks in bench/ (not part of make test)"
+	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
+
+# ---- setup ---------------------------------------------------------------------------------------
+system-deps:
+	@tests/tools/ensure-system-deps.sh
+
+$(VENV)/.installed: requirements.txt
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: system-deps $(VENV)/.installed
+
+collection-link:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/ops
+	@ln -sfn ../../../.. $(COLLECTIONS)/ansible_collections/ops/runbooks
+
+# ---- the two commands ----------------------------------------------------------------------------
+demo: venv collection-link
+	@$(SANDBOX) run -- bash tests/tools/demo.sh
+
+test: venv collection-link
+	@$(MAKE) --no-print-directory lint sanity unit integration molecule build-check
+	@echo "make test: all steps passed"
+
+# ---- steps ---------------------------------------------------------------------------------------
+lint: venv collection-link
+	@echo "== ansible-lint (production profile, offline)"
+	$(BIN)/ansible-lint --offline --profile production
+
+sanity: venv
+	@echo "== ansible-test sanity"
+	@rm -rf $(BUILD)/sanity && mkdir -p $(BUILD)/sanity/ansible_collections/ops/runbooks $(BUILD)/home/.ansible/test/cache
+	@git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t $(BUILD)/sanity/ansible_collections/ops/runbooks
+	@for ns in $(DEPS); do ln -sfn $(SITE)/ansible_collections/$$ns $(BUILD)/sanity/ansible_collections/$$ns; done
+	@ver=$$(grep -oP "pip='\K[0-9.]+" $(SITE)/ansible_test/_internal/python_requirements.py); \
+	  cp tests/tools/get_pip_standin.py $(BUILD)/home/.ansible/test/cache/get_pip_$${ver//./_}.py
+	@cd $(BUILD)/sanity/ansible_collections/ops/runbooks && git init -q && git add -A && \
+	  HOME=$(BUILD)/home PYTHONPATH= $(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
+
+unit: venv collection-link
+	@echo "== unit tests"
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: venv collection-link
+	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q tests/integration
+
+molecule: venv collection-link
+	@echo "== molecule scenarios"
+	@found=0; for scenario in $$(ls -d roles/*/molecule/*/ extensions/molecule/*/ 2>/dev/null); do \
+	  found=1; dir=$$(dirname $$(dirname $$scenario)); name=$$(basename $$scenario); \
+	  echo "-- molecule test -s $$name in $$dir"; \
+	  (cd $$dir && HOME=$(BUILD)/home $(SANDBOX_ABS) run -- $(BIN)/molecule test -s $$name) || exit 1; \
+	done; [ $$found = 1 ] || echo "no molecule scenarios yet"
+
+SANDBOX_ABS := $(BIN)/python $(ROOT)/tests/sandbox/sandbox.py
+
+build-check: venv
+	@echo "== ansible-galaxy collection build + install + ansible-doc"
+	@rm -rf $(BUILD)/dist $(BUILD)/install && mkdir -p $(BUILD)/dist $(BUILD)/install
+	$(BIN)/ansible-galaxy collection build --output-path $(BUILD)/dist --force .
+	$(BIN)/ansible-galaxy collection install --offline --no-deps -p $(BUILD)/install $(BUILD)/dist/ops-runbooks-*.tar.gz
+	@for m in plugins/modules/*.py; do \
+	  name=$$(basename $$m .py); \
+	  ANSIBLE_COLLECTIONS_PATH=$(BUILD)/install $(BIN)/ansible-doc -t module ops.runbooks.$$name > $(BUILD)/doc-$$name.txt; \
+	  head -n 1 $(BUILD)/doc-$$name.txt; \
+	done
+
+sandbox-up: venv collection-link
+	$(SANDBOX) up
+
+sandbox-down:
+	$(SANDBOX) down
+
+bench: venv collection-link
+	$(BIN)/python bench/run.py
+
+clean: sandbox-down
+	rm -rf $(BUILD) reports

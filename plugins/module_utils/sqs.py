@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQS and CloudWatch reads shared by the queue modules: selection, attributes, DLQs, oldest message age."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+DEPTH_ATTRIBUTES = [
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "RedrivePolicy",
+]
+_NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+# GetMetricData accepts at most 500 queries per call.
+METRIC_QUERIES_PER_CALL = 500
+
+
+class QueueNotFound(Exception):
+    """The queue named does not exist (or is not visible to the caller)."""
+
+
+def is_queue_url(value):
+    return value.startswith(("http://", "https://"))
+
+
+def queue_name_from_url(url):
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def list_queue_urls(client, prefix, page_size=1000):
+    """Every queue URL whose name starts with ``prefix`` (all pages), sorted by name."""
+    urls = []
+    params = {"QueueNamePrefix": prefix, "MaxResults": page_size}
+    while True:
+        page = client.list_queues(aws_retry=True, **params)
+        urls.extend(page.get("QueueUrls", []))
+        token = page.get("NextToken")
+        if not token:
+            break
+        params["NextToken"] = token
+    return sorted(set(urls), key=queue_name_from_url)
+
+
+def resolve_queue_url(client, name, owner=None):
+    """The URL of a queue by name (raises QueueNotFound)."""
+    params = {"QueueName": name}
+    if owner:
+        params["QueueOwnerAWSAccountId"] = owner
+    try:
+        return client.get_queue_url(aws_retry=True, **params)["QueueUrl"]
+    except is_boto3_error_code(_NOT_FOUND):
+        raise QueueNotFound(name) from None
+
+
+def queue_depth(client, url):
+    """Counts and redrive target of one queue: ``{name, url, arn, visible, in_flight, delayed, dlq_arn}``."""
+    try:
+        attrs = client.get_queue_attributes(aws_retry=True, QueueUrl=url, AttributeNames=DEPTH_ATTRIBUTES)["Attributes"]
+    except is_boto3_error_code(_NOT_FOUND):
+        raise QueueNotFound(queue_name_from_url(url)) from None
+    dlq_arn = None
+    if attrs.get("RedrivePolicy"):
+        try:
+            dlq_arn = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
+        except ValueError:
+            dlq_arn = None
+    return {
+        "name": queue_name_from_url(url),
+        "url": url,
+        "arn": attrs.get("QueueArn"),
+        "visible": int(attrs.get("ApproximateNumberOfMessages", 0)),
+        "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        "delayed": int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
+        "dlq_arn": dlq_arn,
+    }
+
+
+def split_queue_arn(arn):
+    """``(account_id, name)`` of an SQS queue ARN ``arn:aws:sqs:region:account:name``."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        raise ValueError("not an SQS queue ARN: %r" % arn)
+    return parts[4], parts[5]
+
+
+def oldest_message_ages(cloudwatch, names, now, window_seconds=900, period=60):
+    """Newest ``ApproximateAgeOfOldestMessage`` (Maximum) of each queue over the window: ``{name: seconds|None}``.
+
+    One GetMetricData call per 500 queues; a queue without data maps to None (unknown, not 0).
+    """
+    ages = dict((name, None) for name in names)
+    names = list(ages)
+    for start in range(0, len(names), METRIC_QUERIES_PER_CALL):
+        chunk = names[start:start + METRIC_QUERIES_PER_CALL]
+        queries = [
+            {
+                "Id": "q%d" % i,
+                "Label": name,
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/SQS",
+                        "MetricName": "ApproximateAgeOfOldestMessage",
+                        "Dimensions": [{"Name": "QueueName", "Value": name}],
+                    },
+                    "Period": period,
+                    "Stat": "Maximum",
+                },
+                "ReturnData": True,
+            }
+            for i, name in enumerate(chunk)
+        ]
+        params = {
+            "MetricDataQueries": queries,
+            "StartTime": now - datetime.timedelta(seconds=window_seconds),
+            "EndTime": now,
+            "ScanBy": "TimestampDescending",
+        }
+        while True:
+            page = cloudwatch.get_metric_data(aws_retry=True, **params)
+            for result in page.get("MetricDataResults", []):
+                name = chunk[int(result["Id"][1:])]
+                pairs = sorted(zip(result.get("Timestamps", []), result.get("Values", [])), reverse=True)
+                if pairs and ages[name] is None:
+                    ages[name] = float(pairs[0][1])
+            token = page.get("NextToken")
+            if not token:
+                break
+            params["NextToken"] = token
+    return ages
