@@ -76,23 +76,26 @@ integration: venv collection-link
 
 molecule: venv collection-link
 	@echo "== molecule scenarios"
-	@found=0; for scenario in $$(ls -d roles/*/molecule/*/ extensions/molecule/*/ 2>/dev/null); do \
-	  found=1; dir=$$(dirname $$(dirname $$scenario)); name=$$(basename $$scenario); \
-	  echo "-- molecule test -s $$name in $$dir"; \
-	  (cd $$dir && HOME=$(BUILD)/home $(SANDBOX_ABS) run -- $(BIN)/molecule test -s $$name) || exit 1; \
+	@found=0; for scenario in $$(ls -d extensions/molecule/*/ 2>/dev/null); do \
+	  found=1; name=$$(basename $$scenario); \
+	  echo "-- molecule test -s $$name"; \
+	  HOME=$(BUILD)/home $(SANDBOX) run -- $(BIN)/molecule test -s $$name || exit 1; \
 	done; [ $$found = 1 ] || echo "no molecule scenarios yet"
 
-SANDBOX_ABS := $(BIN)/python $(ROOT)/tests/sandbox/sandbox.py
 
 build-check: venv
 	@echo "== ansible-galaxy collection build + install + ansible-doc"
 	@rm -rf $(BUILD)/dist $(BUILD)/install && mkdir -p $(BUILD)/dist $(BUILD)/install
 	$(BIN)/ansible-galaxy collection build --output-path $(BUILD)/dist --force .
-	$(BIN)/ansible-galaxy collection install --offline --no-deps -p $(BUILD)/install $(BUILD)/dist/ops-runbooks-*.tar.gz
+	@# Only the installed tarball may be visible: no repo ansible.cfg, no PYTHONPATH link, no sys.path scan.
+	cd $(BUILD) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/install:$(SITE) \
+	  $(BIN)/ansible-galaxy collection install --offline --no-deps --force -p $(BUILD)/install dist/ops-runbooks-*.tar.gz
 	@for m in plugins/modules/*.py; do \
 	  name=$$(basename $$m .py); \
-	  ANSIBLE_COLLECTIONS_PATH=$(BUILD)/install $(BIN)/ansible-doc -t module ops.runbooks.$$name > $(BUILD)/doc-$$name.txt; \
+	  (cd $(BUILD) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/install:$(SITE) \
+	    ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false $(BIN)/ansible-doc -t module ops.runbooks.$$name) > $(BUILD)/doc-$$name.txt; \
 	  head -n 1 $(BUILD)/doc-$$name.txt; \
+	  grep -q "$(BUILD)/install/ansible_collections/ops/runbooks/plugins/modules/$$name.py" $(BUILD)/doc-$$name.txt; \
 	done
 
 sandbox-up: venv collection-link

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+"""Unit tests of queue_depth's selection and judging.
+
+Paging of ListQueues and GetMetricData is tested with botocore's Stubber: the emulator answers with pages
+too, but a unit test pins the exact token handling without a server.
+"""
+from __future__ import annotations
+
+import datetime
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from ansible_collections.ops.runbooks.plugins.module_utils import sqs as sqs_utils
+from ansible_collections.ops.runbooks.plugins.modules import queue_depth
+
+NOW = datetime.datetime(2026, 11, 22, 12, tzinfo=datetime.timezone.utc)
+
+
+class Plain:
+    """Stand-in for the retrying wrapper: drops aws_retry and calls the stubbed client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+        return lambda aws_retry=False, **kw: method(**kw)
+
+
+def _client(service):
+    return boto3.client(service, region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def test_list_queue_urls_follows_every_page_and_sorts_by_name():
+    client = _client("sqs")
+    url = "https://sqs.eu-central-1.amazonaws.com/123456789012/"
+    with Stubber(client) as stub:
+        stub.add_response("list_queues", {"QueueUrls": [url + "p-b", url + "p-a"], "NextToken": "t1"},
+                          {"QueueNamePrefix": "p-", "MaxResults": 2})
+        stub.add_response("list_queues", {"QueueUrls": [url + "p-c"]},
+                          {"QueueNamePrefix": "p-", "MaxResults": 2, "NextToken": "t1"})
+        assert sqs_utils.list_queue_urls(Plain(client), "p-", 2) == [url + "p-a", url + "p-b", url + "p-c"]
+        stub.assert_no_pending_responses()
+
+
+def test_oldest_ages_batches_500_queries_per_call_and_keeps_none_for_no_data():
+    client = _client("cloudwatch")
+    names = ["q%d" % i for i in range(501)]
+    with Stubber(client) as stub:
+        stub.add_response("get_metric_data", {"MetricDataResults": [
+            {"Id": "q0", "Timestamps": [NOW - datetime.timedelta(minutes=2), NOW - datetime.timedelta(minutes=1)],
+             "Values": [10.0, 30.0], "StatusCode": "Complete"},
+        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampDescending"})
+        stub.add_response("get_metric_data", {"MetricDataResults": [
+            {"Id": "q0", "Timestamps": [NOW], "Values": [5.0], "StatusCode": "Complete"},
+        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampDescending"})
+        ages = sqs_utils.oldest_message_ages(Plain(client), names, NOW)
+        stub.assert_no_pending_responses()
+    assert ages["q0"] == 30.0  # the newest datapoint, not the first listed
+    assert ages["q500"] == 5.0  # second call: its Id q0 is the 501st name
+    assert ages["q1"] is None
+
+
+@pytest.mark.parametrize("arn, expected", [
+    ("arn:aws:sqs:eu-central-1:123456789012:my-dlq", ("123456789012", "my-dlq")),
+])
+def test_split_queue_arn(arn, expected):
+    assert sqs_utils.split_queue_arn(arn) == expected
+
+
+def test_split_queue_arn_rejects_other_arns():
+    with pytest.raises(ValueError):
+        sqs_utils.split_queue_arn("arn:aws:sns:eu-central-1:123456789012:topic")
+
+
+def test_queue_name_from_url():
+    assert sqs_utils.queue_name_from_url("http://127.0.0.1:5000/123456789012/a-b/") == "a-b"
+    assert sqs_utils.is_queue_url("https://sqs.x/1/q") and not sqs_utils.is_queue_url("q")
+
+
+def _depth(visible=0, in_flight=0, dlq_arn=None, name="q"):
+    return {"name": name, "url": "u/" + name, "arn": None, "visible": visible, "in_flight": in_flight, "delayed": 0,
+            "dlq_arn": dlq_arn}
+
+
+def test_judge_limits_are_inclusive_and_the_worst_wins():
+    assert queue_depth.judge(_depth(visible=10), {"max_visible": 10}, None)[0] == "pass"
+    assert queue_depth.judge(_depth(visible=11), {"max_visible": 10, "warn_visible": 5}, None)[0] == "fail"
+    assert queue_depth.judge(_depth(visible=6, in_flight=3), {"warn_visible": 5, "max_in_flight": 2}, None)[0] == "fail"
+    assert queue_depth.judge(None, {}, None) == ("fail", ["not found"])
+    assert queue_depth.judge(_depth(), {"max_age": 60}, None)[0] == "unknown"
+
+
+def test_report_folds_the_dlq_status_into_the_queue():
+    depths = {"q": _depth(name="q"), "q-dlq": _depth(visible=2, name="q-dlq")}
+    entry = queue_depth.report("q", depths, {"q": "q-dlq"}, {"max_dlq_visible": 1}, {})
+    assert entry["status"] == "fail" and entry["dlq"]["status"] == "fail"
+    assert entry["reasons"][-1] == "dlq q-dlq: visible 2 > 1"
+    missing = queue_depth.report("q", {"q": _depth(name="q")}, {"q": "gone-dlq"}, {"max_dlq_visible": 0}, {})
+    assert missing["dlq"]["status"] == "fail" and missing["dlq"]["reasons"] == ["dead-letter queue gone-dlq not found"]
