@@ -7,6 +7,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v pg_restore >/dev/null 2>&1 || need+=(postgresql-client)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # ansible-test sanity runs it on our scripts
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -36,7 +36,7 @@ def prefix():
 
 def test_counts_visible_in_flight_delayed(aws, run_module, prefix):
     sqs = aws("sqs")
-    url, _ = _queue(sqs, prefix + "work", VisibilityTimeout="300")
+    url = _queue(sqs, prefix + "work", VisibilityTimeout="300")[0]
     _send(sqs, url, 5)
     _send(sqs, url, 1, DelaySeconds=60)
     assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2).get("Messages", [])) == 2
@@ -74,7 +74,7 @@ def test_message_in_dlq_fails_the_queue(aws, run_module, prefix):
 def test_global_and_per_queue_thresholds(aws, run_module, prefix):
     sqs = aws("sqs")
     for name in ("a", "b", "c"):
-        url, _ = _queue(sqs, prefix + name, dlq=False)
+        url = _queue(sqs, prefix + name, dlq=False)[0]
         _send(sqs, url, 3)
 
     result = run_module("queue_depth", {
@@ -121,7 +121,7 @@ def test_unknown_queue_is_a_fail_and_others_are_reported(aws, run_module, prefix
 
 def test_wait_until_below_returns_when_a_consumer_drains(aws, run_module, prefix):
     sqs = aws("sqs")
-    url, _ = _queue(sqs, prefix + "drain", dlq=False)
+    url = _queue(sqs, prefix + "drain", dlq=False)[0]
     _send(sqs, url, 6)
 
     def consumer():
@@ -146,7 +146,7 @@ def test_wait_until_below_returns_when_a_consumer_drains(aws, run_module, prefix
 
 def test_wait_until_below_fails_at_timeout_with_last_depths(aws, run_module, prefix):
     sqs = aws("sqs")
-    url, _ = _queue(sqs, prefix + "stuck", dlq=False)
+    url = _queue(sqs, prefix + "stuck", dlq=False)[0]
     _send(sqs, url, 4)
     result = run_module("queue_depth", {"queues": [prefix + "stuck"], "wait_until_below": 2,
                                         "poll_interval": 1, "wait_timeout": 2})
@@ -198,7 +198,7 @@ def test_neither_queues_nor_prefix_fails(run_module):
 
 
 def test_check_mode_reads_the_same(aws, run_module, prefix):
-    url, _ = _queue(aws("sqs"), prefix + "cm")
+    url = _queue(aws("sqs"), prefix + "cm")[0]
     _send(aws("sqs"), url, 2)
     normal = run_module("queue_depth", {"queues": [prefix + "cm"]})
     checked = run_module("queue_depth", {"queues": [prefix + "cm"]}, check_mode=True)
