@@ -20,13 +20,16 @@ _ORIGINAL_IAM_REQUEST_INIT = access_control.IAMRequestBase.__init__
 
 # Services whose SigV4 signing name differs from the IAM action prefix AWS uses.
 _IAM_PREFIX = {"monitoring": "cloudwatch"}
+# API operations whose IAM action has another name (moto uses the operation name).
+_IAM_ACTION = {"lambda:Invoke": "lambda:InvokeFunction"}
 
 
 def _iam_request_init(self, *args, **kwargs):
     """Work around two moto 5.2 gaps in IAM-enforcing mode.
 
-    1. moto names the IAM action after the signing name (``monitoring:GetMetricData``) where AWS uses the
-       service prefix (``cloudwatch:GetMetricData``): policies written for AWS would not match.
+    1. moto names the IAM action after the signing name and the API operation (``monitoring:GetMetricData``,
+       ``lambda:Invoke``) where AWS uses the IAM names (``cloudwatch:GetMetricData``, ``lambda:InvokeFunction``):
+       policies written for AWS would not match.
 
     2. For REST-style GET/HEAD/DELETE requests (Lambda's GetAlias, ListVersionsByFunction, ...) moto
     signs ``BaseResponse.data`` (a dict it filled from the request headers) as the request body,
@@ -35,8 +38,8 @@ def _iam_request_init(self, *args, **kwargs):
     """
     _ORIGINAL_IAM_REQUEST_INIT(self, *args, **kwargs)
     service, _sep, action = self._action.partition(":")  # pylint: disable=protected-access
-    if service in _IAM_PREFIX:
-        self._action = "%s:%s" % (_IAM_PREFIX[service], action)  # pylint: disable=protected-access
+    name = "%s:%s" % (_IAM_PREFIX.get(service, service), action)
+    self._action = _IAM_ACTION.get(name, name)  # pylint: disable=protected-access
     if self._method in ("GET", "HEAD", "DELETE") and not self._body:  # pylint: disable=protected-access
         self._data = b""  # pylint: disable=protected-access
 

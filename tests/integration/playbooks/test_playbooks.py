@@ -31,3 +31,39 @@ def test_queue_check_playbook_judges_the_environment(run_playbook):
     result = json.loads((proc.reports / "queue_check-local.json").read_text())
     assert {c["resource"]: c["status"] for c in result["checks"]} == {
         "ai-investment-ingest": "fail", "ai-investment-score": "fail", "ai-investment-orchestrator": "unknown"}
+
+
+def _alias_version(sandbox, function):
+    return sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+
+
+def test_lambda_rollback_playbook_rolls_back_the_selected_functions(sandbox, run_playbook):
+    functions = ["ai-investment-ingest-news", "ai-investment-evaluation"]
+    proc = run_playbook("playbooks/lambda_rollback.yml", {"lambda_rollback_functions": functions,
+                                                          "lambda_rollback_health_check": {"invoke": {}, "retries": 0}})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [_alias_version(sandbox, f) for f in functions] == ["2", "2"]
+    assert _alias_version(sandbox, "ai-investment-streaming") == "3"  # not selected, not touched
+    report = json.loads((proc.reports / "lambda_rollback-local.json").read_text())
+    assert [(c["resource"], c["status"]) for c in report["checks"]] == [(f, "pass") for f in functions]
+    assert "back from 3 to 2" in report["checks"][0]["reason"]
+    # the same run again changes nothing (no second step)
+    again = run_playbook("playbooks/lambda_rollback.yml", {"lambda_rollback_functions": functions})
+    assert again.returncode == 0, again.stdout
+    report = json.loads((again.reports / "lambda_rollback-local.json").read_text())
+    assert [c["observed"]["changed"] for c in report["checks"]] == [False, False]
+    assert all(c["reason"].startswith("already rolled back from 3 to 2") for c in report["checks"])
+    assert [_alias_version(sandbox, f) for f in functions] == ["2", "2"]
+
+
+def test_lambda_rollback_playbook_needs_confirmation_in_production(sandbox, run_playbook):
+    args = {"lambda_rollback_functions": ["ai-investment-orchestrator"], "ops_runbooks_production": True}
+    refused = run_playbook("playbooks/lambda_rollback.yml", args)
+    assert refused.returncode != 0 and "ops_runbooks_confirm=true" in refused.stdout
+    assert _alias_version(sandbox, "ai-investment-orchestrator") == "3"
+    planned = run_playbook("playbooks/lambda_rollback.yml", args, check=True)
+    assert planned.returncode == 0, planned.stdout
+    assert _alias_version(sandbox, "ai-investment-orchestrator") == "3"
+    confirmed = run_playbook("playbooks/lambda_rollback.yml", dict(args, ops_runbooks_confirm=True))
+    assert confirmed.returncode == 0, confirmed.stdout
+    assert _alias_version(sandbox, "ai-investment-orchestrator") == "2"

@@ -1,0 +1,395 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: lambda_rollback
+short_description: Roll a Lambda alias back to the previous published version, with a health gate
+version_added: 0.1.0
+description:
+  - Finds the version the alias serves now and moves the alias to the newest published version that is older than
+    that one and still exists (or to O(target_version)), removes canary routing weights, and optionally runs a
+    health gate afterwards, reverting the alias exactly (version, weights, description) when the gate fails.
+  - >-
+    Automates seed 000 "Rollback Procedure", 002 "Lambda Rollback", 004 P1 "Option 1" and "Maintenance: Rollback".
+    Unlike the shell version (C(Versions[-2]) of the first page of C(list-versions-by-function), then C(sleep 30)
+    and C(curl)), it reads every page of versions, ignores C($LATEST), skips deleted versions, rolls back from the
+    version the alias actually serves, clears the canary weight, and polls the health checks instead of sleeping.
+  - "A repeated run of the same task never rolls back two steps: every rollback is recorded in the alias
+    description as C(ops.runbooks rollback from=<old> to=<new> at=<time>). Without O(target_version) and
+    O(from_version), a run that finds this record with the alias still serving C(<new>) changes nothing.
+    To roll back one more step on purpose, pass O(from_version) (the version to leave) or O(target_version)."
+notes:
+  - "IAM actions (least privilege): C(lambda:GetAlias), C(lambda:ListVersionsByFunction),
+    C(lambda:GetFunctionConfiguration), C(lambda:UpdateAlias); for the health gate C(lambda:InvokeFunction)
+    (O(health_check.invoke)), C(cloudwatch:GetMetricData) (O(health_check.metric_errors)) and
+    C(cloudwatch:DescribeAlarms) (O(health_check.alarms))."
+  - Check mode computes and returns the plan (target version, routing after) and changes nothing; no health gate runs.
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  function_name:
+    description: Name or ARN of the Lambda function.
+    type: str
+    required: true
+  alias:
+    description: The alias to move, for example V(live) or V(production).
+    type: str
+    required: true
+  target_version:
+    description:
+      - Roll to exactly this published version (a number; not V($LATEST)). It must exist.
+      - Without it, the target is the newest published version older than the version the alias serves now.
+    type: str
+  from_version:
+    description:
+      - The bad version being rolled away from. When the alias no longer serves it (someone already rolled back, or
+        deployed again), nothing changes (C(changed=false)).
+    type: str
+  clear_routing:
+    description:
+      - Remove the alias's C(AdditionalVersionWeights) so that 100% of traffic goes to the target.
+      - With V(false), weights on other versions stay (a weight on the target itself is dropped, since an alias
+        cannot route to its own primary version); every version that keeps a weight must then use the target's
+        execution role.
+    type: bool
+    default: true
+  health_check:
+    description:
+      - Checks run after the rollback, polled up to O(health_check.retries) more times, O(health_check.delay)
+        seconds apart, until all pass. When they still fail, see O(revert_on_failure).
+    type: dict
+    suboptions:
+      invoke:
+        description: Invoke the alias synchronously; fails on a C(FunctionError) or a status outside the expected set.
+        type: dict
+        suboptions:
+          payload:
+            description: The event to invoke with.
+            type: raw
+            default: {}
+          expected_status:
+            description:
+              - Allowed statuses of the invocation and, when the response is a JSON object with a C(statusCode)
+                (API Gateway proxy style), of that too.
+            type: list
+            elements: int
+            default: [200]
+      metric_errors:
+        description: The alias's C(Errors) in CloudWatch since the rollback (at most O(health_check.metric_errors.window) back).
+        type: dict
+        suboptions:
+          max:
+            description: Most errors allowed.
+            type: int
+            default: 0
+          window:
+            description: How far back to look at most, for example V(5m). Errors before the rollback never count.
+            type: str
+            default: 5m
+      alarms:
+        description: Names of CloudWatch alarms that must not be in ALARM (an unknown name fails the check).
+        type: list
+        elements: str
+        default: []
+      url:
+        description: An HTTP(S) URL that must answer a GET with 2xx (for example the API's C(/health)).
+        type: str
+      url_timeout:
+        description: Seconds to wait for O(health_check.url).
+        type: int
+        default: 10
+      retries:
+        description: How many more times to run the checks after a failed round.
+        type: int
+        default: 3
+      delay:
+        description: Seconds between two rounds.
+        type: int
+        default: 10
+  revert_on_failure:
+    description:
+      - When the health gate fails, point the alias back to where it was (version, weights and description) and fail
+        with both results. With V(false), the alias stays on the target and the task fails.
+    type: bool
+    default: true
+  wait:
+    description: Wait until the target version is C(Active) with no update in progress before moving the alias.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for O(wait).
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Roll the live alias back one version (seed 000 "Rollback Procedure"), gated on health
+  ops.runbooks.lambda_rollback:
+    function_name: ai-investment-score
+    alias: live
+    health_check:
+      invoke:
+        payload: {healthcheck: true}
+      alarms: [ai-investment-score-errors]
+      url: https://api.example.com/health
+      retries: 5
+      delay: 15
+
+- name: Roll away from a known bad version only if it is still live (safe to re-run from an incident playbook)
+  ops.runbooks.lambda_rollback:
+    function_name: ai-investment-orchestrator
+    alias: production
+    from_version: "42"
+
+- name: Plan only
+  ops.runbooks.lambda_rollback:
+    function_name: ai-investment-score
+    alias: live
+    target_version: "3"
+  check_mode: true
+  register: plan
+"""
+
+RETURN = r"""
+function_name:
+  description: The function.
+  returned: always
+  type: str
+alias:
+  description: The alias.
+  returned: always
+  type: str
+previous:
+  description: The alias before the run.
+  returned: always
+  type: dict
+  contains:
+    version: {description: Version the alias served., type: str, sample: "5"}
+    additional_version_weights: {description: Canary weights by version., type: dict, sample: {"4": 0.1}}
+    description: {description: The alias description., type: str}
+current:
+  description: The alias after the run (after a revert, the reverted state; in check mode, the plan).
+  returned: always
+  type: dict
+  contains:
+    version: {description: Version the alias serves., type: str, sample: "4"}
+    additional_version_weights: {description: Canary weights by version., type: dict, sample: {}}
+    description: {description: "The alias description, with the rollback record.", type: str}
+target_version:
+  description: The version chosen to roll back to (null when nothing was to be done).
+  returned: always
+  type: str
+  sample: "4"
+versions_considered:
+  description: Published versions of the function found over all pages (ascending), C($LATEST) excluded.
+  returned: when the versions were listed
+  type: list
+  elements: str
+  sample: ["1", "2", "4", "5"]
+health:
+  description: Result of each health check of the last round, with C(status) and C(reason); C(passed), C(attempts).
+  returned: when O(health_check) is set and the alias was moved
+  type: dict
+  sample: {passed: false, attempts: 2, checks: {alarms: {status: fail, reason: "in ALARM: score-errors"}}}
+reverted:
+  description: Whether the alias was pointed back after a failed health gate.
+  returned: always
+  type: bool
+msg:
+  description: What was done, or why nothing was.
+  returned: always
+  type: str
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import LATEST
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_alias
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_configuration
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import is_version_number
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import list_published_versions
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import previous_version
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_description
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_record
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import update_alias
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.health import HEALTH_CHECK_SPEC
+from ansible_collections.ops.runbooks.plugins.module_utils.health import run_health_gate
+from ansible_collections.ops.runbooks.plugins.module_utils.health import validate_health_spec
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+
+
+class RollbackError(Exception):
+    """A clear, expected reason not to roll back (shown as the task's failure message)."""
+
+
+def validate(params):
+    for key in ("target_version", "from_version"):
+        value = params[key]
+        if value is not None and not is_version_number(value):
+            raise RollbackError("%s: %r is not a published version number (like '4'; $LATEST cannot be a %s)"
+                                % (key, value, "rollback target" if key == "target_version" else "rollback source"))
+    if params["wait_timeout"] < 0:
+        raise RollbackError("wait_timeout: %d is negative" % params["wait_timeout"])
+    try:
+        validate_health_spec(params["health_check"])
+    except ValueError as e:
+        raise RollbackError(str(e)) from None
+
+
+def nothing_to_do(params, before):
+    """Why this run must not move the alias, or None. Guards against rolling back twice."""
+    current = before["version"]
+    if params["from_version"] is not None and current != params["from_version"]:
+        return "alias serves version %s, not from_version %s: nothing to roll back" % (current, params["from_version"])
+    if params["target_version"] is None and params["from_version"] is None:
+        record = rollback_record(before["description"])
+        if record and record[1] == current and not (params["clear_routing"] and before["weights"]):
+            return "already rolled back from %s to %s (recorded on the alias); pass from_version=%s to roll back further" % (
+                record[0], record[1], current)
+    return None
+
+
+def choose_target(params, before, published):
+    """The version to roll to: the explicit one (which must exist), or the newest older than the one served."""
+    current = before["version"]
+    if params["target_version"] is not None:
+        if int(params["target_version"]) not in published:
+            raise RollbackError("target_version: version %s of %s does not exist (published: %s)" % (
+                params["target_version"], params["function_name"], _listing(published)))
+        return params["target_version"]
+    record = rollback_record(before["description"])
+    if params["from_version"] is None and record and record[1] == current:
+        return current  # the recorded rollback stands; only the routing is left to clear
+    target = previous_version(published, current)
+    if target is None:
+        raise RollbackError("no published version older than %s of %s to roll back to (published: %s)" % (
+            "$LATEST" if current == LATEST else "version " + current, params["function_name"], _listing(published)))
+    return str(target)
+
+
+def plan_routing(lam, params, before, target):
+    """The weights after the rollback; checks that versions keeping a weight share the target's execution role."""
+    if params["clear_routing"]:
+        return {}
+    weights = dict((v, w) for v, w in before["weights"].items() if v != target)
+    if weights:
+        role = get_configuration(lam, params["function_name"], target)["Role"]
+        for version in weights:
+            other = get_configuration(lam, params["function_name"], version)["Role"]
+            if other != role:
+                raise RollbackError(
+                    "target_version %s runs as %s but version %s, which keeps a routing weight, runs as %s; "
+                    "an alias cannot route between versions with different execution roles (use clear_routing=true)"
+                    % (target, role, version, other))
+    return weights
+
+
+def main():
+    argument_spec = dict(
+        function_name=dict(type="str", required=True),
+        alias=dict(type="str", required=True),
+        target_version=dict(type="str"),
+        from_version=dict(type="str"),
+        clear_routing=dict(type="bool", default=True),
+        health_check=dict(type="dict", options=HEALTH_CHECK_SPEC),
+        revert_on_failure=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=300),
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    name, alias = params["function_name"], params["alias"]
+    result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None)
+    lam = module.retrying_client("lambda")
+    cloudwatch = module.retrying_client("cloudwatch")
+    try:
+        validate(params)
+        # 1. Which version does the alias serve now (and with which canary weights)?
+        before = get_alias(lam, name, alias)
+        result["previous"] = result["current"] = _state(before)
+        # 2. Is there anything to roll back? (from_version guard; a rollback recorded on the alias)
+        reason = nothing_to_do(params, before)
+        if reason:
+            module.exit_json(msg=reason, **result)
+        # 3. Which version to roll back to: every page of published versions, $LATEST and deleted ones excluded.
+        published = list_published_versions(lam, name)
+        result["versions_considered"] = [str(v) for v in published]
+        target = choose_target(params, before, published)
+        weights = plan_routing(lam, params, before, target)
+        result["target_version"] = target
+        if target == before["version"] and weights == before["weights"]:
+            module.exit_json(msg="alias already serves version %s with no canary weight" % target, **result)
+        # Record the rollback on the alias (a re-run reads it); clearing weights only keeps the existing record.
+        description = before["description"] if target == before["version"] else rollback_description(
+            before["version"], target, isoformat(utcnow()))
+        after = dict(version=target, weights=weights, description=description)
+        result.update(changed=True, current=_state(after))
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=_state(before), after=_state(after))
+        # 4. Check mode: the plan is the result.
+        if module.check_mode:
+            module.exit_json(msg="would roll %s:%s back from %s to %s" % (name, alias, before["version"], target), **result)
+        # 5. Wait for the target to be Active, then move the alias (RevisionId: fail if someone moved it meanwhile).
+        if params["wait"]:
+            wait_active(lam, name, target, params["wait_timeout"])
+        moved_at = utcnow()
+        moved = update_alias(lam, name, alias, target, weights, after["description"], before["revision_id"])
+        # 6. Health gate; on failure put the alias back exactly where it was.
+        if params["health_check"]:
+            passed, checks, attempts = run_health_gate(lam, cloudwatch, name, alias, params["health_check"], moved_at)
+            result["health"] = dict(passed=passed, attempts=attempts, checks=checks)
+            if not passed:
+                failed = "; ".join("%s: %s" % (k, v["reason"]) for k, v in checks.items() if v["status"] != "pass")
+                if params["revert_on_failure"]:
+                    update_alias(lam, name, alias, before["version"], before["weights"], before["description"],
+                                 moved.get("RevisionId"))
+                    result.update(reverted=True, current=_state(before))
+                    module.fail_json(msg="health check failed after rolling %s:%s back to %s (%s); alias reverted to %s"
+                                     % (name, alias, target, failed, before["version"]), **result)
+                module.fail_json(msg="health check failed after rolling %s:%s back to %s (%s); alias left on %s"
+                                 % (name, alias, target, failed, target), **result)
+    except RollbackError as e:
+        module.fail_json(msg=str(e), **result)
+    except NotFound as e:
+        module.fail_json(msg=str(e), **result)
+    except (TimeoutError, RuntimeError) as e:
+        module.fail_json(msg="wait: %s" % e, **result)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to roll back %s:%s" % (name, alias), **result)
+    module.exit_json(msg="rolled %s:%s back from %s to %s" % (name, alias, before["version"], target), **result)
+
+
+def _state(alias):
+    return dict(version=alias["version"], additional_version_weights=alias["weights"], description=alias["description"])
+
+
+def _listing(published):
+    return ", ".join(str(v) for v in published) or "none"
+
+
+if __name__ == "__main__":
+    main()
