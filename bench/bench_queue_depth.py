@@ -59,11 +59,12 @@ def method_a(box, names):
     aws = awscli()
     env = dict(os.environ, **box.env())
     attrs = "ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible ApproximateNumberOfMessagesDelayed"
+    aws = [aws, "--endpoint-url", box.endpoint_url]  # this awscli v1 ignores AWS_ENDPOINT_URL
     for name in names:
         for queue in (name, name + "-dlq"):
-            url = subprocess.run([aws, "sqs", "get-queue-url", "--queue-name", queue, "--query", "QueueUrl",
-                                  "--output", "text"], env=env, check=True, capture_output=True, text=True).stdout.strip()
-            subprocess.run([aws, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names"]
+            get_url = aws + ["sqs", "get-queue-url", "--queue-name", queue, "--query", "QueueUrl", "--output", "text"]
+            url = subprocess.run(get_url, env=env, check=True, capture_output=True, text=True).stdout.strip()
+            subprocess.run(aws + ["sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names"]
                            + attrs.split(), env=env, check=True, capture_output=True)
 
 

@@ -67,3 +67,23 @@ def test_lambda_rollback_playbook_needs_confirmation_in_production(sandbox, run_
     confirmed = run_playbook("playbooks/lambda_rollback.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout
     assert _alias_version(sandbox, "ai-investment-orchestrator") == "2"
+
+
+def test_dynamodb_restore_playbook_restores_verifies_and_switches(sandbox, run_playbook):
+    ddb, lam = sandbox.client("dynamodb"), sandbox.client("lambda")
+    args = {"dynamodb_restore_source_table": "ai-investment-proposals", "dynamodb_restore_latest_backup": True,
+            "dynamodb_restore_verify": {"min_item_count": 10, "sample_keys": [{"pk": "item-009"}]},
+            "dynamodb_restore_switch_lambda_env": [{"function_name": "ai-investment-orchestrator",
+                                                    "variable": "TABLE_NAME"}]}
+    refused = run_playbook("playbooks/dynamodb_restore.yml", dict(args, ops_runbooks_production=True))
+    assert refused.returncode != 0 and "ops_runbooks_confirm=true" in refused.stdout
+    assert "ai-investment-proposals-restored" not in ddb.list_tables()["TableNames"]
+
+    proc = run_playbook("playbooks/dynamodb_restore.yml", args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ddb.scan(TableName="ai-investment-proposals-restored", Select="COUNT")["Count"] == 10
+    env = lam.get_function_configuration(FunctionName="ai-investment-orchestrator")["Environment"]["Variables"]
+    assert env == {"TABLE_NAME": "ai-investment-proposals-restored", "LOG_LEVEL": "INFO"}
+    report = json.loads((proc.reports / "dynamodb_restore-local.json").read_text())
+    assert [(c["check"], c["status"]) for c in report["checks"]] == [
+        ("restore", "pass"), ("min item count", "pass"), ("sample keys", "pass")]

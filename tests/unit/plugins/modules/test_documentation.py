@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+"""Every module's DOCUMENTATION, EXAMPLES and RETURN parse as YAML, and name their IAM actions."""
+from __future__ import annotations
+
+import glob
+import importlib
+import os
+
+import pytest
+import yaml
+
+MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules", "*.py")) if not p.endswith("__init__.py"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_documentation_parses_and_lists_iam_actions(name):
+    module = importlib.import_module("ansible_collections.ops.runbooks.plugins.modules." + name)
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    yaml.safe_load(module.EXAMPLES)
+    returns = yaml.safe_load(module.RETURN)
+    assert doc["module"] == name
+    assert any(n.startswith("IAM actions (least privilege):") for n in doc["notes"])
+    for key, spec in returns.items():
+        assert set(spec) <= {"description", "returned", "type", "elements", "contains", "sample"}, (key, spec)
+
+
+def test_every_module_is_in_the_aws_action_group():
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+    with open(os.path.join(root, "meta", "runtime.yml"), encoding="utf-8") as fh:
+        group = yaml.safe_load(fh)["action_groups"]["aws"]
+    assert sorted(m for m in group if isinstance(m, str)) == MODULES
