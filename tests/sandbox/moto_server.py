@@ -11,6 +11,7 @@ import sys
 
 from moto.core.config import default_user_config
 from moto.iam import access_control
+from moto.s3 import responses as s3_responses
 from moto.server import main
 
 default_user_config["lambda"] = {"use_docker": False}
@@ -40,11 +41,19 @@ def _iam_request_init(self, *args, **kwargs):
     service, _sep, action = self._action.partition(":")  # pylint: disable=protected-access
     name = "%s:%s" % (_IAM_PREFIX.get(service, service), action)
     self._action = _IAM_ACTION.get(name, name)  # pylint: disable=protected-access
-    if self._method in ("GET", "HEAD", "DELETE") and not self._body:  # pylint: disable=protected-access
+    if (self._method in ("GET", "HEAD", "DELETE") and not self._body  # pylint: disable=protected-access
+            and not isinstance(self, access_control.S3IAMRequest)):  # S3 signs correctly and needs its data dict
         self._data = b""  # pylint: disable=protected-access
 
 
 access_control.IAMRequestBase.__init__ = _iam_request_init
+
+# 3. moto's S3 action map has no entry for the ?replication and ?encryption subresources, so their calls are
+#    authorized as s3:ListBucket / s3:CreateBucket; AWS authorizes them as these actions.
+s3_responses.ACTION_MAP["BUCKET"]["GET"].update(
+    replication="GetReplicationConfiguration", encryption="GetEncryptionConfiguration")
+s3_responses.ACTION_MAP["BUCKET"]["PUT"].update(
+    replication="PutReplicationConfiguration", encryption="PutEncryptionConfiguration")
 
 if __name__ == "__main__":
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

@@ -56,6 +56,7 @@ QUEUE_MESSAGES = {"ai-investment-ingest": 3}
 DLQ_MESSAGES = {"ai-investment-score-dlq": 1}
 
 TOPIC = "ai-investment-alerts"
+RDS_INSTANCE = "ai-investment-db"  # seed 000 "Backup Verification": aws rds describe-db-instances
 ALARM_IN_ALARM = "ai-investment-score-errors"
 
 HANDLER = b"""
@@ -86,6 +87,10 @@ def seed_aws(session, endpoint_url, region):
     topic_arn = client("sns").create_topic(Name=TOPIC)["TopicArn"]
     _seed_cloudwatch(client("cloudwatch"), topic_arn)
     _seed_logs(client("logs"))
+    # The emulator takes an automated snapshot when the instance is created.
+    client("rds").create_db_instance(DBInstanceIdentifier=RDS_INSTANCE, DBInstanceClass="db.t3.micro", Engine="postgres",
+                                     AllocatedStorage=20, MasterUsername="app", MasterUserPassword="sandbox-only-1",
+                                     BackupRetentionPeriod=7)
 
 
 def _seed_dynamodb(ddb):

@@ -87,3 +87,16 @@ def test_dynamodb_restore_playbook_restores_verifies_and_switches(sandbox, run_p
     report = json.loads((proc.reports / "dynamodb_restore-local.json").read_text())
     assert [(c["check"], c["status"]) for c in report["checks"]] == [
         ("restore", "pass"), ("min item count", "pass"), ("sample keys", "pass")]
+
+
+def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):
+    proc = run_playbook("playbooks/verify_backups.yml")
+    # The seeded environment has one real finding: ai-investment-backtests is not versioned.
+    assert proc.returncode != 0 and "1 backup check(s) failed" in proc.stdout, proc.stdout
+    report = (proc.reports / "verify_backups-local.md").read_text()
+    assert report.splitlines()[4].startswith("| FAIL | ai-investment-backtests | versioning |")
+    assert "| WARN | ai-investment-eval | encryption |" in report
+    result = json.loads((proc.reports / "verify_backups-local.json").read_text())
+    restores = [c for c in result["checks"] if c["check"] == "restore"]
+    assert [c["status"] for c in restores] == ["pass", "pass"]
+    assert {c["check"] for c in result["checks"] if c["resource"] == "ai-investment-db"} == {"automated snapshot age"}

@@ -20,6 +20,10 @@ def test_documentation_parses_and_lists_iam_actions(name):
     yaml.safe_load(module.EXAMPLES)
     returns = yaml.safe_load(module.RETURN)
     assert doc["module"] == name
+    # a ": " inside a plain YAML scalar silently turns a sentence into a mapping: every description is text
+    _assert_text(doc["description"], "description")
+    for option, spec in _options(doc.get("options", {})):
+        _assert_text(spec.get("description"), option)
     assert any(n.startswith("IAM actions (least privilege):") for n in doc["notes"])
     for key, spec in returns.items():
         assert set(spec) <= {"description", "returned", "type", "elements", "contains", "sample"}, (key, spec)
@@ -30,3 +34,14 @@ def test_every_module_is_in_the_aws_action_group():
     with open(os.path.join(root, "meta", "runtime.yml"), encoding="utf-8") as fh:
         group = yaml.safe_load(fh)["action_groups"]["aws"]
     assert sorted(m for m in group if isinstance(m, str)) == MODULES
+
+
+def _assert_text(value, where):
+    for item in value if isinstance(value, list) else [value]:
+        assert isinstance(item, str), "%s: description item is %r, not text" % (where, item)
+
+
+def _options(options, prefix=""):
+    for name, spec in options.items():
+        yield prefix + name, spec
+        yield from _options(spec.get("suboptions", {}), prefix + name + ".")

@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PostgreSQL plumbing: connections, scratch databases the module owns, dump restores, exact row counts.
+
+A scratch database is named ``SCRATCH_PREFIX`` + 8 random hex digits; ``drop_scratch`` refuses any other name, so
+only databases this code created can ever be dropped. Identifiers go through ``psycopg2.sql``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+
+try:
+    import psycopg2
+    from psycopg2 import sql
+
+    HAS_PSYCOPG2 = True
+except ImportError:
+    HAS_PSYCOPG2 = False
+
+SCRATCH_PREFIX = "ops_verify_"
+_SCRATCH_RE = re.compile(r"^%s[0-9a-f]{8}$" % SCRATCH_PREFIX)
+
+POSTGRES_CONNECTION_SPEC = dict(
+    login_host=dict(type="str", default=""),
+    login_port=dict(type="int", default=5432),
+    login_user=dict(type="str", default="postgres"),
+    login_password=dict(type="str", default="", no_log=True),
+    maintenance_db=dict(type="str", default="postgres"),
+)
+
+
+class RestoreFailed(Exception):
+    """The restore tool failed; the message holds its error output."""
+
+
+def connect(conn, dbname):
+    """A psycopg2 connection from module-style options (``login_host`` empty = local socket)."""
+    kwargs = {"dbname": dbname, "user": conn["login_user"], "port": conn["login_port"], "connect_timeout": 10}
+    if conn.get("login_host"):
+        kwargs["host"] = conn["login_host"]
+    if conn.get("login_password"):
+        kwargs["password"] = conn["login_password"]
+    return psycopg2.connect(**kwargs)
+
+
+def client_env(conn, dbname=None):
+    """Environment for libpq command-line tools (pg_restore, psql)."""
+    env = dict(os.environ, PGPORT=str(conn["login_port"]), PGUSER=conn["login_user"], PGCONNECT_TIMEOUT="10")
+    if conn.get("login_host"):
+        env["PGHOST"] = conn["login_host"]
+    if conn.get("login_password"):
+        env["PGPASSWORD"] = conn["login_password"]
+    if dbname:
+        env["PGDATABASE"] = dbname
+    return env
+
+
+def scratch_name():
+    return SCRATCH_PREFIX + secrets.token_hex(4)
+
+
+def create_scratch(conn):
+    """Create an empty scratch database and return its name."""
+    name = scratch_name()
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+    return name
+
+
+def drop_scratch(conn, name):
+    """Drop a scratch database created by ``create_scratch`` (never any other name); sessions are terminated."""
+    if not _SCRATCH_RE.match(name or ""):
+        raise ValueError("refusing to drop %r: not a scratch database of this module" % (name,))
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+def list_scratch(conn):
+    """Names of the scratch databases that exist (leftovers of a killed run, for example)."""
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",))
+            return sorted(r[0] for r in cur.fetchall() if _SCRATCH_RE.match(r[0]))
+    finally:
+        admin.close()
+
+
+def dump_format(path):
+    """``directory``, ``custom``, ``plain_gz`` or ``plain`` (by content for custom, by name for .gz)."""
+    if os.path.isdir(path):
+        return "directory"
+    with open(path, "rb") as fh:
+        head = fh.read(5)
+    if head == b"PGDMP":
+        return "custom"
+    if head[:2] == b"\x1f\x8b":
+        return "plain_gz"
+    return "plain"
+
+
+def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
+    """Restore a dump into ``dbname``; stop at the first error. Raises RestoreFailed (with the tool's error)."""
+    env = client_env(conn, dbname)
+    deadline = time.monotonic() + timeout
+    if fmt in ("custom", "directory"):
+        cmd = [_tool("pg_restore", bindir), "--exit-on-error", "--no-owner", "--no-privileges", "-d", dbname]
+        if jobs > 1:
+            cmd += ["-j", str(jobs)]
+        _run(cmd + [path], env, timeout)
+        return
+    cmd = [_tool("psql", bindir), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-o", os.devnull]
+    if fmt == "plain":
+        _run(cmd + ["-f", path], env, timeout)
+        return
+    # stderr goes to a file, not a pipe: nothing can block while the dump is streamed into psql's stdin.
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors) as proc:
+            try:
+                with gzip.open(path, "rb") as src:
+                    while time.monotonic() < deadline:
+                        chunk = src.read(1 << 20)
+                        if not chunk:
+                            break
+                        proc.stdin.write(chunk)
+            except BrokenPipeError:
+                pass  # psql stopped reading: it failed, its error is in the file
+            except (OSError, EOFError) as e:  # not a complete gzip stream
+                proc.kill()
+                raise RestoreFailed("%s: %s" % (os.path.basename(path), e)) from None
+            finally:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            try:
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise RestoreFailed("psql: timed out after %ds" % timeout) from None
+        if time.monotonic() >= deadline:
+            raise RestoreFailed("psql: timed out after %ds" % timeout)
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise RestoreFailed("psql: %s" % _tail(errors.read()))
+
+
+def row_counts(conn, dbname):
+    """``{schema.table: exact count(*)}`` of every user table."""
+    db = connect(conn, dbname)
+    try:
+        with db.cursor() as cur:
+            cur.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                " AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+            )
+            tables = cur.fetchall()
+            counts = {}
+            for schema, table in tables:
+                cur.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
+                counts["%s.%s" % (schema, table)] = cur.fetchone()[0]
+            return counts
+    finally:
+        db.close()
+
+
+def qualified(name):
+    """``schema.table`` for a table named with or without its schema (``public`` by default)."""
+    return name if "." in name else "public." + name
+
+
+def _tool(name, bindir):
+    path = os.path.join(bindir, name) if bindir else shutil.which(name)
+    if not path or not os.path.exists(path):
+        raise RestoreFailed("%s not found (install the PostgreSQL client or set pg_bin_dir)" % name)
+    return path
+
+
+def _run(cmd, env, timeout):
+    try:
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RestoreFailed("%s: timed out after %ds" % (os.path.basename(cmd[0]), timeout)) from None
+    if proc.returncode != 0:
+        raise RestoreFailed("%s: %s" % (os.path.basename(cmd[0]), _tail(proc.stderr)))
+
+
+def _tail(stderr, lines=5):
+    text = (stderr or b"").decode("utf-8", "replace").strip().splitlines()
+    return " / ".join(text[-lines:]) or "failed without a message"

@@ -1,0 +1,514 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: backup_verify
+short_description: Verify that backups exist, are fresh, and actually restore
+version_added: 0.1.0
+description:
+  - One report of checks, each C(pass), C(warn), C(fail) or C(skipped) with a reason, over any subset of four sections
+    DynamoDB (PITR and its restore lag, newest on-demand backup age), S3 (versioning, replication, default
+    encryption), RDS (newest snapshot age) and PostgreSQL dumps (exists, age, restores into a throwaway database,
+    row counts per table against minimums). The task fails when a check fails (see O(fail_on)).
+  - >-
+    Automates seed 000 "Backup Verification" and "Data Loss Prevention", seed 003 "Database Backup Verification" and
+    seed 004 "Verify Backups" / monthly "test restore". The shell versions describe resources and leave judging to a
+    human; seed 003 restores serially with C(gunzip | psql) and leaves the temporary database behind when it fails.
+  - >-
+    PostgreSQL: each dump is restored into a scratch database named C(ops_verify_) plus 8 random hex digits, with
+    C(pg_restore -j N --exit-on-error) for custom and directory formats and C(psql -v ON_ERROR_STOP=1) for plain SQL
+    (a C(.gz) is streamed), then every user table is counted exactly with C(count(*)). The scratch database is always
+    dropped afterwards (also on failure and timeout) unless O(postgres[].keep_scratch); only databases with that
+    prefix are ever dropped.
+  - Never changes anything it did not create; C(changed) is always false, since scratch databases are temporary.
+notes:
+  - "IAM actions (least privilege): C(dynamodb:DescribeContinuousBackups), C(dynamodb:ListBackups) (O(dynamodb));
+    C(s3:GetBucketVersioning), C(s3:GetReplicationConfiguration), C(s3:GetEncryptionConfiguration) (O(s3));
+    C(rds:DescribeDBInstances), C(rds:DescribeDBSnapshots) (O(rds))."
+  - >-
+    PostgreSQL needs C(psycopg2) on the host that runs the module, the C(pg_restore) and C(psql) client programs
+    (or O(pg_bin_dir)), and a role allowed to create databases.
+  - Check mode runs the read-only checks; PostgreSQL restores are reported as C(skipped) unless O(restore_in_check_mode).
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  dynamodb:
+    description: DynamoDB tables to check.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      table:
+        description: Table name.
+        type: str
+        required: true
+      require_pitr:
+        description: Point-in-time recovery must be enabled.
+        type: bool
+        default: true
+      max_restore_lag:
+        description: Recovery point objective, for example V(15m) - now minus C(LatestRestorableDateTime) must not exceed it.
+        type: str
+      max_backup_age:
+        description: The newest AVAILABLE on-demand backup must be younger than this, for example V(1d).
+        type: str
+  s3:
+    description: S3 buckets to check.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      bucket:
+        description: Bucket name.
+        type: str
+        required: true
+      require_versioning:
+        description: Versioning must be C(Enabled).
+        type: bool
+        default: true
+      require_replication:
+        description: At least one enabled replication rule.
+        type: bool
+        default: false
+      require_encryption:
+        description:
+          - An explicit default encryption configuration. Without one, the check warns (AWS applies SSE-S3 to new
+            objects of every bucket since January 2023).
+        type: bool
+        default: true
+  rds:
+    description: RDS instances to check.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      db_instance_identifier:
+        description: The instance.
+        type: str
+        required: true
+      max_snapshot_age:
+        description: The newest available snapshot must be younger than this.
+        type: str
+        default: 1d
+      snapshot_type:
+        description: Which snapshots count.
+        type: str
+        choices: [automated, manual, shared, public, awsbackup]
+        default: automated
+  postgres:
+    description: PostgreSQL dumps to check and restore.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description:
+          - A dump on the host that runs the module - custom format (C(pg_dump -Fc)), directory format (C(-Fd)),
+            plain C(.sql) or C(.sql.gz).
+        type: path
+        required: true
+      max_age:
+        description: By the file's modification time.
+        type: str
+        default: 1d
+      min_rows:
+        description: Table (C(schema.table), or C(table) in C(public)) to the minimum row count; the tables must exist.
+        type: dict
+        default: {}
+      tables_required:
+        description: Tables that must exist after the restore.
+        type: list
+        elements: str
+        default: []
+      jobs:
+        description: Parallel restore jobs for custom and directory formats (default the number of CPUs).
+        type: int
+      keep_scratch:
+        description: Keep the scratch database (named in the result) for investigation.
+        type: bool
+        default: false
+      restore_timeout:
+        description: Seconds the restore may take.
+        type: int
+        default: 3600
+  login_host:
+    description: PostgreSQL host (empty for the local socket).
+    type: str
+    default: ""
+  login_port:
+    description: PostgreSQL port.
+    type: int
+    default: 5432
+  login_user:
+    description: PostgreSQL role that may create databases.
+    type: str
+    default: postgres
+  login_password:
+    description: Its password.
+    type: str
+    default: ""
+  maintenance_db:
+    description: Database to connect to for creating and dropping scratch databases.
+    type: str
+    default: postgres
+  pg_bin_dir:
+    description: Directory of C(pg_restore) and C(psql) when they are not on the PATH.
+    type: path
+  restore_in_check_mode:
+    description: Also restore dumps in check mode (scratch databases are still dropped).
+    type: bool
+    default: false
+  fail_on:
+    description: V(fail) fails the task when any check fails; V(never) only reports.
+    type: str
+    choices: [fail, never]
+    default: fail
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: aws, posix
+"""
+
+EXAMPLES = r"""
+- name: Monthly backup verification (seed 000) with a real test restore of the nightly dump (seed 003)
+  ops.runbooks.backup_verify:
+    dynamodb:
+      - {table: ai-investment-signals, max_restore_lag: 15m, max_backup_age: 1d}
+    s3:
+      - {bucket: ai-investment-raw-data, require_replication: true}
+    rds:
+      - {db_instance_identifier: ai-investment-db, max_snapshot_age: 1d}
+    postgres:
+      - path: /backups/latest.sql.gz
+        max_age: 1d
+        min_rows: {datasets: 1000}
+        tables_required: [users]
+    login_host: db.internal
+    login_password: "{{ vault_pg_password }}"
+  register: backups
+"""
+
+RETURN = r"""
+checks:
+  description: "One entry per check: resource, check, status (pass, warn, fail, skipped), observed, expected, reason."
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {resource: ai-investment-signals, check: pitr, status: pass, observed: ENABLED, expected: ENABLED, reason: enabled}
+summary:
+  description: Counts of checks by status.
+  returned: always
+  type: dict
+  sample: {pass: 9, warn: 1, fail: 0, skipped: 0}
+restores:
+  description: One entry per PostgreSQL restore attempted.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path: {description: The dump., type: str}
+    format: {description: "C(custom), C(directory), C(plain) or C(plain_gz).", type: str}
+    database: {description: The scratch database (dropped unless kept)., type: str}
+    jobs: {description: Parallel jobs used., type: int}
+    duration_seconds: {description: Wall time of restore and counts., type: float}
+    row_counts: {description: Rows per table., type: dict}
+    dropped: {description: Whether the scratch database was dropped., type: bool}
+"""
+
+import datetime
+import os
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils import postgres
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
+
+C = checks.make_check
+
+
+class BadInput(Exception):
+    pass
+
+
+def duration(value, name):
+    if value is None:
+        return None
+    try:
+        return parse_duration(value, name)
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+
+
+def age_check(resource, check, when, limit, what):
+    """pass/fail of an age against a limit (``when`` None: nothing found)."""
+    if when is None:
+        return C(resource, check, checks.FAIL, "no %s found" % what, None, format_duration(limit))
+    age = age_seconds(when)
+    status = checks.PASS if age <= limit else checks.FAIL
+    return C(resource, check, status, "newest %s is %s old (max %s)" % (what, format_duration(age), format_duration(limit)),
+             format_duration(age), format_duration(limit))
+
+
+# ---- DynamoDB ----------------------------------------------------------------------------------------------------
+def check_dynamodb(ddb, entry, index):
+    table = entry["table"]
+    lag = duration(entry.get("max_restore_lag"), "dynamodb[%d].max_restore_lag" % index)
+    max_backup = duration(entry.get("max_backup_age"), "dynamodb[%d].max_backup_age" % index)
+    try:
+        pitr = pitr_status(ddb, table)
+    except NotFound:
+        return [C(table, "table", checks.FAIL, "table %s not found" % table, None, "exists")]
+    found = []
+    if pitr["enabled"]:
+        found.append(C(table, "pitr", checks.PASS, "point-in-time recovery enabled", "ENABLED", "ENABLED"))
+    elif entry["require_pitr"]:
+        found.append(C(table, "pitr", checks.FAIL, "point-in-time recovery disabled", "DISABLED", "ENABLED"))
+    else:
+        found.append(C(table, "pitr", checks.PASS, "point-in-time recovery disabled (not required)", "DISABLED", None))
+    if lag is not None:
+        if not pitr["enabled"]:
+            found.append(C(table, "restore lag", checks.FAIL, "no point-in-time recovery, so no restore point", None,
+                           format_duration(lag)))
+        else:
+            age = age_seconds(pitr["latest"])
+            found.append(C(table, "restore lag", checks.PASS if age <= lag else checks.FAIL,
+                           "latest restorable time is %s old (RPO %s)" % (format_duration(age), format_duration(lag)),
+                           format_duration(age), format_duration(lag)))
+    if max_backup is not None:
+        backup = newest_available_backup(ddb, table)
+        found.append(age_check(table, "backup age", backup and backup["BackupCreationDateTime"], max_backup,
+                               "AVAILABLE on-demand backup"))
+    return found
+
+
+# ---- S3 ----------------------------------------------------------------------------------------------------------
+def check_s3(s3, entry):
+    bucket = entry["bucket"]
+    try:
+        versioning = s3.get_bucket_versioning(aws_retry=True, Bucket=bucket).get("Status", "Disabled")
+    except is_boto3_error_code("NoSuchBucket"):
+        return [C(bucket, "bucket", checks.FAIL, "bucket %s not found" % bucket, None, "exists")]
+    found = []
+    if versioning == "Enabled":
+        found.append(C(bucket, "versioning", checks.PASS, "versioning enabled", versioning, "Enabled"))
+    else:
+        found.append(C(bucket, "versioning", checks.FAIL if entry["require_versioning"] else checks.PASS,
+                       "versioning %s%s" % (versioning.lower(), "" if entry["require_versioning"] else " (not required)"),
+                       versioning, "Enabled" if entry["require_versioning"] else None))
+    try:
+        rules = s3.get_bucket_replication(aws_retry=True, Bucket=bucket)["ReplicationConfiguration"].get("Rules", [])
+    except is_boto3_error_code("ReplicationConfigurationNotFoundError"):
+        rules = []
+    enabled = [r.get("ID", "?") for r in rules if r.get("Status") == "Enabled"]
+    if enabled:
+        found.append(C(bucket, "replication", checks.PASS, "%d enabled replication rule(s): %s" % (
+            len(enabled), ", ".join(enabled)), len(enabled), 1))
+    else:
+        found.append(C(bucket, "replication", checks.FAIL if entry["require_replication"] else checks.PASS,
+                       "no enabled replication rule%s" % ("" if entry["require_replication"] else " (not required)"),
+                       0, 1 if entry["require_replication"] else None))
+    try:
+        config = s3.get_bucket_encryption(aws_retry=True, Bucket=bucket)["ServerSideEncryptionConfiguration"]
+        algorithms = sorted(set(r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in config.get("Rules", [])
+                                if "ApplyServerSideEncryptionByDefault" in r))
+    except is_boto3_error_code("ServerSideEncryptionConfigurationNotFoundError"):
+        algorithms = []
+    if algorithms:
+        found.append(C(bucket, "encryption", checks.PASS, "default encryption %s" % ", ".join(algorithms),
+                       algorithms, "configured"))
+    elif entry["require_encryption"]:
+        found.append(C(bucket, "encryption", checks.WARN, "no explicit default encryption configuration "
+                       "(AWS applies SSE-S3 to new objects)", None, "configured"))
+    else:
+        found.append(C(bucket, "encryption", checks.PASS, "no explicit default encryption (not required)", None, None))
+    return found
+
+
+# ---- RDS ---------------------------------------------------------------------------------------------------------
+def check_rds(rds, entry, index):
+    instance = entry["db_instance_identifier"]
+    limit = duration(entry["max_snapshot_age"], "rds[%d].max_snapshot_age" % index)
+    try:
+        rds.describe_db_instances(aws_retry=True, DBInstanceIdentifier=instance)
+    except is_boto3_error_code("DBInstanceNotFound"):
+        return [C(instance, "instance", checks.FAIL, "DB instance %s not found" % instance, None, "exists")]
+    snapshots, params = [], {"DBInstanceIdentifier": instance, "SnapshotType": entry["snapshot_type"]}
+    while True:
+        page = rds.describe_db_snapshots(aws_retry=True, **params)
+        snapshots.extend(s for s in page.get("DBSnapshots", []) if s.get("Status") == "available"
+                         and s.get("SnapshotCreateTime"))
+        if not page.get("Marker"):
+            break
+        params["Marker"] = page["Marker"]
+    newest = max((s["SnapshotCreateTime"] for s in snapshots), default=None)
+    return [age_check(instance, "%s snapshot age" % entry["snapshot_type"], newest, limit,
+                      "available %s snapshot" % entry["snapshot_type"])]
+
+
+# ---- PostgreSQL --------------------------------------------------------------------------------------------------
+def check_postgres_dump(conn, entry, index, restore_now, bindir):
+    """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``."""
+    path = entry["path"]
+    max_age = duration(entry["max_age"], "postgres[%d].max_age" % index)
+    if not os.path.exists(path):
+        return [C(path, "exists", checks.FAIL, "dump %s not found" % path, None, "exists")], None
+    found = [C(path, "exists", checks.PASS, "dump found", True, True),
+             age_check(path, "age", _mtime(path), max_age, "dump")]
+    found[-1]["reason"] = found[-1]["reason"].replace("newest dump", "dump")
+    if not restore_now:
+        found.append(C(path, "restore", checks.SKIPPED, "check mode: restore skipped (restore_in_check_mode=false)",
+                       None, None))
+        return found, None
+    fmt = postgres.dump_format(path)
+    jobs = entry["jobs"] or os.cpu_count() or 1
+    record = {"path": path, "format": fmt, "database": None, "jobs": jobs if fmt in ("custom", "directory") else 1,
+              "duration_seconds": None, "row_counts": {}, "dropped": False}
+    started = time.monotonic()
+    try:
+        record["database"] = postgres.create_scratch(conn)
+        postgres.restore(conn, record["database"], path, fmt, record["jobs"], entry["restore_timeout"], bindir)
+        record["row_counts"] = postgres.row_counts(conn, record["database"])
+        took = record["duration_seconds"] = round(time.monotonic() - started, 3)
+        found.append(C(path, "restore", checks.PASS, "restored %s dump into %s in %.1fs (%d tables)" % (
+            fmt, record["database"], took, len(record["row_counts"])), fmt, "restores"))
+    except postgres.RestoreFailed as e:
+        record["duration_seconds"] = round(time.monotonic() - started, 3)
+        found.append(C(path, "restore", checks.FAIL, str(e), fmt, "restores"))
+        return found, record
+    except psycopg2_errors() as e:
+        record["duration_seconds"] = round(time.monotonic() - started, 3)
+        found.append(C(path, "restore", checks.FAIL, "PostgreSQL: %s" % str(e).strip(), fmt, "restores"))
+        return found, record
+    finally:
+        if record["database"] and not entry["keep_scratch"]:
+            postgres.drop_scratch(conn, record["database"])
+            record["dropped"] = True
+    counts = record["row_counts"]
+    for table in entry["tables_required"]:
+        name = postgres.qualified(table)
+        found.append(C(path, "table %s" % name, checks.PASS if name in counts else checks.FAIL,
+                       "present" if name in counts else "table %s missing after restore" % name, name in counts, True))
+    for table, minimum in sorted(entry["min_rows"].items()):
+        name = postgres.qualified(table)
+        if name not in counts:
+            found.append(C(path, "rows %s" % name, checks.FAIL, "table %s missing after restore" % name, None, minimum))
+            continue
+        rows = counts[name]
+        found.append(C(path, "rows %s" % name, checks.PASS if rows >= int(minimum) else checks.FAIL,
+                       "%d rows (minimum %s)" % (rows, minimum), rows, int(minimum)))
+    return found, record
+
+
+def psycopg2_errors():
+    return (postgres.psycopg2.Error,) if postgres.HAS_PSYCOPG2 else ()
+
+
+def _mtime(path):
+    return datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+
+
+def main():
+    argument_spec = dict(
+        dynamodb=dict(type="list", elements="dict", default=[], options=dict(
+            table=dict(type="str", required=True), require_pitr=dict(type="bool", default=True),
+            max_restore_lag=dict(type="str"), max_backup_age=dict(type="str"))),
+        s3=dict(type="list", elements="dict", default=[], options=dict(
+            bucket=dict(type="str", required=True), require_versioning=dict(type="bool", default=True),
+            require_replication=dict(type="bool", default=False), require_encryption=dict(type="bool", default=True))),
+        rds=dict(type="list", elements="dict", default=[], options=dict(
+            db_instance_identifier=dict(type="str", required=True), max_snapshot_age=dict(type="str", default="1d"),
+            snapshot_type=dict(type="str", default="automated",
+                               choices=["automated", "manual", "shared", "public", "awsbackup"]))),
+        postgres=dict(type="list", elements="dict", default=[], options=dict(
+            path=dict(type="path", required=True), max_age=dict(type="str", default="1d"),
+            min_rows=dict(type="dict", default={}), tables_required=dict(type="list", elements="str", default=[]),
+            jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
+            restore_timeout=dict(type="int", default=3600))),
+        pg_bin_dir=dict(type="path"),
+        restore_in_check_mode=dict(type="bool", default=False),
+        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+        **postgres.POSTGRES_CONNECTION_SPEC
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    if not (params["dynamodb"] or params["s3"] or params["rds"] or params["postgres"]):
+        module.fail_json(msg="nothing to verify: give at least one of dynamodb, s3, rds, postgres")
+    if params["postgres"] and not postgres.HAS_PSYCOPG2:
+        module.fail_json(msg="postgres: the psycopg2 Python library is required on the host that runs the module")
+    for i, entry in enumerate(params["postgres"]):
+        if entry["jobs"] is not None and entry["jobs"] < 1:
+            module.fail_json(msg="postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
+        for table, minimum in entry["min_rows"].items():
+            if isinstance(minimum, bool) or not str(minimum).isdigit():
+                module.fail_json(msg="postgres[%d].min_rows.%s: %r is not a whole number >= 0" % (i, table, minimum))
+    conn = dict((k, params[k]) for k in postgres.POSTGRES_CONNECTION_SPEC)
+    found, restores = [], []
+    try:
+        # 1. DynamoDB: PITR on and recent enough (RPO), newest on-demand backup young enough.
+        if params["dynamodb"]:
+            ddb = module.retrying_client("dynamodb")
+            for i, entry in enumerate(params["dynamodb"]):
+                found.extend(check_dynamodb(ddb, entry, i))
+        # 2. S3: versioning, replication, default encryption.
+        if params["s3"]:
+            s3 = module.retrying_client("s3")
+            for entry in params["s3"]:
+                found.extend(check_s3(s3, entry))
+        # 3. RDS: newest snapshot young enough.
+        if params["rds"]:
+            rds = module.retrying_client("rds")
+            for i, entry in enumerate(params["rds"]):
+                found.extend(check_rds(rds, entry, i))
+        # 4. PostgreSQL dumps: exist, fresh, and restore into a scratch database that is always dropped.
+        restore_now = not module.check_mode or params["restore_in_check_mode"]
+        for i, entry in enumerate(params["postgres"]):
+            dump_checks, record = check_postgres_dump(conn, entry, i, restore_now, params["pg_bin_dir"])
+            found.extend(dump_checks)
+            if record:
+                restores.append(record)
+    except BadInput as e:
+        module.fail_json(msg=str(e))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to verify backups", checks=found, restores=restores)
+    except psycopg2_errors() as e:
+        module.fail_json(msg="PostgreSQL: %s" % str(e).strip(), checks=found, restores=restores)
+
+    # 5. One report; the task fails when a check failed.
+    summary = checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.SKIPPED))
+    result = dict(changed=False, checks=found, summary=summary, restores=restores)
+    failed = [c for c in found if c["status"] == checks.FAIL]
+    if failed and params["fail_on"] == "fail":
+        module.fail_json(msg="%d backup check(s) failed: %s" % (len(failed), "; ".join(
+            "%s %s: %s" % (c["resource"], c["check"], c["reason"]) for c in failed)), **result)
+    module.exit_json(msg="%(pass)d passed, %(warn)d warnings, %(fail)d failed, %(skipped)d skipped" % summary, **result)
+
+
+if __name__ == "__main__":
+    main()

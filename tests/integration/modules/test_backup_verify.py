@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+"""backup_verify against real PostgreSQL (the sandbox's cluster and dumps) and the AWS emulator.
+
+After every PostgreSQL case the cluster is asked which scratch databases exist: none may remain.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import psycopg2
+import pytest
+
+from iam import documented_actions, policy
+
+
+@pytest.fixture
+def pg(sandbox):
+    """Module connection options for the sandbox's PostgreSQL, and a check that no scratch database remains."""
+    conn = {"login_host": "127.0.0.1", "login_port": sandbox.pg_port, "login_user": "postgres"}
+    yield conn
+    assert scratch_databases(sandbox) == [], "a scratch database was left behind"
+
+
+def scratch_databases(sandbox):
+    db = psycopg2.connect(dbname="postgres", **sandbox.pg_dsn)
+    try:
+        with db.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%' ORDER BY 1")
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        db.close()
+
+
+def pg_dump(sandbox, dbname, target, *options):
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(sandbox.pg_port), PGUSER="postgres")
+    subprocess.run(["pg_dump", *options, "-f", str(target), dbname], env=env, check=True)
+    return str(target)
+
+
+def test_good_custom_dump_passes_with_row_counts(sandbox, pg, run_module):
+    result = run_module("backup_verify", dict(pg, postgres=[{
+        "path": sandbox.dumps["custom"], "min_rows": {"datasets": 100, "public.users": 15},
+        "tables_required": ["quality_checks"], "jobs": 2}]))
+    assert not result.get("failed"), result["msg"]
+    statuses = {c["check"]: c["status"] for c in result["checks"]}
+    assert statuses == {"exists": "pass", "age": "pass", "restore": "pass", "table public.quality_checks": "pass",
+                        "rows public.datasets": "pass", "rows public.users": "pass"}
+    [restore] = result["restores"]
+    assert restore["format"] == "custom" and restore["jobs"] == 2 and restore["dropped"] is True
+    assert restore["row_counts"] == {"public.datasets": 120, "public.quality_checks": 300, "public.users": 15}
+    assert restore["database"].startswith("ops_verify_") and len(restore["database"]) == len("ops_verify_") + 8
+    assert restore["duration_seconds"] > 0
+    assert result["summary"] == {"pass": 6, "warn": 0, "fail": 0, "skipped": 0}
+    assert result["changed"] is False
+
+
+def test_plain_sql_gz_dump_passes(sandbox, pg, run_module):
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": sandbox.dumps["plain_gz"],
+                                                             "min_rows": {"quality_checks": 300}}]))
+    assert not result.get("failed"), result["msg"]
+    assert result["restores"][0]["format"] == "plain_gz"
+    assert result["restores"][0]["row_counts"]["public.quality_checks"] == 300
+
+
+def test_directory_format_dump_passes(sandbox, pg, run_module, tmp_path):
+    path = pg_dump(sandbox, "ai_data_readiness", tmp_path / "dir", "-Fd", "-j", "2")
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": path, "min_rows": {"datasets": 120}}]))
+    assert not result.get("failed"), result["msg"]
+    assert result["restores"][0]["format"] == "directory"
+
+
+@pytest.mark.parametrize("which", ["custom", "plain_gz"])
+def test_truncated_dump_fails_with_the_tools_error(sandbox, pg, run_module, tmp_path, which):
+    source = sandbox.dumps[which]
+    truncated = tmp_path / ("truncated-" + os.path.basename(source))
+    with open(source, "rb") as fh:
+        data = fh.read()
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": str(truncated)}]))
+    assert result["failed"] is True
+    [restore_check] = [c for c in result["checks"] if c["check"] == "restore"]
+    assert restore_check["status"] == "fail"
+    expected = "pg_restore:" if which == "custom" else "Compressed file ended"
+    assert expected in restore_check["reason"], restore_check["reason"]
+    assert result["restores"][0]["dropped"] is True
+
+
+def test_dump_older_than_max_age_fails(sandbox, pg, run_module, tmp_path):
+    old = tmp_path / "old.dump"
+    shutil.copy(sandbox.dumps["custom"], old)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": str(old), "max_age": "1d"}]))
+    assert result["failed"] is True
+    [age] = [c for c in result["checks"] if c["check"] == "age"]
+    assert age["status"] == "fail" and age["reason"].startswith("dump is 2d00h old (max 1d00h)")
+    assert [c["status"] for c in result["checks"] if c["check"] == "restore"] == ["pass"]
+
+
+def test_empty_table_listed_in_min_rows_fails(sandbox, pg, run_module, tmp_path):
+    name = "empty_" + uuid.uuid4().hex[:6]
+    admin = psycopg2.connect(dbname="postgres", **sandbox.pg_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("CREATE DATABASE %s" % name)
+    admin.close()
+    db = psycopg2.connect(dbname=name, **sandbox.pg_dsn)
+    with db, db.cursor() as cur:
+        cur.execute("CREATE TABLE events (id int)")
+        cur.execute("CREATE TABLE things (id int)")
+        cur.execute("INSERT INTO things VALUES (1)")
+    db.close()
+    path = pg_dump(sandbox, name, tmp_path / "empty.dump", "-Fc")
+    min_rows = {"events": 1, "things": 1, "missing_table": 0}
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": path, "min_rows": min_rows}]))
+    assert result["failed"] is True
+    rows = {c["check"]: (c["status"], c["reason"]) for c in result["checks"] if c["check"].startswith("rows")}
+    assert rows == {
+        "rows public.events": ("fail", "0 rows (minimum 1)"),
+        "rows public.things": ("pass", "1 rows (minimum 1)"),
+        "rows public.missing_table": ("fail", "table public.missing_table missing after restore"),
+    }
+
+
+def test_missing_dump_and_check_mode_skips_restores(sandbox, pg, run_module):
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": "/nonexistent/latest.dump"},
+                                                            {"path": sandbox.dumps["custom"]}], fail_on="never"),
+                        check_mode=True)
+    assert not result.get("failed")
+    assert [(c["check"], c["status"]) for c in result["checks"]] == [
+        ("exists", "fail"), ("exists", "pass"), ("age", "pass"), ("restore", "skipped")]
+    assert result["restores"] == [] and result["summary"]["skipped"] == 1
+
+
+def test_keep_scratch_keeps_it_and_names_it(sandbox, run_module):
+    conn = {"login_host": "127.0.0.1", "login_port": sandbox.pg_port, "login_user": "postgres"}
+    result = run_module("backup_verify", dict(conn, postgres=[{"path": sandbox.dumps["custom"], "keep_scratch": True}]))
+    database = result["restores"][0]["database"]
+    assert result["restores"][0]["dropped"] is False and scratch_databases(sandbox) == [database]
+    db = psycopg2.connect(dbname="postgres", **sandbox.pg_dsn)
+    db.autocommit = True
+    with db.cursor() as cur:
+        cur.execute("DROP DATABASE %s" % database)
+    db.close()
+
+
+def test_dynamodb_checks(run_module, aws):
+    ddb = aws("dynamodb")
+    result = run_module("backup_verify", {"fail_on": "never", "dynamodb": [
+        {"table": "ai-investment-signals", "max_restore_lag": "1d", "max_backup_age": "1d"},
+        {"table": "ai-investment-agents-config"},
+        {"table": "ai-investment-outcomes", "max_backup_age": "1d"},
+        {"table": "no-such-table"},
+    ]})
+    got = [(c["resource"], c["check"], c["status"]) for c in result["checks"]]
+    assert got == [
+        ("ai-investment-signals", "pitr", "pass"), ("ai-investment-signals", "restore lag", "pass"),
+        ("ai-investment-signals", "backup age", "pass"),
+        ("ai-investment-agents-config", "pitr", "fail"),
+        ("ai-investment-outcomes", "pitr", "pass"), ("ai-investment-outcomes", "backup age", "fail"),
+        ("no-such-table", "table", "fail"),
+    ]
+    assert result["checks"][5]["reason"] == "no AVAILABLE on-demand backup found"
+    assert ddb.describe_table(TableName="ai-investment-signals")["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_dynamodb_restore_lag_beyond_rpo_fails(run_module):
+    # The emulator keeps LatestRestorableDateTime at the enable time, seconds ago: a 0s RPO is already exceeded.
+    time.sleep(1.1)
+    result = run_module("backup_verify", {"dynamodb": [{"table": "ai-investment-proposals", "max_restore_lag": "0s"}]})
+    assert result["failed"] is True and "restore lag" in result["msg"] and "(RPO 0s)" in result["msg"]
+
+
+def test_s3_checks(run_module):
+    result = run_module("backup_verify", {"fail_on": "never", "s3": [
+        {"bucket": "ai-investment-raw-data", "require_replication": True},
+        {"bucket": "ai-investment-backtests"},
+        {"bucket": "ai-investment-eval", "require_versioning": False},
+        {"bucket": "no-such-bucket-here"},
+    ]})
+    got = [(c["resource"], c["check"], c["status"]) for c in result["checks"]]
+    assert got == [
+        ("ai-investment-raw-data", "versioning", "pass"), ("ai-investment-raw-data", "replication", "pass"),
+        ("ai-investment-raw-data", "encryption", "pass"),
+        ("ai-investment-backtests", "versioning", "fail"), ("ai-investment-backtests", "replication", "pass"),
+        ("ai-investment-backtests", "encryption", "pass"),
+        ("ai-investment-eval", "versioning", "pass"), ("ai-investment-eval", "replication", "pass"),
+        ("ai-investment-eval", "encryption", "warn"),
+        ("no-such-bucket-here", "bucket", "fail"),
+    ]
+    assert result["checks"][2]["reason"] == "default encryption aws:kms"
+
+
+def test_rds_recent_automated_snapshot_passes(run_module):
+    result = run_module("backup_verify", {"rds": [{"db_instance_identifier": "ai-investment-db"}]})
+    assert not result.get("failed"), result["msg"]
+    [check] = result["checks"]
+    assert check["status"] == "pass" and check["check"] == "automated snapshot age"
+    missing = run_module("backup_verify", {"rds": [{"db_instance_identifier": "nope-db"}]})
+    assert missing["failed"] is True and "DB instance nope-db not found" in missing["msg"]
+    manual = run_module("backup_verify", {"rds": [{"db_instance_identifier": "ai-investment-db",
+                                                   "snapshot_type": "manual"}]})
+    assert manual["failed"] is True and "no available manual snapshot found" in manual["msg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({}, "nothing to verify"),
+    ({"dynamodb": [{"table": "t", "max_restore_lag": "soon"}]}, "dynamodb[0].max_restore_lag"),
+    ({"rds": [{"db_instance_identifier": "x", "max_snapshot_age": "-1d"}]}, "rds[0].max_snapshot_age"),
+    ({"postgres": [{"path": "/x", "jobs": 0}]}, "postgres[0].jobs"),
+    ({"postgres": [{"path": "/x", "min_rows": {"t": "lots"}}]}, "postgres[0].min_rows.t"),
+    ({"postgres": [{"path": "/x", "max_age": "ancient"}]}, "postgres[0].max_age"),
+])
+def test_bad_input_fails_clearly(run_module, args, message):
+    result = run_module("backup_verify", args)
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox, run_module_iam):
+    actions = documented_actions("backup_verify")
+    assert set(actions) == {"dynamodb:DescribeContinuousBackups", "dynamodb:ListBackups", "s3:GetBucketVersioning",
+                            "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
+                            "rds:DescribeDBInstances", "rds:DescribeDBSnapshots"}
+    args = {"fail_on": "never",
+            "dynamodb": [{"table": "ai-investment-signals", "max_restore_lag": "1d", "max_backup_age": "1d"}],
+            "s3": [{"bucket": "ai-investment-raw-data", "require_replication": True}],
+            "rds": [{"db_instance_identifier": "ai-investment-db"}]}
+    allowed = run_module_iam("backup_verify", args, iam_sandbox.iam_user(policy(actions)))
+    assert not allowed.get("failed"), allowed["msg"]
+    assert allowed["summary"] == {"pass": 7, "warn": 0, "fail": 0, "skipped": 0}
+    for missing in actions:
+        denied = run_module_iam("backup_verify", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
+        assert denied.get("failed") is True, "still works without %s" % missing
+        assert "not authorized" in denied["msg"] or "AccessDenied" in denied["msg"] or "Access Denied" in denied["msg"], \
+            (missing, denied["msg"])
