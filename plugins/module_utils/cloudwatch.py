@@ -55,3 +55,42 @@ def alarm_states(client, names):
 
 def window_start(end, seconds):
     return end - datetime.timedelta(seconds=seconds)
+
+
+METRIC_QUERIES_PER_CALL = 500  # GetMetricData accepts at most 500 queries per call
+
+
+def metric_series(client, queries, start, end):
+    """Values of many metric queries over one window, batched 500 per GetMetricData call (all pages).
+
+    ``queries`` are ``{namespace, metric_name, dimensions (dict), statistic, period}``; returns one
+    ``(timestamps, values)`` pair per query, oldest first.
+    """
+    series = [([], []) for _query in queries]
+    for offset in range(0, len(queries), METRIC_QUERIES_PER_CALL):
+        chunk = queries[offset:offset + METRIC_QUERIES_PER_CALL]
+        params = {
+            "MetricDataQueries": [{
+                "Id": "m%d" % (offset + i),
+                "MetricStat": {
+                    "Metric": {"Namespace": q["namespace"], "MetricName": q["metric_name"],
+                               "Dimensions": [{"Name": k, "Value": str(v)} for k, v in sorted(q["dimensions"].items())]},
+                    "Period": q["period"],
+                    "Stat": q["statistic"],
+                },
+                "ReturnData": True,
+            } for i, q in enumerate(chunk)],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        while True:
+            page = client.get_metric_data(aws_retry=True, **params)
+            for result in page.get("MetricDataResults", []):
+                timestamps, values = series[int(result["Id"][1:])]
+                timestamps.extend(result.get("Timestamps", []))
+                values.extend(result.get("Values", []))
+            if not page.get("NextToken"):
+                break
+            params["NextToken"] = page["NextToken"]
+    return [tuple(zip(*sorted(zip(t, v)))) if t else ((), ()) for t, v in series]

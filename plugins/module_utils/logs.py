@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CloudWatch Logs reads: log groups by prefix, FilterLogEvents over a window with a cap."""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+
+class NotFound(Exception):
+    pass
+
+
+def log_groups_by_prefix(client, prefix):
+    names, params = [], {"logGroupNamePrefix": prefix}
+    while True:
+        page = client.describe_log_groups(aws_retry=True, **params)
+        names.extend(g["logGroupName"] for g in page.get("logGroups", []))
+        if not page.get("nextToken"):
+            return sorted(names)
+        params["nextToken"] = page["nextToken"]
+
+
+def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
+    """Matching events of one group, all pages up to ``scan_limit`` matches.
+
+    Returns ``(first `keep` events, number of matches seen, whether counting stopped at scan_limit)``.
+    """
+    params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms}
+    if pattern:
+        params["filterPattern"] = pattern
+    kept, seen = [], 0
+    while True:
+        try:
+            page = client.filter_log_events(aws_retry=True, **params)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            raise NotFound("log group %s not found" % group) from None
+        events = page.get("events", [])
+        seen += len(events)
+        kept.extend(events[:max(0, keep - len(kept))])
+        if seen >= scan_limit:
+            return kept, seen, True
+        token = page.get("nextToken")
+        if not token or token == params.get("nextToken"):
+            return kept, seen, False
+        params["nextToken"] = token

@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: log_search
+short_description: Search CloudWatch Logs groups for a pattern over a window and judge the number of matches
+version_added: 0.1.0
+description:
+  - Runs C(FilterLogEvents) over one or many log groups (named, or every group whose name starts with a prefix) for
+    a filter pattern such as V(ERROR) or V("Task timed out") over a window such as V(1h), following every page.
+  - Returns the matches (at most O(max_events) of them, newest groups' order kept), the number of matches per group,
+    and a status against O(max_matches).
+  - >-
+    Automates the log reads of seed 000 "Lambda Timeout" (C(Task timed out) in the function's logs), seed 003 "recent
+    error log lines" and seed 004 "Morning Health Check" (Lambda errors in logs).
+  - Read-only.
+notes:
+  - "IAM actions (least privilege): C(logs:FilterLogEvents), C(logs:DescribeLogGroups) (only with
+    O(log_group_name_prefix))."
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  log_group_names:
+    description: Log groups to search. A group that does not exist fails the task.
+    type: list
+    elements: str
+    default: []
+  log_group_name_prefix:
+    description: Search every log group whose name starts with this (a prefix that matches nothing fails the task).
+    type: str
+  filter_pattern:
+    description: A CloudWatch Logs filter pattern; empty matches every event. Quote phrases, V('"Task timed out"').
+    type: str
+    default: ""
+  window:
+    description: How far back from now, for example V(15m), V(1h), V(24h).
+    type: str
+    default: 1h
+  max_events:
+    description: At most this many matching events are returned (the count covers all of them).
+    type: int
+    default: 50
+  scan_limit:
+    description: Stop counting a group's matches after this many (reported as C(truncated)).
+    type: int
+    default: 10000
+  max_matches:
+    description: More matches than this in all groups together is a C(fail). Without it, the status is C(pass).
+    type: int
+  fail_on:
+    description: V(fail) fails the task when the status is C(fail); V(never) only reports.
+    type: str
+    choices: [fail, never]
+    default: fail
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode runs the same reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Timeouts of the score function in the last hour (seed 000 "Lambda Timeout")
+  ops.runbooks.log_search:
+    log_group_names: [/aws/lambda/ai-investment-score]
+    filter_pattern: '"Task timed out"'
+    window: 1h
+    max_matches: 0
+    fail_on: never
+  register: timeouts
+
+- name: Any ERROR line in any Lambda of the system today
+  ops.runbooks.log_search:
+    log_group_name_prefix: /aws/lambda/ai-investment-
+    filter_pattern: ERROR
+    window: 24h
+"""
+
+RETURN = r"""
+matches:
+  description: Matching events (at most O(max_events)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    log_group: {description: The group., type: str}
+    log_stream: {description: The stream., type: str}
+    timestamp: {description: Event time (ISO 8601)., type: str}
+    message: {description: The log line., type: str}
+counts:
+  description: Matches per log group.
+  returned: always
+  type: dict
+  sample: {/aws/lambda/ai-investment-score: 2}
+total:
+  description: Matches in all groups.
+  returned: always
+  type: int
+truncated:
+  description: Groups whose counting stopped at O(scan_limit).
+  returned: always
+  type: list
+  elements: str
+status:
+  description: "C(pass) or C(fail) against O(max_matches)."
+  returned: always
+  type: str
+reason:
+  description: Why.
+  returned: always
+  type: str
+checks:
+  description: The result in the collection's common check model, one per log group.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import datetime
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.logs import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.logs import filter_events
+from ansible_collections.ops.runbooks.plugins.module_utils.logs import log_groups_by_prefix
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+
+
+def main():
+    argument_spec = dict(
+        log_group_names=dict(type="list", elements="str", default=[]),
+        log_group_name_prefix=dict(type="str"),
+        filter_pattern=dict(type="str", default=""),
+        window=dict(type="str", default="1h"),
+        max_events=dict(type="int", default=50),
+        scan_limit=dict(type="int", default=10000),
+        max_matches=dict(type="int"),
+        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    if not params["log_group_names"] and params["log_group_name_prefix"] is None:
+        module.fail_json(msg="one of log_group_names or log_group_name_prefix is required")
+    try:
+        window = parse_duration(params["window"], "window")
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    if window <= 0:
+        module.fail_json(msg="window: %r must be longer than zero" % params["window"])
+    for key, low in (("max_events", 0), ("scan_limit", 1), ("max_matches", 0)):
+        if params[key] is not None and params[key] < low:
+            module.fail_json(msg="%s: %d must be %d or more" % (key, params[key], low))
+
+    logs = module.retrying_client("logs")
+    end = utcnow()
+    start = end - datetime.timedelta(seconds=window)
+    matches, counts, truncated = [], {}, []
+    try:
+        # 1. The groups: named ones, then every group the prefix matches.
+        groups = list(params["log_group_names"])
+        if params["log_group_name_prefix"] is not None:
+            found = log_groups_by_prefix(logs, params["log_group_name_prefix"])
+            if not found:
+                module.fail_json(msg="log_group_name_prefix: no log group name starts with %r"
+                                 % params["log_group_name_prefix"])
+            groups += [g for g in found if g not in groups]
+        # 2. Every page of matches in the window, per group; keep the first max_events, count them all.
+        for group in groups:
+            kept, seen, capped = filter_events(logs, group, params["filter_pattern"], int(start.timestamp() * 1000),
+                                               int(end.timestamp() * 1000), params["max_events"] - len(matches),
+                                               params["scan_limit"])
+            counts[group] = seen
+            if capped:
+                truncated.append(group)
+            matches.extend({
+                "log_group": group, "log_stream": e.get("logStreamName"), "message": e.get("message", "").rstrip("\n"),
+                "timestamp": isoformat(datetime.datetime.fromtimestamp(e["timestamp"] / 1000.0, datetime.timezone.utc)),
+            } for e in kept)
+    except NotFound as e:
+        module.fail_json(msg=str(e))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to search log events")
+
+    # 3. Judge the total against max_matches.
+    total = sum(counts.values())
+    what = "%d match(es) of %r in %d group(s) in the last %s%s" % (
+        total, params["filter_pattern"], len(groups), params["window"], " (counting capped)" if truncated else "")
+    if params["max_matches"] is not None and total > params["max_matches"]:
+        status, reason = checks.FAIL, "%s > %d" % (what, params["max_matches"])
+    else:
+        status, reason = checks.PASS, what
+    per_group = [checks.make_check(g, "log matches %s" % (params["filter_pattern"] or "(all)"),
+                                   checks.FAIL if status == checks.FAIL and counts[g] else checks.PASS,
+                                   "%d match(es) in the last %s" % (counts[g], params["window"]), counts[g],
+                                   params["max_matches"]) for g in groups]
+    result = dict(changed=False, matches=matches, counts=counts, total=total, truncated=truncated, status=status,
+                  reason=reason, checks=per_group)
+    if status == checks.FAIL and params["fail_on"] == "fail":
+        module.fail_json(msg=reason, **result)
+    module.exit_json(msg=reason, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: metric_check
+short_description: Read CloudWatch metrics over a window and judge them against thresholds
+version_added: 0.1.0
+description:
+  - Reads one or many CloudWatch metrics with C(GetMetricData) (up to 500 per call, not one call per metric) over a
+    window such as V(5m), V(1h) or V(7d), aggregates each series over the window, and judges the aggregate against
+    O(metrics[].max) / O(metrics[].min) with C(pass), C(fail) or C(unknown) (no datapoint) and a reason.
+  - >-
+    Automates the metric reads of seed 000 "Sofortmassnahmen" (Lambda Errors), seed 002 "High Error Rate" and
+    "Performance Degradation", and seed 004 "Morning Health Check" (errors, throttles, duration).
+  - Read-only. No datapoint in the window is C(unknown), not zero, unless O(metrics[].fail_on_no_data).
+notes:
+  - "IAM actions (least privilege): C(cloudwatch:GetMetricData)."
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  metrics:
+    description: The metrics to read.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      label:
+        description: Name of the result (default C(namespace/metric_name) with the dimension values).
+        type: str
+      namespace:
+        description: Namespace, for example V(AWS/Lambda).
+        type: str
+        required: true
+      metric_name:
+        description: Metric name, for example V(Errors).
+        type: str
+        required: true
+      dimensions:
+        description: "Dimension name to value, for example V({FunctionName: ai-investment-score})."
+        type: dict
+        default: {}
+      statistic:
+        description: C(Sum), C(Average), C(Maximum), C(Minimum), C(SampleCount) or a percentile such as C(p99).
+        type: str
+        default: Sum
+      period:
+        description: Seconds per datapoint (1, 5, 10, 30 or a multiple of 60).
+        type: int
+        default: 60
+      window:
+        description: How far back from now, for example V(5m), V(1h), V(7d).
+        type: str
+        default: 5m
+      aggregate:
+        description:
+          - How the window's datapoints become one value - V(auto) sums a C(Sum) or C(SampleCount) statistic and
+            takes the maximum of the others (the worst datapoint), V(sum), V(max), V(min), V(avg) or V(latest).
+        type: str
+        choices: [auto, sum, max, min, avg, latest]
+        default: auto
+      max:
+        description: The aggregate must not exceed this.
+        type: float
+      min:
+        description: The aggregate must not be below this.
+        type: float
+      fail_on_no_data:
+        description: No datapoint in the window is C(fail) instead of C(unknown).
+        type: bool
+        default: false
+  fail_on:
+    description: V(fail) fails the task when a metric's status is C(fail); V(never) only reports.
+    type: str
+    choices: [fail, never]
+    default: fail
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode runs the same reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Lambda errors and throttles of the last 5 minutes (seed 001 alarm thresholds)
+  ops.runbooks.metric_check:
+    metrics:
+      - {namespace: AWS/Lambda, metric_name: Errors, dimensions: {FunctionName: ai-investment-score}, max: 5}
+      - {namespace: AWS/Lambda, metric_name: Throttles, dimensions: {FunctionName: ai-investment-score}, max: 1}
+      - namespace: AWS/Lambda
+        metric_name: Duration
+        statistic: Average
+        dimensions: {FunctionName: ai-investment-score}
+        window: 1h
+        max: 10000
+  register: lambda_metrics
+"""
+
+RETURN = r"""
+metrics:
+  description: One entry per metric, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    label: {description: Name of the result., type: str}
+    values: {description: Datapoints in the window, oldest first., type: list, elements: float}
+    timestamps: {description: Their times (ISO 8601)., type: list, elements: str}
+    aggregate: {description: The value judged (null without data)., type: float}
+    status: {description: "C(pass), C(fail) or C(unknown).", type: str}
+    reason: {description: Why., type: str}
+summary:
+  description: Counts by status.
+  returned: always
+  type: dict
+  sample: {pass: 2, fail: 1, unknown: 0}
+checks:
+  description: The same results in the collection's common check model.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import datetime
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+
+_NAMESPACE_RE = re.compile(r"^[0-9A-Za-z._/#-][0-9A-Za-z._/#:-]{0,254}$")
+_STATISTIC_RE = re.compile(r"^(Sum|Average|Maximum|Minimum|SampleCount|(p|tm|wm|tc|ts)\d{1,2}(\.\d+)?|IQM)$")
+_SUMMED = ("Sum", "SampleCount")
+
+
+class BadInput(Exception):
+    pass
+
+
+def validate(metric, index):
+    """Checks the argument spec cannot make; returns the window in seconds."""
+    where = "metrics[%d]" % index
+    if not _NAMESPACE_RE.match(metric["namespace"]):
+        raise BadInput("%s.namespace: %r is not a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :, "
+                       "not starting with ':'), e.g. AWS/Lambda" % (where, metric["namespace"]))
+    if not _STATISTIC_RE.match(metric["statistic"]):
+        raise BadInput("%s.statistic: %r is not a statistic (Sum, Average, Maximum, Minimum, SampleCount, p99, ...)"
+                       % (where, metric["statistic"]))
+    period = metric["period"]
+    if period not in (1, 5, 10, 30) and (period <= 0 or period % 60):
+        raise BadInput("%s.period: %d must be 1, 5, 10, 30 or a multiple of 60" % (where, period))
+    try:
+        window = parse_duration(metric["window"], "%s.window" % where)
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+    if window < period:
+        raise BadInput("%s.window: %s is shorter than the period of %ds" % (where, metric["window"], period))
+    if metric["max"] is not None and metric["min"] is not None and metric["min"] > metric["max"]:
+        raise BadInput("%s: min %s is above max %s" % (where, metric["min"], metric["max"]))
+    return window
+
+
+def aggregate(values, how, statistic):
+    if not values:
+        return None
+    if how == "auto":
+        how = "sum" if statistic in _SUMMED else "max"
+    return {"sum": sum, "max": max, "min": min, "avg": lambda v: sum(v) / len(v), "latest": lambda v: v[-1]}[how](values)
+
+
+def judge(metric, value):
+    label = metric["label"]
+    if value is None:
+        status = checks.FAIL if metric["fail_on_no_data"] else checks.UNKNOWN
+        return status, "%s: no datapoint in the last %s" % (label, metric["window"])
+    if metric["max"] is not None and value > metric["max"]:
+        return checks.FAIL, "%s %s > %s" % (label, _num(value), _num(metric["max"]))
+    if metric["min"] is not None and value < metric["min"]:
+        return checks.FAIL, "%s %s < %s" % (label, _num(value), _num(metric["min"]))
+    limits = " ".join(p for p in ("<= %s" % _num(metric["max"]) if metric["max"] is not None else "",
+                                  ">= %s" % _num(metric["min"]) if metric["min"] is not None else "") if p)
+    return checks.PASS, ("%s %s %s" % (label, _num(value), limits)).strip()
+
+
+def default_label(metric):
+    dims = ",".join("%s=%s" % (k, v) for k, v in sorted(metric["dimensions"].items()))
+    return "%s/%s%s %s" % (metric["namespace"], metric["metric_name"], "[%s]" % dims if dims else "",
+                           metric["statistic"])
+
+
+def main():
+    argument_spec = dict(
+        metrics=dict(type="list", elements="dict", required=True, options=dict(
+            label=dict(type="str"),
+            namespace=dict(type="str", required=True),
+            metric_name=dict(type="str", required=True),
+            dimensions=dict(type="dict", default={}),
+            statistic=dict(type="str", default="Sum"),
+            period=dict(type="int", default=60),
+            window=dict(type="str", default="5m"),
+            aggregate=dict(type="str", default="auto", choices=["auto", "sum", "max", "min", "avg", "latest"]),
+            max=dict(type="float"),
+            min=dict(type="float"),
+            fail_on_no_data=dict(type="bool", default=False),
+        )),
+        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    metrics = module.params["metrics"]
+    if not metrics:
+        module.fail_json(msg="metrics: give at least one metric")
+    try:
+        windows = [validate(m, i) for i, m in enumerate(metrics)]
+    except BadInput as e:
+        module.fail_json(msg=str(e))
+    for metric in metrics:
+        metric["label"] = metric["label"] or default_label(metric)
+
+    # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
+    cloudwatch = module.retrying_client("cloudwatch")
+    end = utcnow()
+    series = [None] * len(metrics)
+    try:
+        for window in sorted(set(windows)):
+            indexes = [i for i, w in enumerate(windows) if w == window]
+            start = end - datetime.timedelta(seconds=window)
+            for i, found in zip(indexes, metric_series(cloudwatch, [metrics[i] for i in indexes], start, end)):
+                series[i] = found
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to read CloudWatch metrics")
+
+    results = []
+    for metric, (timestamps, values) in zip(metrics, series):
+        value = aggregate(list(values), metric["aggregate"], metric["statistic"])
+        status, reason = judge(metric, value)
+        results.append({
+            "label": metric["label"], "namespace": metric["namespace"], "metric_name": metric["metric_name"],
+            "dimensions": metric["dimensions"], "statistic": metric["statistic"], "window": metric["window"],
+            "values": list(values), "timestamps": [isoformat(t) for t in timestamps], "aggregate": value,
+            "status": status, "reason": reason,
+        })
+    found = [checks.make_check(r["label"], "metric", r["status"], r["reason"], r["aggregate"],
+                               {"max": m["max"], "min": m["min"]}) for r, m in zip(results, metrics)]
+    result = dict(changed=False, metrics=results, checks=found,
+                  summary=checks.summarize(results, keys=(checks.PASS, checks.FAIL, checks.UNKNOWN)))
+    failed = [r["reason"] for r in results if r["status"] == checks.FAIL]
+    if failed and module.params["fail_on"] == "fail":
+        module.fail_json(msg="%d metric(s) out of bounds: %s" % (len(failed), "; ".join(failed)), **result)
+    module.exit_json(**result)
+
+
+def _num(value):
+    return str(int(value)) if float(value).is_integer() else "%.3f" % value
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+"""log_search against the emulator, with log events put by the test (and the seeded Lambda log groups)."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from iam import documented_actions, policy
+
+
+@pytest.fixture
+def groups(aws):
+    logs = aws("logs")
+    prefix = "/test/ls-%s/" % uuid.uuid4().hex[:8]
+    now = int(time.time() * 1000)
+    for name, lines in (("api", ["INFO ok", "ERROR boom", "ERROR again"]),
+                        ("worker", ["Task timed out after 30.00 seconds", "INFO fine"]),
+                        ("old", [])):
+        logs.create_log_group(logGroupName=prefix + name)
+        logs.create_log_stream(logGroupName=prefix + name, logStreamName="s1")
+        if lines:
+            logs.put_log_events(logGroupName=prefix + name, logStreamName="s1", logEvents=[
+                {"timestamp": now - 60000 + i, "message": line} for i, line in enumerate(lines)])
+    logs.put_log_events(logGroupName=prefix + "old", logStreamName="s1",
+                        logEvents=[{"timestamp": now - 3 * 3600 * 1000, "message": "ERROR long ago"}])
+    return prefix
+
+
+def test_counts_per_group_matches_and_threshold(run_module, groups):
+    result = run_module("log_search", {"log_group_name_prefix": groups, "filter_pattern": "ERROR", "window": "1h",
+                                       "max_matches": 1, "fail_on": "never"})
+    assert result["counts"] == {groups + "api": 2, groups + "old": 0, groups + "worker": 0}
+    assert result["total"] == 2 and result["status"] == "fail"
+    assert [m["message"] for m in result["matches"]] == ["ERROR boom", "ERROR again"]
+    assert result["matches"][0]["log_group"] == groups + "api" and result["matches"][0]["log_stream"] == "s1"
+    assert result["matches"][0]["timestamp"].endswith("Z")
+    assert [c["status"] for c in result["checks"]] == ["fail", "pass", "pass"]
+
+
+def test_window_reaches_back(run_module, groups):
+    result = run_module("log_search", {"log_group_names": [groups + "old"], "filter_pattern": "ERROR", "window": "4h"})
+    assert result["total"] == 1 and result["status"] == "pass"
+
+
+def test_phrase_and_cap_on_events(run_module, groups):
+    timeouts = run_module("log_search", {"log_group_names": [groups + "worker"],
+                                         "filter_pattern": '"Task timed out"', "max_matches": 0, "fail_on": "never"})
+    assert timeouts["total"] == 1 and timeouts["status"] == "fail"
+    capped = run_module("log_search", {"log_group_names": [groups + "api"], "max_events": 1})
+    assert capped["total"] == 3 and len(capped["matches"]) == 1
+
+
+def test_seeded_lambda_errors(run_module):
+    result = run_module("log_search", {"log_group_names": ["/aws/lambda/ai-investment-score"],
+                                       "filter_pattern": "ERROR", "max_matches": 0})
+    assert result["failed"] is True and result["total"] == 1
+    assert result["matches"][0]["message"] == "ERROR model endpoint returned 500"
+
+
+@pytest.mark.parametrize("args, message", [
+    ({}, "one of log_group_names or log_group_name_prefix"),
+    ({"log_group_names": ["/x"], "window": "-1h"}, "window: '-1h' is negative"),
+    ({"log_group_names": ["/x"], "window": "0"}, "window: '0' must be longer than zero"),
+    ({"log_group_names": ["/x"], "window": "soonish"}, "window: 'soonish' is not a duration"),
+    ({"log_group_names": ["/nope/none"]}, "log group /nope/none not found"),
+    ({"log_group_name_prefix": "/nope/"}, "log_group_name_prefix: no log group"),
+    ({"log_group_names": ["/x"], "max_events": -1}, "max_events"),
+])
+def test_bad_input_fails_clearly(run_module, args, message):
+    result = run_module("log_search", args)
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_least_privilege(iam_sandbox, run_module_iam):
+    actions = documented_actions("log_search")
+    assert set(actions) == {"logs:FilterLogEvents", "logs:DescribeLogGroups"}
+    args = {"log_group_name_prefix": "/aws/lambda/ai-investment-", "filter_pattern": "ERROR"}
+    allowed = run_module_iam("log_search", args, iam_sandbox.iam_user(policy(actions)))
+    assert not allowed.get("failed"), allowed["msg"]
+    for missing in actions:
+        denied = run_module_iam("log_search", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
+        assert denied["failed"] is True and "not authorized" in denied["msg"], (missing, denied["msg"])

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+"""metric_check against the emulator, with metric data put by the test."""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+
+from iam import documented_actions, policy
+
+
+def put(cw, namespace, name, dims, values, minutes_ago=1):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cw.put_metric_data(Namespace=namespace, MetricData=[{
+        "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+        "Timestamp": now - datetime.timedelta(minutes=minutes_ago, seconds=i), "Value": value,
+    } for i, value in enumerate(values)])
+
+
+@pytest.fixture
+def fn():
+    return "mc-" + uuid.uuid4().hex[:8]
+
+
+def test_thresholds_aggregates_and_no_data(aws, run_module, fn):
+    cw = aws("cloudwatch")
+    put(cw, "AWS/Lambda", "Errors", {"FunctionName": fn}, [4, 3])
+    put(cw, "AWS/Lambda", "Duration", {"FunctionName": fn}, [800, 12000])
+    put(cw, "AWS/Lambda", "Throttles", {"FunctionName": fn}, [0])
+    result = run_module("metric_check", {"fail_on": "never", "metrics": [
+        {"label": "errors", "namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": {"FunctionName": fn},
+         "max": 5},
+        {"label": "duration", "namespace": "AWS/Lambda", "metric_name": "Duration", "statistic": "Maximum",
+         "dimensions": {"FunctionName": fn}, "window": "1h", "max": 10000},
+        {"label": "throttles", "namespace": "AWS/Lambda", "metric_name": "Throttles",
+         "dimensions": {"FunctionName": fn}, "max": 1},
+        {"label": "invocations", "namespace": "AWS/Lambda", "metric_name": "Invocations",
+         "dimensions": {"FunctionName": fn}, "min": 1},
+    ]})
+    by_label = {m["label"]: m for m in result["metrics"]}
+    assert (by_label["errors"]["aggregate"], by_label["errors"]["status"]) == (7, "fail")
+    assert by_label["errors"]["reason"] == "errors 7 > 5"
+    assert (by_label["duration"]["aggregate"], by_label["duration"]["status"]) == (12000, "fail")
+    assert by_label["throttles"]["status"] == "pass" and by_label["throttles"]["reason"] == "throttles 0 <= 1"
+    assert by_label["invocations"]["status"] == "unknown" and by_label["invocations"]["aggregate"] is None
+    assert result["summary"] == {"pass": 1, "fail": 2, "unknown": 1}
+    assert len(by_label["errors"]["values"]) >= 1 and len(by_label["errors"]["timestamps"]) == len(
+        by_label["errors"]["values"])
+    failing = run_module("metric_check", {"metrics": [{"namespace": "AWS/Lambda", "metric_name": "Errors",
+                                                       "dimensions": {"FunctionName": fn}, "max": 5}]})
+    assert failing["failed"] is True and "1 metric(s) out of bounds" in failing["msg"]
+
+
+def test_no_data_can_fail(run_module, fn):
+    result = run_module("metric_check", {"metrics": [{"namespace": "Custom/App", "metric_name": "Heartbeat",
+                                                      "dimensions": {"Host": fn}, "fail_on_no_data": True}]})
+    assert result["failed"] is True and "no datapoint in the last 5m" in result["msg"]
+
+
+def test_many_metrics_in_one_batch(aws, run_module, fn):
+    cw = aws("cloudwatch")
+    for i in range(30):
+        put(cw, "Custom/App", "Depth", {"Queue": "%s-%d" % (fn, i)}, [i])
+    result = run_module("metric_check", {"metrics": [
+        {"namespace": "Custom/App", "metric_name": "Depth", "dimensions": {"Queue": "%s-%d" % (fn, i)},
+         "statistic": "Maximum", "max": 20} for i in range(30)], "fail_on": "never"})
+    assert [m["aggregate"] for m in result["metrics"]] == [float(i) for i in range(30)]
+    assert result["summary"]["fail"] == 9
+
+
+@pytest.mark.parametrize("metric, message", [
+    ({"namespace": ":bad"}, "metrics[0].namespace"),
+    ({"namespace": "has space"}, "metrics[0].namespace"),
+    ({"window": "-5m"}, "metrics[0].window: '-5m' is negative"),
+    ({"window": "fortnight"}, "metrics[0].window: 'fortnight' is not a duration"),
+    ({"window": "30s"}, "metrics[0].window: 30s is shorter than the period"),
+    ({"period": 45}, "metrics[0].period"),
+    ({"statistic": "Median"}, "metrics[0].statistic"),
+    ({"min": 5, "max": 1}, "min 5.0 is above max 1.0"),
+])
+def test_bad_input_fails_clearly(run_module, metric, message):
+    result = run_module("metric_check", {"metrics": [dict({"namespace": "AWS/Lambda", "metric_name": "Errors"},
+                                                          **metric)]})
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_least_privilege(iam_sandbox, run_module_iam):
+    actions = documented_actions("metric_check")
+    assert actions == ["cloudwatch:GetMetricData"]
+    args = {"metrics": [{"namespace": "AWS/Lambda", "metric_name": "Errors"}]}
+    assert not run_module_iam("metric_check", args, iam_sandbox.iam_user(policy(actions))).get("failed")
+    denied = run_module_iam("metric_check", args, iam_sandbox.iam_user(policy(["cloudwatch:DescribeAlarms"])))
+    assert denied["failed"] is True and "not authorized" in denied["msg"]
