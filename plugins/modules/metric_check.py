@@ -116,7 +116,7 @@ metrics:
   elements: dict
   contains:
     label: {description: Name of the result., type: str}
-    values: {description: Datapoints in the window, oldest first., type: list, elements: float}
+    values: {description: "Datapoints in the window, oldest first.", type: list, elements: float}
     timestamps: {description: Their times (ISO 8601)., type: list, elements: str}
     aggregate: {description: The value judged (null without data)., type: float}
     status: {description: "C(pass), C(fail) or C(unknown).", type: str}

@@ -25,8 +25,9 @@ def test_documentation_parses_and_lists_iam_actions(name):
     for option, spec in _options(doc.get("options", {})):
         _assert_text(spec.get("description"), option)
     assert any(n.startswith("IAM actions (least privilege):") for n in doc["notes"])
-    for key, spec in returns.items():
+    for key, spec in _returns(returns):
         assert set(spec) <= {"description", "returned", "type", "elements", "contains", "sample"}, (key, spec)
+        _assert_text(spec.get("description"), key)
 
 
 def test_every_module_is_in_the_aws_action_group():
@@ -45,3 +46,9 @@ def _options(options, prefix=""):
     for name, spec in options.items():
         yield prefix + name, spec
         yield from _options(spec.get("suboptions", {}), prefix + name + ".")
+
+
+def _returns(returns, prefix=""):
+    for name, spec in returns.items():
+        yield prefix + name, spec
+        yield from _returns(spec.get("contains") or {}, prefix + name + ".")
