@@ -105,16 +105,27 @@ def check_alarms(cloudwatch, names):
     return {"status": status, "reason": reason, "states": states}
 
 
-def check_url(url, timeout):
+def check_url(url, timeout, expected=None, max_latency_ms=None, validate_certs=True):
+    """GET a URL: ``{status, reason, status_code, latency_ms}``; ``expected`` statuses default to any 2xx."""
+    started = time.monotonic()
     try:
-        response = open_url(url, method="GET", timeout=timeout, follow_redirects="safe")
+        response = open_url(url, method="GET", timeout=timeout, follow_redirects="safe", validate_certs=validate_certs)
         code = response.getcode()
+        response.read()
     except Exception as e:  # pylint: disable=broad-exception-caught  # HTTPError, URLError, socket errors, ...
         code = getattr(e, "code", None)
         if code is None:
-            return {"status": checks.FAIL, "reason": "GET %s: %s" % (url, e), "status_code": None}
-    status = checks.PASS if 200 <= code < 300 else checks.FAIL
-    return {"status": status, "reason": "GET %s: HTTP %s" % (url, code), "status_code": code}
+            return {"status": checks.FAIL, "reason": "GET %s: %s" % (url, e), "status_code": None,
+                    "latency_ms": round((time.monotonic() - started) * 1000, 1)}
+    latency = round((time.monotonic() - started) * 1000, 1)
+    good = code in expected if expected else 200 <= code < 300
+    if not good:
+        return {"status": checks.FAIL, "reason": "GET %s: HTTP %s" % (url, code), "status_code": code, "latency_ms": latency}
+    if max_latency_ms is not None and latency > max_latency_ms:
+        return {"status": checks.FAIL, "reason": "GET %s: HTTP %s in %sms > %sms" % (url, code, latency, max_latency_ms),
+                "status_code": code, "latency_ms": latency}
+    return {"status": checks.PASS, "reason": "GET %s: HTTP %s in %sms" % (url, code, latency), "status_code": code,
+            "latency_ms": latency}
 
 
 def run_health_gate(lam, cloudwatch, function_name, alias, spec, since, sleep=time.sleep):

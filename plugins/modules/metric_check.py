@@ -70,9 +70,16 @@ options:
         description: The aggregate must not be below this.
         type: float
       fail_on_no_data:
-        description: No datapoint in the window is C(fail) instead of C(unknown).
+        description: No datapoint in the window is C(fail) instead of C(unknown) (the same as O(metrics[].no_data=fail)).
         type: bool
         default: false
+      no_data:
+        description:
+          - Status when the window has no datapoint. V(pass) suits counters CloudWatch does not emit as zero
+            (C(ThrottledRequests), C(Errors)).
+        type: str
+        choices: [unknown, pass, fail]
+        default: unknown
   fail_on:
     description: V(fail) fails the task when a metric's status is C(fail); V(never) only reports.
     type: str
@@ -191,7 +198,7 @@ def aggregate(values, how, statistic):
 def judge(metric, value):
     label = metric["label"]
     if value is None:
-        status = checks.FAIL if metric["fail_on_no_data"] else checks.UNKNOWN
+        status = checks.FAIL if metric["fail_on_no_data"] else metric["no_data"]
         return status, "%s: no datapoint in the last %s" % (label, metric["window"])
     if metric["max"] is not None and value > metric["max"]:
         return checks.FAIL, "%s %s > %s" % (label, _num(value), _num(metric["max"]))
@@ -222,6 +229,7 @@ def main():
             max=dict(type="float"),
             min=dict(type="float"),
             fail_on_no_data=dict(type="bool", default=False),
+            no_data=dict(type="str", choices=["unknown", "pass", "fail"], default="unknown"),
         )),
         fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
     )

@@ -8,20 +8,25 @@ import json
 def test_daily_health_reports_the_seeded_problems_and_fails(run_playbook):
     proc = run_playbook("playbooks/daily_health.yml")
     assert proc.returncode != 0, proc.stdout
-    assert "2 check(s) failed" in proc.stdout
+    assert "4 check(s) failed" in proc.stdout, proc.stdout
     report = (proc.reports / "daily_health-local.md").read_text()
-    lines = [line for line in report.splitlines() if line.startswith("| ")]
-    # failures first: the seeded DLQ message and the seeded alarm
+    lines = [line for line in report.splitlines() if line.startswith("| ") and not line.startswith("| status")]
+    # failures first: the seeded alarm, the seeded DLQ message, the seeded ERROR and timeout log lines
+    assert lines[0] == "| FAIL | cloudwatch | alarms in ALARM | ai-investment-score-errors |"
     assert lines[1].startswith("| FAIL | ai-investment-score | queue depth |") and "dlq ai-investment-score-dlq" in lines[1]
-    assert lines[2].startswith("| FAIL | cloudwatch | alarms in ALARM | ai-investment-score-errors")
+    assert lines[2].startswith("| FAIL | /aws/lambda/ai-investment* | log ERROR |")
+    assert lines[3].startswith('| FAIL | /aws/lambda/ai-investment* | log "Task timed out" |')
     assert "| PASS | sts | identity | account 123456789012" in report
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
-    assert [c["status"] for c in result["checks"]].count("fail") == 2
+    assert [c["status"] for c in result["checks"]].count("fail") == 4
 
 
 def test_daily_health_can_report_without_failing(run_playbook):
-    proc = run_playbook("playbooks/daily_health.yml", {"daily_health_fail_on_failure": False})
+    proc = run_playbook("playbooks/daily_health.yml", {"health_check_fail_on_failure": False,
+                                                       "health_check_checks": ["identity", "s3"]})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads((proc.reports / "daily_health-local.json").read_text())
+    assert {c["check"] for c in result["checks"]} == {"identity", "bucket reachable"}
 
 
 def test_queue_check_playbook_judges_the_environment(run_playbook):
