@@ -49,16 +49,12 @@ def aws(sandbox):
     return sandbox.client
 
 
-def _run_module(box, name, args, check_mode=False, diff=False, credentials=None):
+def _run_module(box, name, args, check_mode=False, diff=False, credentials=None, aws=True):
     creds = credentials or box.admin_credentials
-    module_args = dict(
-        endpoint_url=box.endpoint_url,
-        region="eu-central-1",
-        access_key=creds["aws_access_key_id"],
-        secret_key=creds["aws_secret_access_key"],
-        _ansible_check_mode=check_mode,
-        _ansible_diff=diff,
-    )
+    module_args = dict(_ansible_check_mode=check_mode, _ansible_diff=diff)
+    if aws:  # the connection options of the AWS modules (not for e.g. http_check)
+        module_args.update(endpoint_url=box.endpoint_url, region="eu-central-1",
+                           access_key=creds["aws_access_key_id"], secret_key=creds["aws_secret_access_key"])
     module_args.update(args)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([COLLECTIONS] + sys.path))
     for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):

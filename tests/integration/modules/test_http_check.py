@@ -46,7 +46,7 @@ def test_status_latency_and_unreachable(run_module, server):
         {"name": "down", "url": server + "/down"},
         {"name": "maintenance", "url": server + "/down", "expected_status": [503]},
         {"name": "nothing", "url": "http://127.0.0.1:%d/" % closed_port(), "max_latency_ms": 1000},
-    ]})
+    ]}, aws=False)
     by_name = {e["name"]: e for e in result["endpoints"]}
     assert (by_name["ok"]["status"], by_name["ok"]["status_code"]) == ("pass", 200)
     assert by_name["slow"]["status"] == "fail" and by_name["slow"]["latency_ms"] >= 300
@@ -55,7 +55,7 @@ def test_status_latency_and_unreachable(run_module, server):
     assert by_name["maintenance"]["status"] == "pass"
     assert by_name["nothing"]["status"] == "fail" and by_name["nothing"]["status_code"] is None
     assert [c["resource"] for c in result["checks"]] == ["ok", "slow", "down", "maintenance", "nothing"]
-    failing = run_module("http_check", {"endpoints": [{"url": server + "/down"}]})
+    failing = run_module("http_check", {"endpoints": [{"url": server + "/down"}]}, aws=False)
     assert failing["failed"] is True and "1 endpoint(s) failed" in failing["msg"]
 
 
@@ -65,5 +65,5 @@ def test_status_latency_and_unreachable(run_module, server):
     ({"endpoints": [{"url": "http://x"}], "timeout": 0}, "timeout"),
 ])
 def test_bad_input(run_module, args, message):
-    result = run_module("http_check", args)
+    result = run_module("http_check", args, aws=False)
     assert result["failed"] is True and message in result["msg"], result["msg"]
