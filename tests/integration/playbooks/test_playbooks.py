@@ -105,3 +105,29 @@ def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):
     restores = [c for c in result["checks"] if c["check"] == "restore"]
     assert [c["status"] for c in restores] == ["pass", "pass"]
     assert {c["check"] for c in result["checks"] if c["resource"] == "ai-investment-db"} == {"automated snapshot age"}
+
+
+def test_incident_playbook_in_production_without_confirmation_only_triages_and_notifies(sandbox, run_playbook):
+    args = {"incident_response_severity": "P2", "incident_response_title": "Orchestrator errors",
+            "incident_response_functions": ["ai-investment-streaming"], "incident_response_actions": ["rollback"],
+            "ops_runbooks_production": True}
+    proc = run_playbook("playbooks/incident.yml", args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _alias_version(sandbox, "ai-investment-streaming") == "3"  # held back without confirmation
+    [record_file] = list(proc.reports.glob("incident-INC-*-orchestrator-errors-local.json"))
+    incident = json.loads(record_file.read_text())["incident"]
+    assert incident["notified"] == ["P2"] and incident["changes"] == []
+    assert any("not run, production needs ops_runbooks_confirm=true" in e["event"] for e in incident["timeline"])
+    confirmed = run_playbook("playbooks/incident.yml", dict(args, ops_runbooks_confirm=True))
+    assert confirmed.returncode == 0, confirmed.stdout
+    assert _alias_version(sandbox, "ai-investment-streaming") == "2"
+    incident = json.loads(record_file.read_text())["incident"]
+    assert incident["notified"] == ["P2"]  # not notified twice
+    assert incident["changes"][0]["from"] == "3" and incident["changes"][0]["to"] == "2"
+    resolved = run_playbook("playbooks/incident.yml", dict(args, incident_response_resolve=True,
+                                                           incident_response_resolution="Rolled back",
+                                                           incident_response_root_cause="bad build 3"))
+    assert resolved.returncode == 0, resolved.stdout
+    incident = json.loads(record_file.read_text())["incident"]
+    assert incident["status"] == "Resolved" and incident["root_cause"] == "bad build 3"
+    assert "resolved: Rolled back" in record_file.with_suffix(".md").read_text()
