@@ -134,3 +134,52 @@ def oldest_message_ages(cloudwatch, names, now, window_seconds=900, period=60):
                 break
             params["NextToken"] = token
     return ages
+
+
+def queue_arn(client, url):
+    return client.get_queue_attributes(aws_retry=True, QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def dead_letter_sources(client, url):
+    """URLs of the queues whose redrive policy names this queue as their DLQ (all pages)."""
+    sources, params = [], {"QueueUrl": url, "MaxResults": 1000}
+    while True:
+        page = client.list_dead_letter_source_queues(aws_retry=True, **params)
+        sources.extend(page.get("queueUrls", []))
+        if not page.get("NextToken"):
+            return sources
+        params["NextToken"] = page["NextToken"]
+
+
+def move_batch(client, source_url, destination_url, limit, visibility_timeout=60):
+    """Receive up to ``limit`` (<= 10) messages from the source, send them to the destination, and delete from the
+    source only those the destination accepted: ``(received, moved, failed reasons)``.
+
+    A message whose send failed stays in the source and becomes visible again after the visibility timeout: nothing
+    is lost; a crash between send and delete can deliver a message twice (at-least-once, as SQS itself).
+    """
+    received = client.receive_message(
+        aws_retry=True, QueueUrl=source_url, MaxNumberOfMessages=max(1, min(10, limit)), WaitTimeSeconds=1,
+        VisibilityTimeout=visibility_timeout, MessageAttributeNames=["All"],
+        MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+    ).get("Messages", [])
+    if not received:
+        return 0, 0, []
+    entries = []
+    for i, message in enumerate(received):
+        entry = {"Id": str(i), "MessageBody": message["Body"]}
+        if message.get("MessageAttributes"):
+            entry["MessageAttributes"] = message["MessageAttributes"]
+        system = message.get("Attributes", {})
+        if system.get("MessageGroupId"):  # FIFO destination
+            entry["MessageGroupId"] = system["MessageGroupId"]
+            entry["MessageDeduplicationId"] = system.get("MessageDeduplicationId") or message["MessageId"]
+        entries.append(entry)
+    sent = client.send_message_batch(aws_retry=True, QueueUrl=destination_url, Entries=entries)
+    ok = [int(s["Id"]) for s in sent.get("Successful", [])]
+    failures = ["%s: %s" % (f.get("Code"), f.get("Message")) for f in sent.get("Failed", [])]
+    if ok:
+        deleted = client.delete_message_batch(aws_retry=True, QueueUrl=source_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": received[i]["ReceiptHandle"]} for i in ok])
+        failures += ["delete %s: %s" % (f.get("Code"), f.get("Message")) for f in deleted.get("Failed", [])]
+    return len(received), len(ok), failures

@@ -22,7 +22,14 @@ _ORIGINAL_IAM_REQUEST_INIT = access_control.IAMRequestBase.__init__
 # Services whose SigV4 signing name differs from the IAM action prefix AWS uses.
 _IAM_PREFIX = {"monitoring": "cloudwatch"}
 # API operations whose IAM action has another name (moto uses the operation name).
-_IAM_ACTION = {"lambda:Invoke": "lambda:InvokeFunction"}
+# SQS batch operations are authorized by the single action (AWS: "permissions for SendMessageBatch ... are the
+# same as for SendMessage").
+_IAM_ACTION = {
+    "lambda:Invoke": "lambda:InvokeFunction",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
 
 
 def _iam_request_init(self, *args, **kwargs):

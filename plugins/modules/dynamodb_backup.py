@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: dynamodb_backup
+short_description: Keep a DynamoDB table's backups fresh - PITR state, on-demand backups by age, retention, S3 export
+version_added: 0.1.0
+description:
+  - A state, not an action - PITR enabled or disabled, an on-demand backup no older than O(max_backup_age) (one is
+    created, named C(<table>-<UTC yyyymmdd-HHMMSS>), only when the newest AVAILABLE backup is older, so a daily
+    schedule re-run changes nothing), the newest O(retain) backups of this module kept, and optionally a
+    point-in-time export to S3.
+  - >-
+    Automates seed 004 "DynamoDB Backup Procedures" (on-demand backup named with a timestamp, list and describe,
+    PITR, export to S3) and seed 000 "Data Loss Prevention" (continuous backups).
+  - >-
+    Retention deletes only backups whose names follow this module's pattern for this table
+    (C(<table>-yyyymmdd-HHMMSS)); a backup with any other name is never deleted.
+notes:
+  - "IAM actions (least privilege): C(dynamodb:DescribeContinuousBackups), C(dynamodb:ListBackups);
+    C(dynamodb:UpdateContinuousBackups) (O(pitr)); C(dynamodb:CreateBackup) and C(dynamodb:DescribeBackup)
+    (O(max_backup_age), O(force_backup)); C(dynamodb:DeleteBackup) (O(retain)); C(dynamodb:DescribeTable),
+    C(dynamodb:ExportTableToPointInTime) and C(dynamodb:DescribeExport) (O(export_to_s3))."
+  - An export also needs C(s3:PutObject), C(s3:AbortMultipartUpload) and C(s3:PutObjectAcl) on the target bucket
+    (AWS documentation); the emulator does not check them.
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  table_name:
+    description: The table.
+    type: str
+    required: true
+  pitr:
+    description: Point-in-time recovery wanted.
+    type: str
+    choices: [enabled, disabled, unchanged]
+    default: unchanged
+  max_backup_age:
+    description: Create an on-demand backup when the newest AVAILABLE one is older than this (for example V(24h)).
+    type: str
+  force_backup:
+    description: Create an on-demand backup now whatever the age of the newest (seed 004 "before major changes").
+    type: bool
+    default: false
+  retain:
+    description: Keep the newest N backups named by this module; delete its older ones. Other backups are never touched.
+    type: int
+  export_to_s3:
+    description: Export the table (latest restorable time) to S3. Needs PITR; C(changed) when an export was started.
+    type: dict
+    suboptions:
+      bucket:
+        description: Target bucket.
+        type: str
+        required: true
+      prefix:
+        description: Key prefix.
+        type: str
+        default: ""
+      export_format:
+        description: Format of the export.
+        type: str
+        choices: [DYNAMODB_JSON, ION]
+        default: DYNAMODB_JSON
+  wait:
+    description: Wait until a created backup is AVAILABLE and a started export is COMPLETED.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Daily - PITR on, a backup at most a day old, the last 7 kept (a re-run the same day changes nothing)
+  ops.runbooks.dynamodb_backup:
+    table_name: ai-investment-signals
+    pitr: enabled
+    max_backup_age: 24h
+    retain: 7
+
+- name: Before a major change (seed 004), plus an export to S3
+  ops.runbooks.dynamodb_backup:
+    table_name: ai-investment-proposals
+    force_backup: true
+    export_to_s3:
+      bucket: ai-investment-backups
+      prefix: exports/proposals/
+"""
+
+RETURN = r"""
+pitr:
+  description: PITR status before and after.
+  returned: always
+  type: dict
+  sample: {before: disabled, after: enabled}
+backups_created:
+  description: Backups made by this run (in check mode, the names it would use).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{backup_name: ai-investment-signals-20261122-060000, backup_arn: "arn:aws:dynamodb:..."}]
+backups_deleted:
+  description: Backups deleted by retention (in check mode, those it would delete).
+  returned: always
+  type: list
+  elements: dict
+newest_backup:
+  description: The newest AVAILABLE backup after the run (name, ARN, creation time, age in seconds).
+  returned: always
+  type: dict
+export:
+  description: The export started by this run (ARN, status, S3 location).
+  returned: when O(export_to_s3) is set
+  type: dict
+"""
+
+import re
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import require_table
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+
+
+def own_name_re(table):
+    """Names this module gives backups of ``table``: ``<table>-yyyymmdd-HHMMSS`` (nothing else is ever deleted)."""
+    return re.compile(r"^%s-\d{8}-\d{6}$" % re.escape(table))
+
+
+def backup_name(table, now):
+    return "%s-%s" % (table, now.strftime("%Y%m%d-%H%M%S"))
+
+
+def summary(backup):
+    if not backup:
+        return None
+    return {"backup_name": backup["BackupName"], "backup_arn": backup["BackupArn"],
+            "created": isoformat(backup["BackupCreationDateTime"]),
+            "age_seconds": round(age_seconds(backup["BackupCreationDateTime"]), 1)}
+
+
+def wait_for(check, timeout, what, interval=2.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            raise TimeoutError("%s after %ds" % (what, timeout))
+        time.sleep(interval)
+
+
+def main():
+    argument_spec = dict(
+        table_name=dict(type="str", required=True),
+        pitr=dict(type="str", choices=["enabled", "disabled", "unchanged"], default="unchanged"),
+        max_backup_age=dict(type="str"),
+        force_backup=dict(type="bool", default=False),
+        retain=dict(type="int"),
+        export_to_s3=dict(type="dict", options=dict(
+            bucket=dict(type="str", required=True), prefix=dict(type="str", default=""),
+            export_format=dict(type="str", choices=["DYNAMODB_JSON", "ION"], default="DYNAMODB_JSON"))),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=900),
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    table = params["table_name"]
+    max_age = None
+    if params["max_backup_age"] is not None:
+        try:
+            max_age = parse_duration(params["max_backup_age"], "max_backup_age")
+        except ValueError as e:
+            module.fail_json(msg=str(e))
+    if params["retain"] is not None and params["retain"] < 1:
+        module.fail_json(msg="retain: %d must be 1 or more (retention never deletes every backup)" % params["retain"])
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout: %d is negative" % params["wait_timeout"])
+
+    ddb = module.retrying_client("dynamodb")
+    result = dict(changed=False, backups_created=[], backups_deleted=[])
+    try:
+        # 1. PITR: read, and switch when asked.
+        before = pitr_status(ddb, table)
+        wanted = {"enabled": True, "disabled": False}.get(params["pitr"], before["enabled"])
+        result["pitr"] = {"before": _state(before["enabled"]), "after": _state(wanted)}
+        if wanted != before["enabled"]:
+            result["changed"] = True
+            if not module.check_mode:
+                ddb.update_continuous_backups(aws_retry=True, TableName=table, PointInTimeRecoverySpecification={
+                    "PointInTimeRecoveryEnabled": wanted})
+        # 2. An on-demand backup when the newest AVAILABLE one is too old (or when forced).
+        backups = list_backups(ddb, table)
+        newest = next((b for b in backups if b.get("BackupStatus") == "AVAILABLE"), None)
+        too_old = max_age is not None and (newest is None or age_seconds(newest["BackupCreationDateTime"]) > max_age)
+        if params["force_backup"] or too_old:
+            name = backup_name(table, utcnow())
+            result["changed"] = True
+            if module.check_mode:
+                result["backups_created"].append({"backup_name": name, "backup_arn": None})
+            else:
+                details = ddb.create_backup(aws_retry=True, TableName=table, BackupName=name)["BackupDetails"]
+                arn = details["BackupArn"]
+                if params["wait"]:
+                    wait_for(lambda: ddb.describe_backup(aws_retry=True, BackupArn=arn)["BackupDescription"][
+                        "BackupDetails"]["BackupStatus"] == "AVAILABLE", params["wait_timeout"],
+                        "backup %s is not AVAILABLE" % name)
+                result["backups_created"].append({"backup_name": name, "backup_arn": arn})
+                backups = list_backups(ddb, table)
+        # 3. Retention: only backups this module named, oldest beyond the newest N.
+        if params["retain"] is not None:
+            ours = [b for b in backups if own_name_re(table).match(b["BackupName"])]
+            planned = [b for b in result["backups_created"] if b["backup_arn"] is None]  # check mode: counts too
+            for old in ours[max(0, params["retain"] - len(planned)):]:
+                result["changed"] = True
+                result["backups_deleted"].append({"backup_name": old["BackupName"], "backup_arn": old["BackupArn"]})
+                if not module.check_mode:
+                    ddb.delete_backup(aws_retry=True, BackupArn=old["BackupArn"])
+            if result["backups_deleted"] and not module.check_mode:
+                backups = list_backups(ddb, table)
+        result["newest_backup"] = summary(next((b for b in backups if b.get("BackupStatus") == "AVAILABLE"), None))
+        # 4. Export to S3 (latest restorable time).
+        if params["export_to_s3"]:
+            if not wanted:
+                module.fail_json(msg="export_to_s3: point-in-time recovery must be enabled on %s (pitr=enabled)" % table,
+                                 **result)
+            result["changed"] = True
+            spec = params["export_to_s3"]
+            result["export"] = {"bucket": spec["bucket"], "prefix": spec["prefix"], "export_arn": None, "status": None}
+            if not module.check_mode:
+                table_arn = require_table(ddb, table)["TableArn"]
+                export = ddb.export_table_to_point_in_time(aws_retry=True, TableArn=table_arn, S3Bucket=spec["bucket"],
+                                                           S3Prefix=spec["prefix"], ExportFormat=spec["export_format"])
+                arn = export["ExportDescription"]["ExportArn"]
+                result["export"].update(export_arn=arn, status=export["ExportDescription"]["ExportStatus"])
+                if params["wait"]:
+                    def completed():
+                        status = ddb.describe_export(aws_retry=True, ExportArn=arn)["ExportDescription"]["ExportStatus"]
+                        result["export"]["status"] = status
+                        if status == "FAILED":
+                            raise RuntimeError("export %s FAILED" % arn)
+                        return status == "COMPLETED"
+                    wait_for(completed, params["wait_timeout"], "export %s is not COMPLETED" % arn)
+    except NotFound as e:
+        module.fail_json(msg=str(e), **result)
+    except (TimeoutError, RuntimeError) as e:
+        module.fail_json(msg="wait: %s" % e, **result)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to manage the backups of %s" % table, **result)
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = {"before": {"pitr": result["pitr"]["before"]}, "after": {
+            "pitr": result["pitr"]["after"], "backups_created": [b["backup_name"] for b in result["backups_created"]],
+            "backups_deleted": [b["backup_name"] for b in result["backups_deleted"]]}}
+    module.exit_json(**result)
+
+
+def _state(enabled):
+    return "enabled" if enabled else "disabled"
+
+
+if __name__ == "__main__":
+    main()

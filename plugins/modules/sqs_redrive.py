@@ -1,0 +1,283 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sqs_redrive
+short_description: Move messages from a dead-letter queue back to its source queue, or purge a queue with confirmation
+version_added: 0.1.0
+description:
+  - After the consumer is fixed, moves the messages of a dead-letter queue back to its source queue - by default the
+    one queue that C(ListDeadLetterSourceQueues) names for it (several or none is an error; then give O(destination)).
+  - >-
+    Uses SQS C(StartMessageMoveTask) where the endpoint supports it (O(method=auto) falls back when the endpoint answers
+    that it does not), otherwise receives from the DLQ and sends to the destination in batches of 10, deleting a
+    message from the DLQ only after the destination accepted it - no message is lost; delivery is at-least-once.
+  - With O(purge=true), purges the named queue instead (seed 004 P2 "Purge queue if messages are stale"); this needs
+    O(confirm=true) and is refused without it.
+  - "Automates seed 004 P2 \"High SQS Queue Depth\" (purge) and the weekly dead-letter queue redrive."
+notes:
+  - "IAM actions (least privilege): C(sqs:GetQueueUrl), C(sqs:GetQueueAttributes), C(sqs:ListDeadLetterSourceQueues)
+    (without O(destination)); C(sqs:ReceiveMessage), C(sqs:SendMessage) and C(sqs:DeleteMessage) (receive/send
+    method); C(sqs:StartMessageMoveTask) and C(sqs:ListMessageMoveTasks) (move task); C(sqs:PurgeQueue) (O(purge))."
+  - Check mode reports how many messages would move (the DLQ's visible messages, capped by O(max_messages)) or be
+    purged, and changes nothing.
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  queue:
+    description: Name or URL of the dead-letter queue to redrive from, or of the queue to purge.
+    type: str
+    required: true
+  destination:
+    description: Name or URL of the queue to move the messages to (default the DLQ's one source queue).
+    type: str
+  max_messages:
+    description: Move at most this many messages (default all).
+    type: int
+  rate:
+    description: At most this many messages per second.
+    type: float
+  method:
+    description: V(auto) tries C(StartMessageMoveTask) first; V(move_task) or V(receive_send) force one.
+    type: str
+    choices: [auto, move_task, receive_send]
+    default: auto
+  purge:
+    description: Purge O(queue) instead of redriving it. Needs O(confirm=true).
+    type: bool
+    default: false
+  confirm:
+    description: Explicit confirmation for O(purge).
+    type: bool
+    default: false
+  wait:
+    description: Wait for a move task to complete.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds a redrive may take (move task or receive/send loop).
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Redrive the score DLQ back to its queue, 50 messages per second at most
+  ops.runbooks.sqs_redrive:
+    queue: ai-investment-score-dlq
+    rate: 50
+
+- name: Purge stale messages (seed 004 P2) - refused without confirm
+  ops.runbooks.sqs_redrive:
+    queue: ai-investment-ingest
+    purge: true
+    confirm: "{{ ops_runbooks_confirm }}"
+"""
+
+RETURN = r"""
+source:
+  description: URL of the queue redriven (or purged).
+  returned: always
+  type: str
+destination:
+  description: URL of the queue the messages went to.
+  returned: when redriving
+  type: str
+method:
+  description: "C(move_task) or C(receive_send)."
+  returned: when redriving
+  type: str
+moved:
+  description: Messages moved (in check mode, that would move).
+  returned: always
+  type: int
+failed:
+  description: Send or delete failures (those messages stay in the DLQ).
+  returned: always
+  type: list
+  elements: str
+purged:
+  description: Whether the queue was purged (in check mode, would be).
+  returned: always
+  type: bool
+would_move:
+  description: Visible messages in the DLQ before the run, capped by O(max_messages).
+  returned: always
+  type: int
+"""
+
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import QueueNotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import dead_letter_sources
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import move_batch
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_arn
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_depth
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import resolve_queue_url
+
+# Answers meaning "this endpoint has no StartMessageMoveTask" (emulators answer 5xx to unknown actions).
+_UNSUPPORTED = ("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
+                "NotImplemented", "500", "501")
+
+
+class RedriveError(Exception):
+    pass
+
+
+def url_of(sqs, value):
+    return value if is_queue_url(value) else resolve_queue_url(sqs, value)
+
+
+def choose_destination(sqs, dlq_url, destination):
+    if destination:
+        return url_of(sqs, destination)
+    sources = dead_letter_sources(sqs, dlq_url)
+    if len(sources) != 1:
+        raise RedriveError("destination: %s is the dead-letter queue of %s; name the queue to move to" % (
+            dlq_url, "no queue" if not sources else "%d queues (%s)" % (len(sources), ", ".join(sources))))
+    return sources[0]
+
+
+def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout):
+    """StartMessageMoveTask; returns the messages moved, or None when the endpoint does not support it."""
+    params = {"SourceArn": queue_arn(sqs, dlq_url), "DestinationArn": queue_arn(sqs, destination_url)}
+    if rate:
+        params["MaxNumberOfMessagesPerSecond"] = int(max(1, rate))
+    try:
+        handle = sqs.start_message_move_task(**params)["TaskHandle"]  # no aws_retry: 5xx means "not here"
+    except is_boto3_error_code(_UNSUPPORTED):
+        return None
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = sqs.list_message_move_tasks(aws_retry=True, SourceArn=params["SourceArn"], MaxResults=10)["Results"]
+        task = next((t for t in tasks if t.get("TaskHandle") == handle), tasks[0] if tasks else {})
+        status = task.get("Status")
+        if status == "COMPLETED" or not wait:
+            return task.get("ApproximateNumberOfMessagesMoved", 0)
+        if status in ("FAILED", "CANCELLED"):
+            raise RedriveError("move task %s: %s" % (status, task.get("FailureReason", "")))
+        if time.monotonic() >= deadline:
+            raise RedriveError("wait_timeout: move task still %s after %ds" % (status, timeout))
+        time.sleep(2)
+
+
+def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, clock=time.monotonic,
+                           sleep=time.sleep):
+    """Batches of 10: receive, send, delete what was sent. Stops when the DLQ is empty, at the limit, or the timeout."""
+    moved, failures, empty_polls = 0, [], 0
+    started = clock()
+    while (limit is None or moved < limit) and clock() - started < timeout:
+        want = 10 if limit is None else min(10, limit - moved)
+        received, ok, failed = move_batch(sqs, dlq_url, destination_url, want)
+        moved += ok
+        failures += failed
+        if failed and not ok:
+            break  # the destination refuses: stop rather than spin; the messages stay in the DLQ
+        if not received:
+            empty_polls += 1
+            if empty_polls >= 2:  # two empty long polls in a row: the DLQ is drained
+                break
+            continue
+        empty_polls = 0
+        if rate:
+            ahead = moved / rate - (clock() - started)
+            if ahead > 0:
+                sleep(ahead)
+    return moved, failures
+
+
+def main():
+    argument_spec = dict(
+        queue=dict(type="str", required=True),
+        destination=dict(type="str"),
+        max_messages=dict(type="int"),
+        rate=dict(type="float"),
+        method=dict(type="str", choices=["auto", "move_task", "receive_send"], default="auto"),
+        purge=dict(type="bool", default=False),
+        confirm=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+    )
+    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    if params["purge"] and not params["confirm"]:
+        module.fail_json(msg="purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
+    if params["purge"] and params["destination"]:
+        module.fail_json(msg="purge and destination are exclusive: purge deletes, redrive moves")
+    for key in ("max_messages", "rate", "wait_timeout"):
+        if params[key] is not None and params[key] < (0 if key == "wait_timeout" else 1):
+            module.fail_json(msg="%s: %s is out of range" % (key, params[key]))
+
+    sqs = module.retrying_client("sqs")
+    result = dict(changed=False, moved=0, failed=[], purged=False, would_move=0)
+    try:
+        # 1. The queue, and how many messages it holds.
+        source = url_of(sqs, params["queue"])
+        result["source"] = source
+        visible = queue_depth(sqs, source)["visible"]
+        result["would_move"] = visible if params["max_messages"] is None else min(visible, params["max_messages"])
+        # 2. Purge (confirmed) ...
+        if params["purge"]:
+            result.update(changed=visible > 0, purged=visible > 0)
+            if visible and not module.check_mode:
+                sqs.purge_queue(aws_retry=True, QueueUrl=source)
+            module.exit_json(msg="purged %d message(s) from %s" % (visible, source) if visible else
+                             "%s is already empty" % source, **result)
+        # 3. ... or redrive to the source queue.
+        destination = choose_destination(sqs, source, params["destination"])
+        result["destination"] = destination
+        if module.check_mode or not visible:
+            result.update(changed=bool(result["would_move"]), moved=result["would_move"])
+            module.exit_json(msg="%d message(s) would move from %s to %s" % (result["would_move"], source, destination),
+                             **result)
+        moved = None
+        if params["method"] in ("auto", "move_task") and params["max_messages"] is None:
+            moved = move_with_task(sqs, source, destination, params["rate"], params["wait"], params["wait_timeout"])
+            if moved is None and params["method"] == "move_task":
+                raise RedriveError("method=move_task: the endpoint does not support StartMessageMoveTask")
+            result["method"] = "move_task"
+        if moved is None:
+            result["method"] = "receive_send"
+            moved, result["failed"] = move_with_receive_send(sqs, source, destination, params["max_messages"],
+                                                             params["rate"], params["wait_timeout"])
+        result.update(moved=moved, changed=moved > 0)
+    except QueueNotFound as e:
+        module.fail_json(msg="queue %s not found" % e, **result)
+    except RedriveError as e:
+        module.fail_json(msg=str(e), **result)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to redrive %s" % params["queue"], **result)
+    if result["failed"]:
+        module.fail_json(msg="moved %d message(s); %d failed and stay in the DLQ: %s" % (
+            result["moved"], len(result["failed"]), "; ".join(result["failed"][:5])), **result)
+    module.exit_json(msg="moved %d message(s) from %s to %s (%s)" % (
+        result["moved"], result["source"], result["destination"], result["method"]), **result)
+
+
+if __name__ == "__main__":
+    main()

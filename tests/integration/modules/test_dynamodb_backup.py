@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+"""dynamodb_backup against the emulator: backups and PITR are read back from the emulator after every run."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from iam import documented_actions, policy
+from test_dynamodb_restore import make_table
+
+
+def names(ddb, table):
+    return sorted(b["BackupName"] for b in ddb.list_backups(TableName=table)["BackupSummaries"])
+
+
+def pitr(ddb, table):
+    return ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
+
+
+@pytest.fixture
+def ddb(aws):
+    return aws("dynamodb")
+
+
+def test_backup_by_age_is_idempotent_and_pitr_is_managed(ddb, run_module):
+    table = make_table(ddb, items=2)[0]
+    args = {"table_name": table, "pitr": "enabled", "max_backup_age": "24h"}
+    planned = run_module("dynamodb_backup", args, check_mode=True, diff=True)
+    assert planned["changed"] is True and names(ddb, table) == [] and pitr(ddb, table) == "DISABLED"
+    assert planned["pitr"] == {"before": "disabled", "after": "enabled"}
+    first = run_module("dynamodb_backup", args)
+    second = run_module("dynamodb_backup", args)
+    assert first["changed"] is True and second["changed"] is False
+    [created] = first["backups_created"]
+    assert re.match(r"^%s-\d{8}-\d{6}$" % re.escape(table), created["backup_name"])
+    assert names(ddb, table) == [created["backup_name"]]  # exactly one backup after two runs
+    assert pitr(ddb, table) == "ENABLED"
+    assert second["newest_backup"]["backup_name"] == created["backup_name"]
+
+
+def test_retention_never_deletes_a_backup_with_a_foreign_name(ddb, run_module):
+    table = make_table(ddb, items=1)[0]
+    ddb.create_backup(TableName=table, BackupName="manual-before-migration")
+    ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000")
+    ddb.create_backup(TableName=table, BackupName=table + "-20200102-000000")
+    result = run_module("dynamodb_backup", {"table_name": table, "force_backup": True, "retain": 1})
+    assert not result.get("failed"), result["msg"]
+    kept = names(ddb, table)
+    assert "manual-before-migration" in kept
+    assert len(kept) == 2 and result["backups_created"][0]["backup_name"] in kept
+    assert sorted(b["backup_name"] for b in result["backups_deleted"]) == [
+        table + "-20200101-000000", table + "-20200102-000000"]
+
+
+def test_disable_pitr_and_export_requires_it(ddb, run_module):
+    table = make_table(ddb, items=1, pitr=True)[0]
+    off = run_module("dynamodb_backup", {"table_name": table, "pitr": "disabled"})
+    assert off["changed"] is True and pitr(ddb, table) == "DISABLED"
+    refused = run_module("dynamodb_backup", {"table_name": table, "export_to_s3": {"bucket": "ai-investment-backtests"}})
+    assert refused["failed"] is True and "point-in-time recovery must be enabled" in refused["msg"]
+
+
+def test_export_to_s3(ddb, aws, run_module):
+    table = make_table(ddb, items=3, pitr=True)[0]
+    result = run_module("dynamodb_backup", {"table_name": table, "export_to_s3": {
+        "bucket": "ai-investment-backtests", "prefix": "exports/%s/" % table}})
+    assert not result.get("failed"), result["msg"]
+    assert result["export"]["status"] == "COMPLETED"
+    listing = aws("s3").list_objects_v2(Bucket="ai-investment-backtests", Prefix="exports/%s/" % table)
+    keys = [o["Key"] for o in listing.get("Contents", [])]
+    assert keys, "no exported object"
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"max_backup_age": "yesterday"}, "max_backup_age"),
+    ({"retain": 0}, "retain: 0 must be 1 or more"),
+    ({"table_name": "nope-table"}, "table nope-table not found"),
+])
+def test_bad_input(ddb, run_module, args, message):
+    table = make_table(ddb, items=1)[0]
+    result = run_module("dynamodb_backup", dict({"table_name": table}, **args))
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_least_privilege(iam_sandbox, run_module_iam):
+    actions = documented_actions("dynamodb_backup")
+    assert set(actions) == {"dynamodb:DescribeContinuousBackups", "dynamodb:ListBackups",
+                            "dynamodb:UpdateContinuousBackups", "dynamodb:CreateBackup", "dynamodb:DescribeBackup",
+                            "dynamodb:DeleteBackup", "dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime",
+                            "dynamodb:DescribeExport"}
+    ddb = iam_sandbox.client("dynamodb")
+
+    def main_path():
+        table = make_table(ddb, items=1)[0]
+        ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000")
+        return {"table_name": table, "pitr": "enabled", "force_backup": True, "retain": 1,
+                "export_to_s3": {"bucket": "ai-investment-backtests", "prefix": "lp/"}}
+
+    allowed = run_module_iam("dynamodb_backup", main_path(), iam_sandbox.iam_user(policy(actions)))
+    assert not allowed.get("failed"), allowed["msg"]
+    for missing in actions:
+        denied = run_module_iam("dynamodb_backup", main_path(),
+                                iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
+        assert denied.get("failed") is True, "still works without %s" % missing
+        assert "not authorized" in denied["msg"], (missing, denied["msg"])

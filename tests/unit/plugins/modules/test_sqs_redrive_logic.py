@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+"""Unit tests of sqs_redrive's paths the emulator cannot show.
+
+StartMessageMoveTask is not implemented by the emulator (it answers 500): the move-task path, and the fall-back
+decision, are tested with botocore's Stubber. The receive/send loop's stopping and rate rules use a fake client.
+"""
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.ops.runbooks.plugins.modules import sqs_redrive
+
+DLQ = "https://sqs.eu-central-1.amazonaws.com/123456789012/q-dlq"
+DEST = "https://sqs.eu-central-1.amazonaws.com/123456789012/q"
+
+
+class Plain:
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+        return lambda aws_retry=False, **kw: method(**kw)
+
+
+def _sqs():
+    return boto3.client("sqs", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _arns(stub):
+    for url in (DLQ, DEST):
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:eu-central-1:123456789012:"
+                                                                  + url.rsplit("/", 1)[1]}})
+
+
+def test_move_task_runs_until_completed():
+    client = _sqs()
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_response("start_message_move_task", {"TaskHandle": "h1"}, {
+            "SourceArn": "arn:aws:sqs:eu-central-1:123456789012:q-dlq",
+            "DestinationArn": "arn:aws:sqs:eu-central-1:123456789012:q", "MaxNumberOfMessagesPerSecond": 50})
+        stub.add_response("list_message_move_tasks", {"Results": [
+            {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 25}]})
+        assert sqs_redrive.move_with_task(Plain(client), DLQ, DEST, 50, True, 60) == 25
+        stub.assert_no_pending_responses()
+
+
+def test_move_task_unsupported_falls_back():
+    client = _sqs()
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_client_error("start_message_move_task", "UnsupportedOperation", http_status_code=400)
+        assert sqs_redrive.move_with_task(Plain(client), DLQ, DEST, None, True, 60) is None
+
+
+def test_move_task_failure_is_an_error():
+    client = _sqs()
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
+        stub.add_response("list_message_move_tasks", {"Results": [
+            {"TaskHandle": "h1", "Status": "FAILED", "FailureReason": "destination gone"}]})
+        with pytest.raises(sqs_redrive.RedriveError, match="FAILED: destination gone"):
+            sqs_redrive.move_with_task(Plain(client), DLQ, DEST, None, True, 60)
+
+
+class FakeQueues:
+    """receive/send/delete over an in-memory DLQ; ``refuse`` makes every send fail."""
+
+    def __init__(self, count, refuse=False):
+        self.dlq = ["m%d" % i for i in range(count)]
+        self.dest = []
+        self.refuse = refuse
+
+    def receive_message(self, aws_retry=False, QueueUrl=None, MaxNumberOfMessages=10, **kw):  # noqa: N803
+        batch = self.dlq[:MaxNumberOfMessages]
+        return {"Messages": [{"Body": b, "ReceiptHandle": b, "MessageId": b} for b in batch]}
+
+    def send_message_batch(self, aws_retry=False, QueueUrl=None, Entries=None):  # noqa: N803
+        if self.refuse:
+            return {"Failed": [{"Id": e["Id"], "Code": "KMS.AccessDenied", "Message": "no"} for e in Entries]}
+        self.dest += [e["MessageBody"] for e in Entries]
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+    def delete_message_batch(self, aws_retry=False, QueueUrl=None, Entries=None):  # noqa: N803
+        for entry in Entries:
+            self.dlq.remove(entry["ReceiptHandle"])
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+
+def test_receive_send_moves_each_message_once_and_stops_when_empty():
+    fake = FakeQueues(23)
+    moved, failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, None, 60)
+    assert (moved, failed, fake.dlq) == (23, [], [])
+    assert sorted(fake.dest) == sorted("m%d" % i for i in range(23))
+
+
+def test_receive_send_keeps_refused_messages_in_the_dlq():
+    fake = FakeQueues(5, refuse=True)
+    moved, failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, None, 60)
+    assert moved == 0 and len(failed) == 5 and len(fake.dlq) == 5 and fake.dest == []
+
+
+def test_rate_limit_sleeps_between_batches():
+    fake, now, slept = FakeQueues(30), [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    moved, _failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, 10, 600, clock=lambda: now[0],
+                                                        sleep=sleep)
+    assert moved == 30 and [round(s, 3) for s in slept] == [1.0, 1.0, 1.0]
