@@ -79,6 +79,7 @@ molecule: venv collection-link
 	@found=0; for scenario in $$(ls -d extensions/molecule/*/ 2>/dev/null); do \
 	  found=1; name=$$(basename $$scenario); \
 	  echo "-- molecule test -s $$name"; \
+	  rm -rf $(BUILD)/home/.ansible/tmp/molecule.*.$$name; \
 	  HOME=$(BUILD)/home $(SANDBOX) run -- $(BIN)/molecule test -s $$name || exit 1; \
 	done; [ $$found = 1 ] || echo "no molecule scenarios yet"
 

@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: s3_object_restore
+short_description: Restore a deleted (or overwritten) S3 object from its versions
+version_added: 0.1.0
+description:
+  - In a versioned bucket, makes an object current again - by default the newest version that is not a delete
+    marker, or the version O(version_id). It copies that version over the key, so the history stays complete and
+    nothing is deleted (the delete marker remains as history; removing it would delete something this module did
+    not create).
+  - "Automates seed 004 \"Restore Deleted File\" (C(list-object-versions), then copy the old version back)."
+  - Idempotent - when the current version already is the wanted content, nothing changes.
+notes:
+  - "IAM actions (least privilege): C(s3:ListBucketVersions), C(s3:PutObject)."
+  - "AWS also requires C(s3:GetObjectVersion) on the object to copy a version (AWS documentation, CopyObject); the
+    emulator used by the tests does not check the copy source."
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  bucket:
+    description: The bucket (versioning must be or have been enabled).
+    type: str
+    required: true
+  key:
+    description: The object key.
+    type: str
+    required: true
+  version_id:
+    description: Restore exactly this version (default the newest version that is not a delete marker).
+    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Bring back a file someone deleted (seed 004)
+  ops.runbooks.s3_object_restore:
+    bucket: ai-investment-raw-data
+    key: feeds/2026-11-21.json
+"""
+
+RETURN = r"""
+restored_version_id:
+  description: The version made current (its copy is the new current version).
+  returned: always
+  type: str
+new_version_id:
+  description: Version id of the copy (null in check mode or when nothing changed).
+  returned: always
+  type: str
+was_deleted:
+  description: Whether the current version was a delete marker.
+  returned: always
+  type: bool
+versions:
+  description: Versions of the key, newest first (version_id, is_latest, delete_marker, last_modified, etag).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+
+
+def object_versions(s3, bucket, key):
+    """Versions and delete markers of exactly ``key`` (all pages), newest first."""
+    found, params = [], {"Bucket": bucket, "Prefix": key}
+    while True:
+        page = s3.list_object_versions(aws_retry=True, **params)
+        for kind, marker in (("Versions", False), ("DeleteMarkers", True)):
+            for v in page.get(kind, []):
+                if v["Key"] == key:
+                    found.append({"version_id": v["VersionId"], "is_latest": v.get("IsLatest", False),
+                                  "delete_marker": marker, "last_modified": v["LastModified"],
+                                  "etag": v.get("ETag")})
+        if not page.get("IsTruncated"):
+            break
+        params.update(KeyMarker=page.get("NextKeyMarker"), VersionIdMarker=page.get("NextVersionIdMarker"))
+    return sorted(found, key=lambda v: (v["is_latest"], v["last_modified"]), reverse=True)
+
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=dict(
+        bucket=dict(type="str", required=True), key=dict(type="str", required=True), version_id=dict(type="str"),
+    ), supports_check_mode=True)
+    bucket, key, wanted_id = module.params["bucket"], module.params["key"], module.params["version_id"]
+    s3 = module.retrying_client("s3")
+    result = dict(changed=False, new_version_id=None)
+    try:
+        # 1. The versions of the key, newest first.
+        versions = object_versions(s3, bucket, key)
+        result["versions"] = [dict(v, last_modified=isoformat(v["last_modified"])) for v in versions]
+        if not versions:
+            module.fail_json(msg="key: s3://%s/%s has no versions (never existed, or the bucket was never versioned)"
+                             % (bucket, key), **result)
+        current = versions[0]
+        result["was_deleted"] = current["delete_marker"]
+        # 2. Which version to bring back.
+        data = [v for v in versions if not v["delete_marker"]]
+        if wanted_id:
+            chosen = next((v for v in data if v["version_id"] == wanted_id), None)
+            if chosen is None:
+                module.fail_json(msg="version_id: %s is not a version of s3://%s/%s" % (wanted_id, bucket, key),
+                                 **result)
+        elif not data:
+            module.fail_json(msg="s3://%s/%s has only delete markers: nothing to restore" % (bucket, key), **result)
+        else:
+            chosen = data[0]
+        result["restored_version_id"] = chosen["version_id"]
+        # 3. Already current with that content? (the copy of a version has the same ETag)
+        if not current["delete_marker"] and (current["version_id"] == chosen["version_id"] or
+                                             current["etag"] == chosen["etag"]):
+            module.exit_json(msg="s3://%s/%s is present" % (bucket, key), **result)
+        result["changed"] = True
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = {"before": {"current": "delete marker" if current["delete_marker"] else current["version_id"]},
+                              "after": {"current": "copy of %s" % chosen["version_id"]}}
+        if module.check_mode:
+            module.exit_json(msg="would restore s3://%s/%s to version %s" % (bucket, key, chosen["version_id"]),
+                             **result)
+        # 4. Copy the version over the key: a new current version, history intact.
+        copied = s3.copy_object(aws_retry=True, Bucket=bucket, Key=key,
+                                CopySource={"Bucket": bucket, "Key": key, "VersionId": chosen["version_id"]})
+        result["new_version_id"] = copied.get("VersionId")
+    except is_boto3_error_code("NoSuchBucket"):
+        module.fail_json(msg="bucket %s not found" % bucket, **result)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Failed to restore s3://%s/%s" % (bucket, key), **result)
+    module.exit_json(msg="restored s3://%s/%s to version %s" % (bucket, key, chosen["version_id"]), **result)
+
+
+if __name__ == "__main__":
+    main()
