@@ -26,6 +26,7 @@ help:
 	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
 	@echo "make bench   - benchmarks in bench/ (not part of make test)"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
+	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
 
 # ---- setup ---------------------------------------------------------------------------------------
 system-deps:
@@ -76,7 +77,7 @@ integration: venv collection-link
 
 molecule: venv collection-link
 	@echo "== molecule scenarios"
-	@found=0; for scenario in $$(ls -d extensions/molecule/*/ 2>/dev/null); do \
+	@found=0; for scenario in $$(ls -d extensions/molecule/$(or $(SCENARIO),*)/ 2>/dev/null); do \
 	  found=1; name=$$(basename $$scenario); \
 	  echo "-- molecule test -s $$name"; \
 	  rm -rf $(BUILD)/home/.ansible/tmp/molecule.*.$$name; \

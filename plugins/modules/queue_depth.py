@@ -150,6 +150,7 @@ queues:
   contains:
     name: {description: Queue name., type: str, sample: ai-investment-ingest}
     url: {description: Queue URL (null when not found)., type: str}
+    arn: {description: Queue ARN (null when not found)., type: str}
     visible: {description: ApproximateNumberOfMessages., type: int, sample: 3}
     in_flight: {description: ApproximateNumberOfMessagesNotVisible., type: int, sample: 0}
     delayed: {description: ApproximateNumberOfMessagesDelayed., type: int, sample: 0}
@@ -330,6 +331,7 @@ def report(name, depths, dlqs, limits, ages):
     entry = {
         "name": name,
         "url": depth["url"] if depth else None,
+        "arn": depth["arn"] if depth else None,
         "visible": depth["visible"] if depth else None,
         "in_flight": depth["in_flight"] if depth else None,
         "delayed": depth["delayed"] if depth else None,

@@ -30,7 +30,7 @@ def test_daily_health_can_report_without_failing(run_playbook):
 
 
 def test_queue_check_playbook_judges_the_environment(run_playbook):
-    proc = run_playbook("playbooks/queue_check.yml", {"queue_check_thresholds": {"ai-investment-ingest": {"max_visible": 2}}})
+    proc = run_playbook("playbooks/queue_check.yml", {"queue_ops_thresholds": {"ai-investment-ingest": {"max_visible": 2}}})
     assert proc.returncode != 0
     assert "Queues failed: ai-investment-ingest, ai-investment-score" in proc.stdout
     result = json.loads((proc.reports / "queue_check-local.json").read_text())
