@@ -71,13 +71,7 @@ def scratch_name():
 def create_scratch(conn):
     """Create an empty scratch database and return its name."""
     name = scratch_name()
-    admin = connect(conn, conn["maintenance_db"])
-    try:
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    finally:
-        admin.close()
+    _admin(conn, sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
     return name
 
 
@@ -85,11 +79,16 @@ def drop_scratch(conn, name):
     """Drop a scratch database created by ``create_scratch`` (never any other name); sessions are terminated."""
     if not _SCRATCH_RE.match(name or ""):
         raise ValueError("refusing to drop %r: not a scratch database of this module" % (name,))
+    _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _admin(conn, statement):
+    """Run one statement that cannot run in a transaction (CREATE/DROP DATABASE) on the maintenance database."""
     admin = connect(conn, conn["maintenance_db"])
     try:
         admin.autocommit = True
         with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(statement)
     finally:
         admin.close()
 

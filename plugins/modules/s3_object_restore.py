@@ -106,7 +106,8 @@ def object_versions(s3, bucket, key):
 
 def main():
     module = OpsRunbooksAWSModule(argument_spec=dict(
-        bucket=dict(type="str", required=True), key=dict(type="str", required=True), version_id=dict(type="str"),
+        bucket=dict(type="str", required=True), key=dict(type="str", required=True, no_log=False),
+        version_id=dict(type="str"),
     ), supports_check_mode=True)
     bucket, key, wanted_id = module.params["bucket"], module.params["key"], module.params["version_id"]
     s3 = module.retrying_client("s3")

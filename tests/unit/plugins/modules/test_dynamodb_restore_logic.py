@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
+from stubbed import Plain
+from stubbed import client as make_client
 from botocore.stub import Stubber
 
 from ansible_collections.ops.runbooks.plugins.module_utils import dynamodb
@@ -18,15 +19,6 @@ from ansible_collections.ops.runbooks.plugins.modules import dynamodb_restore
 UTC = datetime.timezone.utc
 NOW = datetime.datetime.now(UTC)
 TABLE_ARN = "arn:aws:dynamodb:eu-central-1:123456789012:table/orders"
-
-
-class Plain:
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-        return lambda aws_retry=False, **kw: method(**kw)
 
 
 def _params(**kw):
@@ -39,7 +31,7 @@ def _params(**kw):
 
 def _resolve(when, earliest=NOW - datetime.timedelta(days=35), latest=NOW - datetime.timedelta(minutes=5),
              enabled=True):
-    client = boto3.client("dynamodb", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+    client = make_client("dynamodb")
     with Stubber(client) as stub:
         stub.add_response("describe_table", {"Table": {"TableName": "orders", "TableArn": TABLE_ARN,
                                                        "TableStatus": "ACTIVE"}}, {"TableName": "orders"})

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
+from stubbed import Plain
+from stubbed import client as make_client
 from botocore.stub import Stubber
 
 from ansible_collections.ops.runbooks.plugins.module_utils import awslambda
@@ -17,27 +18,12 @@ from ansible_collections.ops.runbooks.plugins.module_utils import health
 from ansible_collections.ops.runbooks.plugins.modules import lambda_rollback
 
 
-class Plain:
-    """Stand-in for the retrying wrapper: drops aws_retry and calls the stubbed client."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-        return lambda aws_retry=False, **kw: method(**kw)
-
-
-def _lambda():
-    return boto3.client("lambda", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
 def _versions(*names):
     return [{"Version": v, "FunctionName": "f"} for v in names]
 
 
 def test_versions_over_three_pages_latest_first_and_a_gap():
-    client = _lambda()
+    client = make_client("lambda")
     with Stubber(client) as stub:
         stub.add_response("list_versions_by_function",
                           {"Versions": _versions("$LATEST", *[str(i) for i in range(1, 50)]), "NextMarker": "m1"},
@@ -63,7 +49,7 @@ def test_numeric_not_lexical_order():
 
 
 def test_unknown_function_while_listing():
-    client = _lambda()
+    client = make_client("lambda")
     with Stubber(client) as stub:
         stub.add_client_error("list_versions_by_function", "ResourceNotFoundException", http_status_code=404)
         with pytest.raises(awslambda.NotFound, match="function f not found"):
@@ -128,7 +114,7 @@ def test_validate(params, message):
 
 def test_invoke_function_error_fails_the_check():
     """FunctionError cannot be produced by the emulator (its non-Docker invoke only echoes): Stubber."""
-    client = _lambda()
+    client = make_client("lambda")
     with Stubber(client) as stub:
         stub.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled",
                                      "Payload": _body(b'{"errorMessage": "boom"}')})

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
+from stubbed import Plain
+from stubbed import client as make_client
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.ops.runbooks.plugins.module_utils import sqs as sqs_utils
@@ -18,23 +19,8 @@ from ansible_collections.ops.runbooks.plugins.modules import queue_depth
 NOW = datetime.datetime(2026, 11, 22, 12, tzinfo=datetime.timezone.utc)
 
 
-class Plain:
-    """Stand-in for the retrying wrapper: drops aws_retry and calls the stubbed client."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-        return lambda aws_retry=False, **kw: method(**kw)
-
-
-def _client(service):
-    return boto3.client(service, region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
 def test_list_queue_urls_follows_every_page_and_sorts_by_name():
-    client = _client("sqs")
+    client = make_client("sqs")
     url = "https://sqs.eu-central-1.amazonaws.com/123456789012/"
     with Stubber(client) as stub:
         stub.add_response("list_queues", {"QueueUrls": [url + "p-b", url + "p-a"], "NextToken": "t1"},
@@ -46,7 +32,7 @@ def test_list_queue_urls_follows_every_page_and_sorts_by_name():
 
 
 def test_oldest_ages_batches_500_queries_per_call_and_keeps_none_for_no_data():
-    client = _client("cloudwatch")
+    client = make_client("cloudwatch")
     names = ["q%d" % i for i in range(501)]
     with Stubber(client) as stub:
         stub.add_response("get_metric_data", {"MetricDataResults": [

@@ -6,27 +6,15 @@ decision, are tested with botocore's Stubber. The receive/send loop's stopping a
 """
 from __future__ import annotations
 
-import boto3
 import pytest
+from stubbed import Plain
+from stubbed import client as make_client
 from botocore.stub import Stubber
 
 from ansible_collections.ops.runbooks.plugins.modules import sqs_redrive
 
 DLQ = "https://sqs.eu-central-1.amazonaws.com/123456789012/q-dlq"
 DEST = "https://sqs.eu-central-1.amazonaws.com/123456789012/q"
-
-
-class Plain:
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-        return lambda aws_retry=False, **kw: method(**kw)
-
-
-def _sqs():
-    return boto3.client("sqs", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
 def _arns(stub):
@@ -36,7 +24,7 @@ def _arns(stub):
 
 
 def test_move_task_runs_until_completed():
-    client = _sqs()
+    client = make_client("sqs")
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"}, {
@@ -49,7 +37,7 @@ def test_move_task_runs_until_completed():
 
 
 def test_move_task_unsupported_falls_back():
-    client = _sqs()
+    client = make_client("sqs")
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_client_error("start_message_move_task", "UnsupportedOperation", http_status_code=400)
@@ -57,7 +45,7 @@ def test_move_task_unsupported_falls_back():
 
 
 def test_move_task_failure_is_an_error():
-    client = _sqs()
+    client = make_client("sqs")
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
