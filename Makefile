@@ -73,7 +73,7 @@ unit: venv collection-link
 
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
 
 molecule: venv collection-link
 	@echo "== molecule scenarios"
