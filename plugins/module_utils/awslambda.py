@@ -11,6 +11,8 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+
 LATEST = "$LATEST"
 _VERSION_RE = re.compile(r"^[1-9][0-9]*$")
 # The record a rollback leaves in the alias description, read back to make a repeated run harmless.
@@ -33,17 +35,12 @@ def list_published_versions(client, function_name, page_size=50):
     ``$LATEST`` is left out; deleted versions are simply absent from the listing.
     """
     versions = []
-    params = {"FunctionName": function_name, "MaxItems": page_size}
-    while True:
-        try:
-            page = client.list_versions_by_function(aws_retry=True, **params)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            raise NotFound("function %s not found" % function_name) from None
-        versions.extend(int(v["Version"]) for v in page.get("Versions", []) if is_version_number(v["Version"]))
-        marker = page.get("NextMarker")
-        if not marker:
-            break
-        params["Marker"] = marker
+    try:
+        for page in pages(client.list_versions_by_function, "NextMarker", "Marker", FunctionName=function_name,
+                          MaxItems=page_size):
+            versions.extend(int(v["Version"]) for v in page.get("Versions", []) if is_version_number(v["Version"]))
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise NotFound("function %s not found" % function_name) from None
     return sorted(set(versions))
 
 

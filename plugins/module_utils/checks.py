@@ -58,16 +58,17 @@ def threshold(value, name, fail_above=None, warn_above=None):
     if value is None:
         return UNKNOWN, "%s: no data" % name
     if fail_above is not None and value > fail_above:
-        return FAIL, "%s %s > %s" % (name, _num(value), _num(fail_above))
+        return FAIL, "%s %s > %s" % (name, format_number(value), format_number(fail_above))
     if warn_above is not None and value > warn_above:
-        return WARN, "%s %s > %s (warning level)" % (name, _num(value), _num(warn_above))
+        return WARN, "%s %s > %s (warning level)" % (name, format_number(value), format_number(warn_above))
     limits = [x for x in (warn_above, fail_above) if x is not None]
     if limits:
-        return PASS, "%s %s <= %s" % (name, _num(value), _num(min(limits)))
-    return PASS, "%s %s" % (name, _num(value))
+        return PASS, "%s %s <= %s" % (name, format_number(value), format_number(min(limits)))
+    return PASS, "%s %s" % (name, format_number(value))
 
 
-def _num(value):
-    if isinstance(value, float) and value.is_integer():
+def format_number(value, places=None):
+    """A number for a reason text: ``7`` for 7.0, else the value as is or with ``places`` decimals."""
+    if float(value).is_integer():
         return str(int(value))
-    return str(value)
+    return str(value) if places is None else "%.*f" % (places, value)

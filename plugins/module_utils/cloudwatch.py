@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+
 
 def metric_sum(client, namespace, metric, dimensions, start, end, period=60):
     """Sum of a metric's ``Sum`` statistic over [start, end] (all pages); None when there is no datapoint."""
@@ -25,14 +27,9 @@ def metric_sum(client, namespace, metric, dimensions, start, end, period=60):
         "EndTime": end,
     }
     values = []
-    while True:
-        page = client.get_metric_data(aws_retry=True, **params)
+    for page in pages(client.get_metric_data, **params):
         for result in page.get("MetricDataResults", []):
             values.extend(result.get("Values", []))
-        token = page.get("NextToken")
-        if not token:
-            break
-        params["NextToken"] = token
     return sum(values) if values else None
 
 
@@ -41,15 +38,10 @@ def alarm_states(client, names):
     states = {}
     names = list(names)
     for start in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
-        params = {"AlarmNames": names[start:start + 100], "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
-        while True:
-            page = client.describe_alarms(aws_retry=True, **params)
+        for page in pages(client.describe_alarms, AlarmNames=names[start:start + 100],
+                          AlarmTypes=["MetricAlarm", "CompositeAlarm"]):
             for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
                 states[alarm["AlarmName"]] = alarm["StateValue"]
-            token = page.get("NextToken")
-            if not token:
-                break
-            params["NextToken"] = token
     return states
 
 
@@ -84,13 +76,9 @@ def metric_series(client, queries, start, end):
             "EndTime": end,
             "ScanBy": "TimestampAscending",
         }
-        while True:
-            page = client.get_metric_data(aws_retry=True, **params)
+        for page in pages(client.get_metric_data, **params):
             for result in page.get("MetricDataResults", []):
                 timestamps, values = series[int(result["Id"][1:])]
                 timestamps.extend(result.get("Timestamps", []))
                 values.extend(result.get("Values", []))
-            if not page.get("NextToken"):
-                break
-            params["NextToken"] = page["NextToken"]
     return [tuple(zip(*sorted(zip(t, v)))) if t else ((), ()) for t, v in series]

@@ -39,3 +39,21 @@ class OpsRunbooksAWSModule(AnsibleAWSModule):
 def is_access_denied(exc):
     """True when a botocore ClientError is an authorization failure (IAM said no)."""
     return isinstance(exc, is_boto3_error_code(ACCESS_DENIED_CODES))
+
+
+def pages(method, response_token="NextToken", request_token=None, **params):
+    """Every page of a paged AWS call, following the continuation token.
+
+    ``response_token`` names the token in the answer and ``request_token`` (default the same) in the next request:
+    ``NextToken``, ``NextMarker``/``Marker``, ``LastEvaluatedKey``/``ExclusiveStartKey``, ... Calls go through the
+    retry decorator (``aws_retry=True``). Paging stops when no token comes back, or the same token comes back twice
+    (a service or emulator that would otherwise loop forever).
+    """
+    request_token = request_token or response_token
+    while True:
+        page = method(aws_retry=True, **params)
+        yield page
+        token = page.get(response_token)
+        if not token or token == params.get(request_token):
+            return
+        params[request_token] = token

@@ -9,6 +9,8 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+
 # arn:aws:dynamodb:eu-central-1:123456789012:table/orders/backup/01700000000000-abcdef12
 _BACKUP_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<table>[A-Za-z0-9_.-]{3,255})/backup/(?P<id>[0-9]{14,}-[0-9a-z]{8,})$"
@@ -53,14 +55,9 @@ def describe_backup(client, arn):
 def list_backups(client, table_name):
     """Every on-demand backup summary of a table (all pages), newest first."""
     backups = []
-    params = {"TableName": table_name, "BackupType": "ALL"}
-    while True:
-        page = client.list_backups(aws_retry=True, **params)
+    for page in pages(client.list_backups, "LastEvaluatedBackupArn", "ExclusiveStartBackupArn",
+                      TableName=table_name, BackupType="ALL"):
         backups.extend(page.get("BackupSummaries", []))
-        last = page.get("LastEvaluatedBackupArn")
-        if not last:
-            break
-        params["ExclusiveStartBackupArn"] = last
     return sorted(backups, key=lambda b: b["BackupCreationDateTime"], reverse=True)
 
 
@@ -87,12 +84,5 @@ def pitr_status(client, table_name):
 
 def count_items(client, table_name):
     """Exact item count by a paginated ``Scan`` with ``Select=COUNT`` (DescribeTable's ItemCount lags by hours)."""
-    total = 0
-    params = {"TableName": table_name, "Select": "COUNT"}
-    while True:
-        page = client.scan(aws_retry=True, **params)
-        total += page.get("Count", 0)
-        last = page.get("LastEvaluatedKey")
-        if not last:
-            return total
-        params["ExclusiveStartKey"] = last
+    scanned = pages(client.scan, "LastEvaluatedKey", "ExclusiveStartKey", TableName=table_name, Select="COUNT")
+    return sum(page.get("Count", 0) for page in scanned)

@@ -87,7 +87,7 @@ def check_metric_errors(cloudwatch, function_name, alias, options, since):
     observed = errors or 0
     status = checks.FAIL if observed > options["max"] else checks.PASS
     reason = "Errors %s %s %s since %s%s" % (
-        _num(observed), ">" if status == checks.FAIL else "<=", options["max"], isoformat(start),
+        checks.format_number(observed), ">" if status == checks.FAIL else "<=", options["max"], isoformat(start),
         "" if errors is not None else " (no datapoints)")
     return {"status": status, "reason": reason, "errors": observed, "start": isoformat(start), "end": isoformat(end)}
 
@@ -158,10 +158,6 @@ def _guarded(check):
         return check()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         return {"status": checks.FAIL, "reason": "error: %s" % e}
-
-
-def _num(value):
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _short(payload, limit=200):

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+
 
 class NotFound(Exception):
     pass
 
 
 def log_groups_by_prefix(client, prefix):
-    names, params = [], {"logGroupNamePrefix": prefix}
-    while True:
-        page = client.describe_log_groups(aws_retry=True, **params)
-        names.extend(g["logGroupName"] for g in page.get("logGroups", []))
-        if not page.get("nextToken"):
-            return sorted(names)
-        params["nextToken"] = page["nextToken"]
+    return sorted(g["logGroupName"] for page in pages(client.describe_log_groups, "nextToken", logGroupNamePrefix=prefix)
+                  for g in page.get("logGroups", []))
 
 
 def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
@@ -31,17 +28,13 @@ def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
     if pattern:
         params["filterPattern"] = pattern
     kept, seen = [], 0
-    while True:
-        try:
-            page = client.filter_log_events(aws_retry=True, **params)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            raise NotFound("log group %s not found" % group) from None
-        events = page.get("events", [])
-        seen += len(events)
-        kept.extend(events[:max(0, keep - len(kept))])
-        if seen >= scan_limit:
-            return kept, seen, True
-        token = page.get("nextToken")
-        if not token or token == params.get("nextToken"):
-            return kept, seen, False
-        params["nextToken"] = token
+    try:
+        for page in pages(client.filter_log_events, "nextToken", **params):
+            events = page.get("events", [])
+            seen += len(events)
+            kept.extend(events[:max(0, keep - len(kept))])
+            if seen >= scan_limit:
+                return kept, seen, True
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise NotFound("log group %s not found" % group) from None
+    return kept, seen, False

@@ -10,6 +10,8 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+
 DEPTH_ATTRIBUTES = [
     "QueueArn",
     "ApproximateNumberOfMessages",
@@ -36,16 +38,10 @@ def queue_name_from_url(url):
 
 def list_queue_urls(client, prefix, page_size=1000):
     """Every queue URL whose name starts with ``prefix`` (all pages), sorted by name."""
-    urls = []
-    params = {"QueueNamePrefix": prefix, "MaxResults": page_size}
-    while True:
-        page = client.list_queues(aws_retry=True, **params)
-        urls.extend(page.get("QueueUrls", []))
-        token = page.get("NextToken")
-        if not token:
-            break
-        params["NextToken"] = token
-    return sorted(set(urls), key=queue_name_from_url)
+    urls = set()
+    for page in pages(client.list_queues, QueueNamePrefix=prefix, MaxResults=page_size):
+        urls.update(page.get("QueueUrls", []))
+    return sorted(urls, key=queue_name_from_url)
 
 
 def resolve_queue_url(client, name, owner=None):
@@ -122,17 +118,12 @@ def oldest_message_ages(cloudwatch, names, now, window_seconds=900, period=60):
             "EndTime": now,
             "ScanBy": "TimestampDescending",
         }
-        while True:
-            page = cloudwatch.get_metric_data(aws_retry=True, **params)
+        for page in pages(cloudwatch.get_metric_data, **params):
             for result in page.get("MetricDataResults", []):
                 name = chunk[int(result["Id"][1:])]
                 pairs = sorted(zip(result.get("Timestamps", []), result.get("Values", [])), reverse=True)
                 if pairs and ages[name] is None:
                     ages[name] = float(pairs[0][1])
-            token = page.get("NextToken")
-            if not token:
-                break
-            params["NextToken"] = token
     return ages
 
 
@@ -142,13 +133,8 @@ def queue_arn(client, url):
 
 def dead_letter_sources(client, url):
     """URLs of the queues whose redrive policy names this queue as their DLQ (all pages)."""
-    sources, params = [], {"QueueUrl": url, "MaxResults": 1000}
-    while True:
-        page = client.list_dead_letter_source_queues(aws_retry=True, **params)
-        sources.extend(page.get("queueUrls", []))
-        if not page.get("NextToken"):
-            return sources
-        params["NextToken"] = page["NextToken"]
+    return [source for page in pages(client.list_dead_letter_source_queues, QueueUrl=url, MaxResults=1000)
+            for source in page.get("queueUrls", [])]
 
 
 def move_batch(client, source_url, destination_url, limit, visibility_timeout=60):

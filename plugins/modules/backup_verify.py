@@ -243,6 +243,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import postgres
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
@@ -359,14 +360,9 @@ def check_rds(rds, entry, index):
         rds.describe_db_instances(aws_retry=True, DBInstanceIdentifier=instance)
     except is_boto3_error_code("DBInstanceNotFound"):
         return [C(instance, "instance", checks.FAIL, "DB instance %s not found" % instance, None, "exists")]
-    snapshots, params = [], {"DBInstanceIdentifier": instance, "SnapshotType": entry["snapshot_type"]}
-    while True:
-        page = rds.describe_db_snapshots(aws_retry=True, **params)
-        snapshots.extend(s for s in page.get("DBSnapshots", []) if s.get("Status") == "available"
-                         and s.get("SnapshotCreateTime"))
-        if not page.get("Marker"):
-            break
-        params["Marker"] = page["Marker"]
+    snapshots = [s for page in pages(rds.describe_db_snapshots, "Marker", DBInstanceIdentifier=instance,
+                                     SnapshotType=entry["snapshot_type"])
+                 for s in page.get("DBSnapshots", []) if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
     newest = max((s["SnapshotCreateTime"] for s in snapshots), default=None)
     return [age_check(instance, "%s snapshot age" % entry["snapshot_type"], newest, limit,
                       "available %s snapshot" % entry["snapshot_type"])]

@@ -226,6 +226,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import awslambda
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import backup_table_name
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import count_items
@@ -386,13 +387,8 @@ def reapply_settings(ddb, params, source_name, target, check_mode):
 
 
 def _tags(ddb, arn):
-    tags, params = {}, {"ResourceArn": arn}
-    while True:
-        page = ddb.list_tags_of_resource(aws_retry=True, **params)
-        tags.update((t["Key"], t["Value"]) for t in page.get("Tags", []))
-        if not page.get("NextToken"):
-            return tags
-        params["NextToken"] = page["NextToken"]
+    return dict((t["Key"], t["Value"]) for page in pages(ddb.list_tags_of_resource, ResourceArn=arn)
+                for t in page.get("Tags", []))
 
 
 def verify_table(ddb, options, source_name, target_name):
@@ -411,7 +407,7 @@ def verify_table(ddb, options, source_name, target_name):
         diff = abs(item_count - source_count)
         found.append(checks.make_check(
             target_name, "item count of source", checks.PASS if diff <= allowed else checks.FAIL,
-            "%d items, source %d (difference %d, allowed %s)" % (item_count, source_count, diff, _num(allowed)),
+            "%d items, source %d (difference %d, allowed %s)" % (item_count, source_count, diff, checks.format_number(allowed, 2)),
             item_count, source_count))
     missing = []
     serializer = TypeSerializer()
@@ -544,10 +540,6 @@ def _describe(plan):
 
 def _decimal(value):
     return Decimal(str(value)) if isinstance(value, float) else value
-
-
-def _num(value):
-    return str(int(value)) if float(value).is_integer() else "%.2f" % value
 
 
 if __name__ == "__main__":

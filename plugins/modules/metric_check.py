@@ -197,16 +197,20 @@ def aggregate(values, how, statistic):
 
 def judge(metric, value):
     label = metric["label"]
+
+    def num(number):
+        return checks.format_number(number, 3)
+
     if value is None:
         status = checks.FAIL if metric["fail_on_no_data"] else metric["no_data"]
         return status, "%s: no datapoint in the last %s" % (label, metric["window"])
     if metric["max"] is not None and value > metric["max"]:
-        return checks.FAIL, "%s %s > %s" % (label, _num(value), _num(metric["max"]))
+        return checks.FAIL, "%s %s > %s" % (label, num(value), num(metric["max"]))
     if metric["min"] is not None and value < metric["min"]:
-        return checks.FAIL, "%s %s < %s" % (label, _num(value), _num(metric["min"]))
-    limits = " ".join(p for p in ("<= %s" % _num(metric["max"]) if metric["max"] is not None else "",
-                                  ">= %s" % _num(metric["min"]) if metric["min"] is not None else "") if p)
-    return checks.PASS, ("%s %s %s" % (label, _num(value), limits)).strip()
+        return checks.FAIL, "%s %s < %s" % (label, num(value), num(metric["min"]))
+    limits = " ".join(p for p in ("<= %s" % num(metric["max"]) if metric["max"] is not None else "",
+                                  ">= %s" % num(metric["min"]) if metric["min"] is not None else "") if p)
+    return checks.PASS, ("%s %s %s" % (label, num(value), limits)).strip()
 
 
 def default_label(metric):
@@ -275,10 +279,6 @@ def main():
     if failed and module.params["fail_on"] == "fail":
         module.fail_json(msg="%d metric(s) out of bounds: %s" % (len(failed), "; ".join(failed)), **result)
     module.exit_json(**result)
-
-
-def _num(value):
-    return str(int(value)) if float(value).is_integer() else "%.3f" % value
 
 
 if __name__ == "__main__":
