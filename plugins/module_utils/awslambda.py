@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import wait_with_waiter
 
 LATEST = "$LATEST"
 _VERSION_RE = re.compile(r"^[1-9][0-9]*$")
 # The record a rollback leaves in the alias description, read back to make a repeated run harmless.
 ROLLBACK_MARK = "ops.runbooks rollback"
 _MARK_RE = re.compile(r"ops\.runbooks rollback from=(?P<from>\S+) to=(?P<to>\S+)")
-
-
-class NotFound(Exception):
-    """The function, alias or version does not exist."""
 
 
 def is_version_number(value):
@@ -34,14 +31,11 @@ def list_published_versions(client, function_name, page_size=50):
 
     ``$LATEST`` is left out; deleted versions are simply absent from the listing.
     """
-    versions = []
     try:
-        for page in pages(client.list_versions_by_function, "NextMarker", "Marker", FunctionName=function_name,
-                          MaxItems=page_size):
-            versions.extend(int(v["Version"]) for v in page.get("Versions", []) if is_version_number(v["Version"]))
+        listed = paginate(client, "list_versions_by_function", FunctionName=function_name, MaxItems=page_size)
     except is_boto3_error_code("ResourceNotFoundException"):
         raise NotFound("function %s not found" % function_name) from None
-    return sorted(set(versions))
+    return sorted(set(int(v["Version"]) for v in listed.get("Versions", []) if is_version_number(v["Version"])))
 
 
 def previous_version(published, current):
@@ -81,20 +75,20 @@ def get_configuration(client, function_name, qualifier=None):
         raise NotFound("version %s of function %s not found" % (qualifier, function_name)) from None
 
 
-def wait_active(client, function_name, qualifier, timeout, interval=2.0):
-    """Wait until a version is ``Active`` with no update in progress; return the last state, or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        config = get_configuration(client, function_name, qualifier)
-        state, update = config.get("State", "Active"), config.get("LastUpdateStatus", "Successful")
-        if state == "Active" and update != "InProgress":
-            return config
-        if state == "Failed" or update == "Failed":
-            raise RuntimeError("version %s of %s is %s/%s: %s" % (
-                qualifier, function_name, state, update, config.get("StateReason") or config.get("LastUpdateStatusReason")))
-        if time.monotonic() >= deadline:
-            raise TimeoutError("version %s of %s still %s/%s after %ss" % (qualifier, function_name, state, update, timeout))
-        time.sleep(interval)
+def wait_active(client, function_name, qualifier, timeout):
+    """Wait until a published version is ``Active`` (``qualifier``), or until the last configuration update of
+    ``$LATEST`` is done (``qualifier`` None). Raises WaitTimeout, OperationFailed (state Failed) or NotFound."""
+    params = {"FunctionName": function_name}
+    if qualifier is None:
+        name, what = "function_updated", "the configuration update of %s to finish" % function_name
+    else:
+        name, what = "published_version_active", "version %s of %s to be Active" % (qualifier, function_name)
+        params["Qualifier"] = str(qualifier)
+    try:
+        wait_with_waiter(client, name, timeout, what, **params)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        get_configuration(client, function_name, qualifier)  # raises NotFound naming what is missing
+        raise
 
 
 def rollback_record(description):

@@ -72,3 +72,13 @@ def format_number(value, places=None):
     if float(value).is_integer():
         return str(int(value))
     return str(value) if places is None else "%.*f" % (places, value)
+
+
+def end_module(module, result, failure=None, msg=None):
+    """End a check module (one with the ``ops.runbooks.checks`` doc fragment): fail with the message ``failure``
+    when there is one and ``fail_on`` is ``fail``, otherwise exit with the result (and ``msg`` when given)."""
+    if failure and module.params["fail_on"] == "fail":
+        module.fail_json(msg=failure, **result)
+    if msg is not None:
+        result = dict(result, msg=msg)
+    module.exit_json(**result)

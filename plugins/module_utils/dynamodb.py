@@ -1,32 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: ops.runbooks contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""DynamoDB reads shared by the backup and restore modules: tables, backups, PITR window, item counts."""
+"""DynamoDB reads and waits shared by the backup and restore modules: tables, backups, PITR, tags, item counts."""
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import wait_with_waiter
 
-# arn:aws:dynamodb:eu-central-1:123456789012:table/orders/backup/01700000000000-abcdef12
-_BACKUP_ARN_RE = re.compile(
-    r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<table>[A-Za-z0-9_.-]{3,255})/backup/(?P<id>[0-9]{14,}-[0-9a-z]{8,})$"
-)
-
-
-class NotFound(Exception):
-    """A table or backup that does not exist."""
+# The resource part of a backup ARN: table/orders/backup/01700000000000-abcdef12
+_BACKUP_RESOURCE_RE = re.compile(r"^table/(?P<table>[A-Za-z0-9_.-]{3,255})/backup/(?P<id>[0-9]{14,}-[0-9a-z]{8,})$")
 
 
 def backup_table_name(arn):
-    """The table name in a backup ARN; ValueError for anything that is not a DynamoDB backup ARN."""
-    match = _BACKUP_ARN_RE.match(arn or "")
-    if not match:
-        raise ValueError("backup_arn: %r is not a DynamoDB backup ARN "
-                         "(arn:aws:dynamodb:<region>:<account>:table/<table>/backup/<id>)" % (arn,))
+    """The table name in a backup ARN; InvalidInput for anything that is not a DynamoDB backup ARN."""
+    parts = parse_aws_arn(arn or "") or {}
+    match = _BACKUP_RESOURCE_RE.match(parts.get("resource", "")) if parts.get("service") == "dynamodb" else None
+    if not match or not parts.get("region") or not re.match(r"^\d{12}$", parts.get("account_id", "")):
+        raise InvalidInput("backup_arn: %r is not a DynamoDB backup ARN "
+                           "(arn:aws:dynamodb:<region>:<account>:table/<table>/backup/<id>)" % (arn,))
     return match.group("table")
 
 
@@ -54,18 +54,13 @@ def describe_backup(client, arn):
 
 def list_backups(client, table_name):
     """Every on-demand backup summary of a table (all pages), newest first."""
-    backups = []
-    for page in pages(client.list_backups, "LastEvaluatedBackupArn", "ExclusiveStartBackupArn",
-                      TableName=table_name, BackupType="ALL"):
-        backups.extend(page.get("BackupSummaries", []))
+    backups = paginate(client, "list_backups", TableName=table_name, BackupType="ALL").get("BackupSummaries", [])
     return sorted(backups, key=lambda b: b["BackupCreationDateTime"], reverse=True)
 
 
-def newest_available_backup(client, table_name):
-    for backup in list_backups(client, table_name):
-        if backup.get("BackupStatus") == "AVAILABLE":
-            return backup
-    return None
+def newest_available_backup(backups):
+    """The newest AVAILABLE backup of a ``list_backups`` answer, or None."""
+    return next((b for b in backups if b.get("BackupStatus") == "AVAILABLE"), None)
 
 
 def pitr_status(client, table_name):
@@ -82,7 +77,29 @@ def pitr_status(client, table_name):
     }
 
 
+def table_tags(client, arn):
+    """The tags of a table as a dict (all pages)."""
+    return boto3_tag_list_to_ansible_dict(paginate(client, "list_tags_of_resource", ResourceArn=arn).get("Tags", []))
+
+
 def count_items(client, table_name):
     """Exact item count by a paginated ``Scan`` with ``Select=COUNT`` (DescribeTable's ItemCount lags by hours)."""
-    scanned = pages(client.scan, "LastEvaluatedKey", "ExclusiveStartKey", TableName=table_name, Select="COUNT")
-    return sum(page.get("Count", 0) for page in scanned)
+    return paginate(client, "scan", TableName=table_name, Select="COUNT").get("Count", 0)
+
+
+def wait_table_active(client, name, timeout):
+    """Wait until a (restored) table is ACTIVE and no longer restoring; its description."""
+    wait_with_waiter(client, "dynamodb_restored_table_active", timeout, "table %s to be ACTIVE" % name, pause=5,
+                     custom=True, TableName=name)
+    return require_table(client, name)
+
+
+def wait_backup_available(client, arn, name, timeout):
+    wait_with_waiter(client, "dynamodb_backup_available", timeout, "backup %s to be AVAILABLE" % name, custom=True,
+                     BackupArn=arn)
+
+
+def wait_export_completed(client, arn, timeout):
+    """Wait until an export is COMPLETED; its final status."""
+    wait_with_waiter(client, "export_completed", timeout, "export %s to be COMPLETED" % arn, ExportArn=arn)
+    return client.describe_export(aws_retry=True, ExportArn=arn)["ExportDescription"]["ExportStatus"]

@@ -10,22 +10,23 @@ configured check up to ``retries`` more times, ``delay`` seconds apart, until al
 from __future__ import annotations
 
 import datetime
-import time
 
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import invoke
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import alarm_states
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_sum
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import check_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import is_http_url
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 HEALTH_CHECK_SPEC = dict(
     invoke=dict(type="dict", options=dict(
@@ -45,20 +46,23 @@ HEALTH_CHECK_SPEC = dict(
 
 
 def validate_health_spec(spec):
-    """Raise ValueError (naming the sub-option) for values the argument spec cannot check."""
+    """Raise InvalidInput (naming the sub-option) for values the argument spec cannot check."""
     if spec is None:
         return
     for key in ("retries", "delay", "url_timeout"):
         if spec[key] < 0:
-            raise ValueError("health_check.%s: %d is negative" % (key, spec[key]))
+            raise InvalidInput("health_check.%s: %d is negative" % (key, spec[key]))
     if spec["metric_errors"]:
-        parse_duration(spec["metric_errors"]["window"], "health_check.metric_errors.window")
+        try:
+            parse_duration(spec["metric_errors"]["window"], "health_check.metric_errors.window")
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
         if spec["metric_errors"]["max"] < 0:
-            raise ValueError("health_check.metric_errors.max: %d is negative" % spec["metric_errors"]["max"])
-    if spec["url"] and not spec["url"].startswith(("http://", "https://")):
-        raise ValueError("health_check.url: %r is not an http(s) URL" % spec["url"])
+            raise InvalidInput("health_check.metric_errors.max: %d is negative" % spec["metric_errors"]["max"])
+    if spec["url"] and not is_http_url(spec["url"]):
+        raise InvalidInput("health_check.url: %r is not an http(s) URL" % spec["url"])
     if not (spec["invoke"] or spec["metric_errors"] or spec["alarms"] or spec["url"]):
-        raise ValueError("health_check: configure at least one of invoke, metric_errors, alarms, url")
+        raise InvalidInput("health_check: configure at least one of invoke, metric_errors, alarms, url")
 
 
 def check_invoke(lam, function_name, alias, options):
@@ -105,50 +109,25 @@ def check_alarms(cloudwatch, names):
     return {"status": status, "reason": reason, "states": states}
 
 
-def check_url(url, timeout, expected=None, max_latency_ms=None, validate_certs=True):
-    """GET a URL: ``{status, reason, status_code, latency_ms}``; ``expected`` statuses default to any 2xx."""
-    started = time.monotonic()
-    try:
-        response = open_url(url, method="GET", timeout=timeout, follow_redirects="safe", validate_certs=validate_certs)
-        code = response.getcode()
-        response.read()
-    except Exception as e:  # pylint: disable=broad-exception-caught  # HTTPError, URLError, socket errors, ...
-        code = getattr(e, "code", None)
-        if code is None:
-            return {"status": checks.FAIL, "reason": "GET %s: %s" % (url, e), "status_code": None,
-                    "latency_ms": round((time.monotonic() - started) * 1000, 1)}
-    latency = round((time.monotonic() - started) * 1000, 1)
-    good = code in expected if expected else 200 <= code < 300
-    if not good:
-        return {"status": checks.FAIL, "reason": "GET %s: HTTP %s" % (url, code), "status_code": code, "latency_ms": latency}
-    if max_latency_ms is not None and latency > max_latency_ms:
-        return {"status": checks.FAIL, "reason": "GET %s: HTTP %s in %sms > %sms" % (url, code, latency, max_latency_ms),
-                "status_code": code, "latency_ms": latency}
-    return {"status": checks.PASS, "reason": "GET %s: HTTP %s in %sms" % (url, code, latency), "status_code": code,
-            "latency_ms": latency}
+def run_health_gate(lam, cloudwatch, function_name, alias, spec, since):
+    """Run the configured checks up to ``retries`` more times, ``delay`` apart, until all pass:
+    ``(passed, {check: result}, attempts)``."""
+    planned = []
+    if spec["invoke"]:
+        planned.append(("invoke", lambda: check_invoke(lam, function_name, alias, spec["invoke"])))
+    if spec["metric_errors"]:
+        planned.append(("metric_errors", lambda: check_metric_errors(
+            cloudwatch, function_name, alias, spec["metric_errors"], since)))
+    if spec["alarms"]:
+        planned.append(("alarms", lambda: check_alarms(cloudwatch, spec["alarms"])))
+    if spec["url"]:
+        planned.append(("url", lambda: check_url(spec["url"], spec["url_timeout"])))
 
-
-def run_health_gate(lam, cloudwatch, function_name, alias, spec, since, sleep=time.sleep):
-    """Poll the configured checks until all pass or retries are spent: ``(passed, {check: result}, attempts)``."""
-    attempts = 0
-    results = {}
-    while True:
-        attempts += 1
-        planned = []
-        if spec["invoke"]:
-            planned.append(("invoke", lambda: check_invoke(lam, function_name, alias, spec["invoke"])))
-        if spec["metric_errors"]:
-            planned.append(("metric_errors", lambda: check_metric_errors(
-                cloudwatch, function_name, alias, spec["metric_errors"], since)))
-        if spec["alarms"]:
-            planned.append(("alarms", lambda: check_alarms(cloudwatch, spec["alarms"])))
-        if spec["url"]:
-            planned.append(("url", lambda: check_url(spec["url"], spec["url_timeout"])))
+    def one_round():
         results = dict((name, _guarded(check)) for name, check in planned)
-        passed = all(r["status"] == checks.PASS for r in results.values())
-        if passed or attempts > spec["retries"]:
-            return passed, results, attempts
-        sleep(spec["delay"])
+        return all(r["status"] == checks.PASS for r in results.values()), results
+
+    return poll(one_round, spec["delay"], attempts=spec["retries"] + 1)
 
 
 def _guarded(check):

@@ -7,34 +7,37 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
-
-
-class NotFound(Exception):
-    pass
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 
 
 def log_groups_by_prefix(client, prefix):
-    return sorted(g["logGroupName"] for page in pages(client.describe_log_groups, "nextToken", logGroupNamePrefix=prefix)
-                  for g in page.get("logGroups", []))
+    found = paginate(client, "describe_log_groups", logGroupNamePrefix=prefix).get("logGroups", [])
+    return sorted(g["logGroupName"] for g in found)
 
 
 def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
-    """Matching events of one group, all pages up to ``scan_limit`` matches.
+    """Matching events of one group, page by page until ``scan_limit`` matches.
 
     Returns ``(first `keep` events, number of matches seen, whether counting stopped at scan_limit)``.
+    Not botocore's paginator: counting must stop at the cap, and FilterLogEvents may hand back the token it was
+    given (a search still running over a long window); the paginator raises on that, here it ends the search.
     """
     params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms}
     if pattern:
         params["filterPattern"] = pattern
     kept, seen = [], 0
     try:
-        for page in pages(client.filter_log_events, "nextToken", **params):
+        while True:
+            page = client.filter_log_events(aws_retry=True, **params)
             events = page.get("events", [])
             seen += len(events)
             kept.extend(events[:max(0, keep - len(kept))])
             if seen >= scan_limit:
                 return kept, seen, True
+            token = page.get("nextToken")
+            if not token or token == params.get("nextToken"):
+                return kept, seen, False
+            params["nextToken"] = token
     except is_boto3_error_code("ResourceNotFoundException"):
         raise NotFound("log group %s not found" % group) from None
-    return kept, seen, False

@@ -9,6 +9,7 @@ only databases this code created can ever be dropped. Identifiers go through ``p
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import re
@@ -26,6 +27,8 @@ try:
 except ImportError:
     HAS_PSYCOPG2 = False
 
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
+
 SCRATCH_PREFIX = "ops_verify_"
 _SCRATCH_RE = re.compile(r"^%s[0-9a-f]{8}$" % SCRATCH_PREFIX)
 
@@ -38,8 +41,25 @@ POSTGRES_CONNECTION_SPEC = dict(
 )
 
 
-class RestoreFailed(Exception):
+class RestoreFailed(OperationFailed):
     """The restore tool failed; the message holds its error output."""
+
+
+class DatabaseError(OperationFailed):
+    """PostgreSQL refused a connection or a statement; the message holds its error."""
+
+
+def _database_errors(function):
+    """Raise psycopg2's errors as DatabaseError ("PostgreSQL: <its message>")."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except psycopg2.Error as e:
+            raise DatabaseError("PostgreSQL: %s" % str(e).strip()) from None
+
+    return wrapper
 
 
 def connect(conn, dbname):
@@ -68,6 +88,7 @@ def scratch_name():
     return SCRATCH_PREFIX + secrets.token_hex(4)
 
 
+@_database_errors
 def create_scratch(conn):
     """Create an empty scratch database and return its name."""
     name = scratch_name()
@@ -75,6 +96,7 @@ def create_scratch(conn):
     return name
 
 
+@_database_errors
 def drop_scratch(conn, name):
     """Drop a scratch database created by ``create_scratch`` (never any other name); sessions are terminated."""
     if not _SCRATCH_RE.match(name or ""):
@@ -93,6 +115,7 @@ def _admin(conn, statement):
         admin.close()
 
 
+@_database_errors
 def list_scratch(conn):
     """Names of the scratch databases that exist (leftovers of a killed run, for example)."""
     admin = connect(conn, conn["maintenance_db"])
@@ -163,6 +186,7 @@ def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
             raise RestoreFailed("psql: %s" % _tail(errors.read()))
 
 
+@_database_errors
 def row_counts(conn, dbname):
     """``{schema.table: exact count(*)}`` of every user table."""
     db = connect(conn, dbname)

@@ -8,9 +8,13 @@ from __future__ import annotations
 import datetime
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_query
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 
 DEPTH_ATTRIBUTES = [
     "QueueArn",
@@ -20,12 +24,6 @@ DEPTH_ATTRIBUTES = [
     "RedrivePolicy",
 ]
 _NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-# GetMetricData accepts at most 500 queries per call.
-METRIC_QUERIES_PER_CALL = 500
-
-
-class QueueNotFound(Exception):
-    """The queue named does not exist (or is not visible to the caller)."""
 
 
 def is_queue_url(value):
@@ -38,21 +36,19 @@ def queue_name_from_url(url):
 
 def list_queue_urls(client, prefix, page_size=1000):
     """Every queue URL whose name starts with ``prefix`` (all pages), sorted by name."""
-    urls = set()
-    for page in pages(client.list_queues, QueueNamePrefix=prefix, MaxResults=page_size):
-        urls.update(page.get("QueueUrls", []))
-    return sorted(urls, key=queue_name_from_url)
+    urls = paginate(client, "list_queues", QueueNamePrefix=prefix, MaxResults=page_size).get("QueueUrls", [])
+    return sorted(set(urls), key=queue_name_from_url)
 
 
 def resolve_queue_url(client, name, owner=None):
-    """The URL of a queue by name (raises QueueNotFound)."""
+    """The URL of a queue by name (raises NotFound)."""
     params = {"QueueName": name}
     if owner:
         params["QueueOwnerAWSAccountId"] = owner
     try:
         return client.get_queue_url(aws_retry=True, **params)["QueueUrl"]
     except is_boto3_error_code(_NOT_FOUND):
-        raise QueueNotFound(name) from None
+        raise NotFound("queue %s not found" % name) from None
 
 
 def queue_depth(client, url):
@@ -60,7 +56,7 @@ def queue_depth(client, url):
     try:
         attrs = client.get_queue_attributes(aws_retry=True, QueueUrl=url, AttributeNames=DEPTH_ATTRIBUTES)["Attributes"]
     except is_boto3_error_code(_NOT_FOUND):
-        raise QueueNotFound(queue_name_from_url(url)) from None
+        raise NotFound("queue %s not found" % queue_name_from_url(url)) from None
     dlq_arn = None
     if attrs.get("RedrivePolicy"):
         try:
@@ -80,10 +76,10 @@ def queue_depth(client, url):
 
 def split_queue_arn(arn):
     """``(account_id, name)`` of an SQS queue ARN ``arn:aws:sqs:region:account:name``."""
-    parts = arn.split(":")
-    if len(parts) != 6 or parts[2] != "sqs":
+    parts = parse_aws_arn(arn or "")
+    if not parts or parts["service"] != "sqs" or not parts["account_id"] or ":" in parts["resource"]:
         raise ValueError("not an SQS queue ARN: %r" % arn)
-    return parts[4], parts[5]
+    return parts["account_id"], parts["resource"]
 
 
 def oldest_message_ages(cloudwatch, names, now, window_seconds=900, period=60):
@@ -91,40 +87,11 @@ def oldest_message_ages(cloudwatch, names, now, window_seconds=900, period=60):
 
     One GetMetricData call per 500 queues; a queue without data maps to None (unknown, not 0).
     """
-    ages = dict((name, None) for name in names)
-    names = list(ages)
-    for start in range(0, len(names), METRIC_QUERIES_PER_CALL):
-        chunk = names[start:start + METRIC_QUERIES_PER_CALL]
-        queries = [
-            {
-                "Id": "q%d" % i,
-                "Label": name,
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "AWS/SQS",
-                        "MetricName": "ApproximateAgeOfOldestMessage",
-                        "Dimensions": [{"Name": "QueueName", "Value": name}],
-                    },
-                    "Period": period,
-                    "Stat": "Maximum",
-                },
-                "ReturnData": True,
-            }
-            for i, name in enumerate(chunk)
-        ]
-        params = {
-            "MetricDataQueries": queries,
-            "StartTime": now - datetime.timedelta(seconds=window_seconds),
-            "EndTime": now,
-            "ScanBy": "TimestampDescending",
-        }
-        for page in pages(cloudwatch.get_metric_data, **params):
-            for result in page.get("MetricDataResults", []):
-                name = chunk[int(result["Id"][1:])]
-                pairs = sorted(zip(result.get("Timestamps", []), result.get("Values", [])), reverse=True)
-                if pairs and ages[name] is None:
-                    ages[name] = float(pairs[0][1])
-    return ages
+    names = list(names)
+    queries = [metric_query("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": name}, "Maximum", period)
+               for name in names]
+    found = metric_series(cloudwatch, queries, now - datetime.timedelta(seconds=window_seconds), now)
+    return dict((name, float(values[-1]) if values else None) for name, (_timestamps, values) in zip(names, found))
 
 
 def queue_arn(client, url):
@@ -133,8 +100,7 @@ def queue_arn(client, url):
 
 def dead_letter_sources(client, url):
     """URLs of the queues whose redrive policy names this queue as their DLQ (all pages)."""
-    return [source for page in pages(client.list_dead_letter_source_queues, QueueUrl=url, MaxResults=1000)
-            for source in page.get("queueUrls", [])]
+    return paginate(client, "list_dead_letter_source_queues", QueueUrl=url, MaxResults=1000).get("queueUrls", [])
 
 
 def move_batch(client, source_url, destination_url, limit, visibility_timeout=60):

@@ -16,9 +16,9 @@ description:
     encryption), RDS (newest snapshot age) and PostgreSQL dumps (exists, age, restores into a throwaway database,
     row counts per table against minimums). The task fails when a check fails (see O(fail_on)).
   - >-
-    Automates seed 000 "Backup Verification" and "Data Loss Prevention", seed 003 "Database Backup Verification" and
-    seed 004 "Verify Backups" / monthly "test restore". The shell versions describe resources and leave judging to a
-    human; seed 003 restores serially with C(gunzip | psql) and leaves the temporary database behind when it fails.
+    Automates runbook 000 "Backup Verification" and "Data Loss Prevention", runbook 003 "Database Backup Verification" and
+    runbook 004 "Verify Backups" / monthly "test restore". The shell versions describe resources and leave judging to a
+    human; runbook 003 restores serially with C(gunzip | psql) and leaves the temporary database behind when it fails.
   - >-
     PostgreSQL: each dump is restored into a scratch database named C(ops_verify_) plus 8 random hex digits, with
     C(pg_restore -j N --exit-on-error) for custom and directory formats and C(psql -v ON_ERROR_STOP=1) for plain SQL
@@ -163,12 +163,8 @@ options:
     description: Also restore dumps in check mode (scratch databases are still dropped).
     type: bool
     default: false
-  fail_on:
-    description: V(fail) fails the task when any check fails; V(never) only reports.
-    type: str
-    choices: [fail, never]
-    default: fail
 extends_documentation_fragment:
+  - ops.runbooks.checks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -183,7 +179,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Monthly backup verification (seed 000) with a real test restore of the nightly dump (seed 003)
+- name: Monthly backup verification (runbook 000) with a real test restore of the nightly dump (runbook 003)
   ops.runbooks.backup_verify:
     dynamodb:
       - {table: ai-investment-signals, max_restore_lag: 15m, max_backup_age: 1d}
@@ -233,29 +229,24 @@ import datetime
 import os
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.rds import describe_db_instances
+from ansible_collections.amazon.aws.plugins.module_utils.rds import describe_db_snapshots
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_encryption
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import postgres
+from ansible_collections.ops.runbooks.plugins.module_utils.checks import make_check
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
-from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
-
-C = checks.make_check
-
-
-class BadInput(Exception):
-    pass
 
 
 def duration(value, name):
@@ -264,17 +255,17 @@ def duration(value, name):
     try:
         return parse_duration(value, name)
     except ValueError as e:
-        raise BadInput(str(e)) from None
+        raise InvalidInput(str(e)) from None
 
 
 def age_check(resource, check, when, limit, what):
     """pass/fail of an age against a limit (``when`` None: nothing found)."""
     if when is None:
-        return C(resource, check, checks.FAIL, "no %s found" % what, None, format_duration(limit))
+        return make_check(resource, check, checks.FAIL, "no %s found" % what, None, format_duration(limit))
     age = age_seconds(when)
     status = checks.PASS if age <= limit else checks.FAIL
-    return C(resource, check, status, "newest %s is %s old (max %s)" % (what, format_duration(age), format_duration(limit)),
-             format_duration(age), format_duration(limit))
+    return make_check(resource, check, status, "newest %s is %s old (max %s)" % (what, format_duration(age), format_duration(limit)),
+                      format_duration(age), format_duration(limit))
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------------------------
@@ -285,25 +276,25 @@ def check_dynamodb(ddb, entry, index):
     try:
         pitr = pitr_status(ddb, table)
     except NotFound:
-        return [C(table, "table", checks.FAIL, "table %s not found" % table, None, "exists")]
+        return [make_check(table, "table", checks.FAIL, "table %s not found" % table, None, "exists")]
     found = []
     if pitr["enabled"]:
-        found.append(C(table, "pitr", checks.PASS, "point-in-time recovery enabled", "ENABLED", "ENABLED"))
+        found.append(make_check(table, "pitr", checks.PASS, "point-in-time recovery enabled", "ENABLED", "ENABLED"))
     elif entry["require_pitr"]:
-        found.append(C(table, "pitr", checks.FAIL, "point-in-time recovery disabled", "DISABLED", "ENABLED"))
+        found.append(make_check(table, "pitr", checks.FAIL, "point-in-time recovery disabled", "DISABLED", "ENABLED"))
     else:
-        found.append(C(table, "pitr", checks.PASS, "point-in-time recovery disabled (not required)", "DISABLED", None))
+        found.append(make_check(table, "pitr", checks.PASS, "point-in-time recovery disabled (not required)", "DISABLED", None))
     if lag is not None:
         if not pitr["enabled"]:
-            found.append(C(table, "restore lag", checks.FAIL, "no point-in-time recovery, so no restore point", None,
-                           format_duration(lag)))
+            found.append(make_check(table, "restore lag", checks.FAIL, "no point-in-time recovery, so no restore point", None,
+                                    format_duration(lag)))
         else:
             age = age_seconds(pitr["latest"])
-            found.append(C(table, "restore lag", checks.PASS if age <= lag else checks.FAIL,
-                           "latest restorable time is %s old (RPO %s)" % (format_duration(age), format_duration(lag)),
-                           format_duration(age), format_duration(lag)))
+            found.append(make_check(table, "restore lag", checks.PASS if age <= lag else checks.FAIL,
+                                    "latest restorable time is %s old (RPO %s)" % (format_duration(age), format_duration(lag)),
+                                    format_duration(age), format_duration(lag)))
     if max_backup is not None:
-        backup = newest_available_backup(ddb, table)
+        backup = newest_available_backup(list_backups(ddb, table))
         found.append(age_check(table, "backup age", backup and backup["BackupCreationDateTime"], max_backup,
                                "AVAILABLE on-demand backup"))
     return found
@@ -312,43 +303,40 @@ def check_dynamodb(ddb, entry, index):
 # ---- S3 ----------------------------------------------------------------------------------------------------------
 def check_s3(s3, entry):
     bucket = entry["bucket"]
-    try:
+    try:  # also the existence check: s3:GetBucketVersioning is needed anyway, s3:ListBucket (HeadBucket) is not
         versioning = s3.get_bucket_versioning(aws_retry=True, Bucket=bucket).get("Status", "Disabled")
     except is_boto3_error_code("NoSuchBucket"):
-        return [C(bucket, "bucket", checks.FAIL, "bucket %s not found" % bucket, None, "exists")]
+        return [make_check(bucket, "bucket", checks.FAIL, "bucket %s not found" % bucket, None, "exists")]
     found = []
     if versioning == "Enabled":
-        found.append(C(bucket, "versioning", checks.PASS, "versioning enabled", versioning, "Enabled"))
+        found.append(make_check(bucket, "versioning", checks.PASS, "versioning enabled", versioning, "Enabled"))
     else:
-        found.append(C(bucket, "versioning", checks.FAIL if entry["require_versioning"] else checks.PASS,
-                       "versioning %s%s" % (versioning.lower(), "" if entry["require_versioning"] else " (not required)"),
-                       versioning, "Enabled" if entry["require_versioning"] else None))
+        found.append(make_check(bucket, "versioning", checks.FAIL if entry["require_versioning"] else checks.PASS,
+                                "versioning %s%s" % (versioning.lower(), "" if entry["require_versioning"] else " (not required)"),
+                                versioning, "Enabled" if entry["require_versioning"] else None))
     try:
         rules = s3.get_bucket_replication(aws_retry=True, Bucket=bucket)["ReplicationConfiguration"].get("Rules", [])
     except is_boto3_error_code("ReplicationConfigurationNotFoundError"):
         rules = []
     enabled = [r.get("ID", "?") for r in rules if r.get("Status") == "Enabled"]
     if enabled:
-        found.append(C(bucket, "replication", checks.PASS, "%d enabled replication rule(s): %s" % (
+        found.append(make_check(bucket, "replication", checks.PASS, "%d enabled replication rule(s): %s" % (
             len(enabled), ", ".join(enabled)), len(enabled), 1))
     else:
-        found.append(C(bucket, "replication", checks.FAIL if entry["require_replication"] else checks.PASS,
-                       "no enabled replication rule%s" % ("" if entry["require_replication"] else " (not required)"),
-                       0, 1 if entry["require_replication"] else None))
-    try:
-        config = s3.get_bucket_encryption(aws_retry=True, Bucket=bucket)["ServerSideEncryptionConfiguration"]
-        algorithms = sorted(set(r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in config.get("Rules", [])
-                                if "ApplyServerSideEncryptionByDefault" in r))
-    except is_boto3_error_code("ServerSideEncryptionConfigurationNotFoundError"):
-        algorithms = []
+        found.append(make_check(bucket, "replication", checks.FAIL if entry["require_replication"] else checks.PASS,
+                                "no enabled replication rule%s" % ("" if entry["require_replication"] else " (not required)"),
+                                0, 1 if entry["require_replication"] else None))
+    config = get_s3_bucket_encryption(s3, bucket) or {}
+    algorithms = sorted(set(r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in config.get("Rules", [])
+                            if "ApplyServerSideEncryptionByDefault" in r))
     if algorithms:
-        found.append(C(bucket, "encryption", checks.PASS, "default encryption %s" % ", ".join(algorithms),
-                       algorithms, "configured"))
+        found.append(make_check(bucket, "encryption", checks.PASS, "default encryption %s" % ", ".join(algorithms),
+                                algorithms, "configured"))
     elif entry["require_encryption"]:
-        found.append(C(bucket, "encryption", checks.WARN, "no explicit default encryption configuration "
-                       "(AWS applies SSE-S3 to new objects)", None, "configured"))
+        found.append(make_check(bucket, "encryption", checks.WARN, "no explicit default encryption configuration "
+                                "(AWS applies SSE-S3 to new objects)", None, "configured"))
     else:
-        found.append(C(bucket, "encryption", checks.PASS, "no explicit default encryption (not required)", None, None))
+        found.append(make_check(bucket, "encryption", checks.PASS, "no explicit default encryption (not required)", None, None))
     return found
 
 
@@ -356,13 +344,10 @@ def check_s3(s3, entry):
 def check_rds(rds, entry, index):
     instance = entry["db_instance_identifier"]
     limit = duration(entry["max_snapshot_age"], "rds[%d].max_snapshot_age" % index)
-    try:
-        rds.describe_db_instances(aws_retry=True, DBInstanceIdentifier=instance)
-    except is_boto3_error_code("DBInstanceNotFound"):
-        return [C(instance, "instance", checks.FAIL, "DB instance %s not found" % instance, None, "exists")]
-    snapshots = [s for page in pages(rds.describe_db_snapshots, "Marker", DBInstanceIdentifier=instance,
-                                     SnapshotType=entry["snapshot_type"])
-                 for s in page.get("DBSnapshots", []) if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
+    if not describe_db_instances(rds, DBInstanceIdentifier=instance):
+        return [make_check(instance, "instance", checks.FAIL, "DB instance %s not found" % instance, None, "exists")]
+    snapshots = [s for s in describe_db_snapshots(rds, DBInstanceIdentifier=instance, SnapshotType=entry["snapshot_type"])
+                 if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
     newest = max((s["SnapshotCreateTime"] for s in snapshots), default=None)
     return [age_check(instance, "%s snapshot age" % entry["snapshot_type"], newest, limit,
                       "available %s snapshot" % entry["snapshot_type"])]
@@ -374,13 +359,13 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
     path = entry["path"]
     max_age = duration(entry["max_age"], "postgres[%d].max_age" % index)
     if not os.path.exists(path):
-        return [C(path, "exists", checks.FAIL, "dump %s not found" % path, None, "exists")], None
-    found = [C(path, "exists", checks.PASS, "dump found", True, True),
+        return [make_check(path, "exists", checks.FAIL, "dump %s not found" % path, None, "exists")], None
+    found = [make_check(path, "exists", checks.PASS, "dump found", True, True),
              age_check(path, "age", _mtime(path), max_age, "dump")]
     found[-1]["reason"] = found[-1]["reason"].replace("newest dump", "dump")
     if not restore_now:
-        found.append(C(path, "restore", checks.SKIPPED, "check mode: restore skipped (restore_in_check_mode=false)",
-                       None, None))
+        found.append(make_check(path, "restore", checks.SKIPPED, "check mode: restore skipped (restore_in_check_mode=false)",
+                                None, None))
         return found, None
     fmt = postgres.dump_format(path)
     jobs = entry["jobs"] or os.cpu_count() or 1
@@ -392,15 +377,11 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
         postgres.restore(conn, record["database"], path, fmt, record["jobs"], entry["restore_timeout"], bindir)
         record["row_counts"] = postgres.row_counts(conn, record["database"])
         took = record["duration_seconds"] = round(time.monotonic() - started, 3)
-        found.append(C(path, "restore", checks.PASS, "restored %s dump into %s in %.1fs (%d tables)" % (
+        found.append(make_check(path, "restore", checks.PASS, "restored %s dump into %s in %.1fs (%d tables)" % (
             fmt, record["database"], took, len(record["row_counts"])), fmt, "restores"))
-    except postgres.RestoreFailed as e:
+    except (postgres.RestoreFailed, postgres.DatabaseError) as e:
         record["duration_seconds"] = round(time.monotonic() - started, 3)
-        found.append(C(path, "restore", checks.FAIL, str(e), fmt, "restores"))
-        return found, record
-    except psycopg2_errors() as e:
-        record["duration_seconds"] = round(time.monotonic() - started, 3)
-        found.append(C(path, "restore", checks.FAIL, "PostgreSQL: %s" % str(e).strip(), fmt, "restores"))
+        found.append(make_check(path, "restore", checks.FAIL, str(e), fmt, "restores"))
         return found, record
     finally:
         if record["database"] and not entry["keep_scratch"]:
@@ -409,64 +390,66 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
     counts = record["row_counts"]
     for table in entry["tables_required"]:
         name = postgres.qualified(table)
-        found.append(C(path, "table %s" % name, checks.PASS if name in counts else checks.FAIL,
-                       "present" if name in counts else "table %s missing after restore" % name, name in counts, True))
+        found.append(make_check(path, "table %s" % name, checks.PASS if name in counts else checks.FAIL,
+                                "present" if name in counts else "table %s missing after restore" % name, name in counts, True))
     for table, minimum in sorted(entry["min_rows"].items()):
         name = postgres.qualified(table)
         if name not in counts:
-            found.append(C(path, "rows %s" % name, checks.FAIL, "table %s missing after restore" % name, None, minimum))
+            found.append(make_check(path, "rows %s" % name, checks.FAIL, "table %s missing after restore" % name, None, minimum))
             continue
         rows = counts[name]
-        found.append(C(path, "rows %s" % name, checks.PASS if rows >= int(minimum) else checks.FAIL,
-                       "%d rows (minimum %s)" % (rows, minimum), rows, int(minimum)))
+        found.append(make_check(path, "rows %s" % name, checks.PASS if rows >= int(minimum) else checks.FAIL,
+                                "%d rows (minimum %s)" % (rows, minimum), rows, int(minimum)))
     return found, record
-
-
-def psycopg2_errors():
-    return (postgres.psycopg2.Error,) if postgres.HAS_PSYCOPG2 else ()
 
 
 def _mtime(path):
     return datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
 
 
-def main():
-    argument_spec = dict(
-        dynamodb=dict(type="list", elements="dict", default=[], options=dict(
-            table=dict(type="str", required=True), require_pitr=dict(type="bool", default=True),
-            max_restore_lag=dict(type="str"), max_backup_age=dict(type="str"))),
-        s3=dict(type="list", elements="dict", default=[], options=dict(
-            bucket=dict(type="str", required=True), require_versioning=dict(type="bool", default=True),
-            require_replication=dict(type="bool", default=False), require_encryption=dict(type="bool", default=True))),
-        rds=dict(type="list", elements="dict", default=[], options=dict(
-            db_instance_identifier=dict(type="str", required=True), max_snapshot_age=dict(type="str", default="1d"),
-            snapshot_type=dict(type="str", default="automated",
-                               choices=["automated", "manual", "shared", "public", "awsbackup"]))),
-        postgres=dict(type="list", elements="dict", default=[], options=dict(
-            path=dict(type="path", required=True), max_age=dict(type="str", default="1d"),
-            min_rows=dict(type="dict", default={}), tables_required=dict(type="list", elements="str", default=[]),
-            jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
-            restore_timeout=dict(type="int", default=3600))),
-        pg_bin_dir=dict(type="path"),
-        restore_in_check_mode=dict(type="bool", default=False),
-        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
-        **postgres.POSTGRES_CONNECTION_SPEC
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
+ARGUMENT_SPEC = dict(
+    dynamodb=dict(type="list", elements="dict", default=[], options=dict(
+        table=dict(type="str", required=True), require_pitr=dict(type="bool", default=True),
+        max_restore_lag=dict(type="str"), max_backup_age=dict(type="str"))),
+    s3=dict(type="list", elements="dict", default=[], options=dict(
+        bucket=dict(type="str", required=True), require_versioning=dict(type="bool", default=True),
+        require_replication=dict(type="bool", default=False), require_encryption=dict(type="bool", default=True))),
+    rds=dict(type="list", elements="dict", default=[], options=dict(
+        db_instance_identifier=dict(type="str", required=True), max_snapshot_age=dict(type="str", default="1d"),
+        snapshot_type=dict(type="str", default="automated",
+                           choices=["automated", "manual", "shared", "public", "awsbackup"]))),
+    postgres=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True), max_age=dict(type="str", default="1d"),
+        min_rows=dict(type="dict", default={}), tables_required=dict(type="list", elements="str", default=[]),
+        jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
+        restore_timeout=dict(type="int", default=3600))),
+    pg_bin_dir=dict(type="path"),
+    restore_in_check_mode=dict(type="bool", default=False),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+    **postgres.POSTGRES_CONNECTION_SPEC
+)
+
+
+def validate(params):
     if not (params["dynamodb"] or params["s3"] or params["rds"] or params["postgres"]):
-        module.fail_json(msg="nothing to verify: give at least one of dynamodb, s3, rds, postgres")
+        raise InvalidInput("nothing to verify: give at least one of dynamodb, s3, rds, postgres")
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
-        module.fail_json(msg="postgres: the psycopg2 Python library is required on the host that runs the module")
+        raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
     for i, entry in enumerate(params["postgres"]):
         if entry["jobs"] is not None and entry["jobs"] < 1:
-            module.fail_json(msg="postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
+            raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
         for table, minimum in entry["min_rows"].items():
             if isinstance(minimum, bool) or not str(minimum).isdigit():
-                module.fail_json(msg="postgres[%d].min_rows.%s: %r is not a whole number >= 0" % (i, table, minimum))
+                raise InvalidInput("postgres[%d].min_rows.%s: %r is not a whole number >= 0" % (i, table, minimum))
+
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
     conn = dict((k, params[k]) for k in postgres.POSTGRES_CONNECTION_SPEC)
     found, restores = [], []
-    try:
+    with ending_on_error(module, dict(checks=found, restores=restores), "verify backups"):
+        validate(params)
         # 1. DynamoDB: PITR on and recent enough (RPO), newest on-demand backup young enough.
         if params["dynamodb"]:
             ddb = module.retrying_client("dynamodb")
@@ -489,21 +472,14 @@ def main():
             found.extend(dump_checks)
             if record:
                 restores.append(record)
-    except BadInput as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to verify backups", checks=found, restores=restores)
-    except psycopg2_errors() as e:
-        module.fail_json(msg="PostgreSQL: %s" % str(e).strip(), checks=found, restores=restores)
 
     # 5. One report; the task fails when a check failed.
     summary = checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.SKIPPED))
     result = dict(changed=False, checks=found, summary=summary, restores=restores)
     failed = [c for c in found if c["status"] == checks.FAIL]
-    if failed and params["fail_on"] == "fail":
-        module.fail_json(msg="%d backup check(s) failed: %s" % (len(failed), "; ".join(
-            "%s %s: %s" % (c["resource"], c["check"], c["reason"]) for c in failed)), **result)
-    module.exit_json(msg="%(pass)d passed, %(warn)d warnings, %(fail)d failed, %(skipped)d skipped" % summary, **result)
+    checks.end_module(module, result, failed and "%d backup check(s) failed: %s" % (len(failed), "; ".join(
+        "%s %s: %s" % (c["resource"], c["check"], c["reason"]) for c in failed)),
+        msg="%(pass)d passed, %(warn)d warnings, %(fail)d failed, %(skipped)d skipped" % summary)
 
 
 if __name__ == "__main__":

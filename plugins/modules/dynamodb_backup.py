@@ -16,8 +16,8 @@ description:
     schedule re-run changes nothing), the newest O(retain) backups of this module kept, and optionally a
     point-in-time export to S3.
   - >-
-    Automates seed 004 "DynamoDB Backup Procedures" (on-demand backup named with a timestamp, list and describe,
-    PITR, export to S3) and seed 000 "Data Loss Prevention" (continuous backups).
+    Automates runbook 004 "DynamoDB Backup Procedures" (on-demand backup named with a timestamp, list and describe,
+    PITR, export to S3) and runbook 000 "Data Loss Prevention" (continuous backups).
   - >-
     Retention deletes only backups whose names follow this module's pattern for this table
     (C(<table>-yyyymmdd-HHMMSS)); a backup with any other name is never deleted.
@@ -44,7 +44,7 @@ options:
     description: Create an on-demand backup when the newest AVAILABLE one is older than this (for example V(24h)).
     type: str
   force_backup:
-    description: Create an on-demand backup now whatever the age of the newest (seed 004 "before major changes").
+    description: Create an on-demand backup now whatever the age of the newest (runbook 004 "before major changes").
     type: bool
     default: false
   retain:
@@ -97,7 +97,7 @@ EXAMPLES = r"""
     max_backup_age: 24h
     retain: 7
 
-- name: Before a major change (seed 004), plus an export to S3
+- name: Before a major change (runbook 004), plus an export to S3
   ops.runbooks.dynamodb_backup:
     table_name: ai-investment-proposals
     force_backup: true
@@ -134,22 +134,48 @@ export:
 """
 
 import re
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import require_table
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_backup_available
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_export_completed
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+
+ARGUMENT_SPEC = dict(
+    table_name=dict(type="str", required=True),
+    pitr=dict(type="str", choices=["enabled", "disabled", "unchanged"], default="unchanged"),
+    max_backup_age=dict(type="str"),
+    force_backup=dict(type="bool", default=False),
+    retain=dict(type="int"),
+    export_to_s3=dict(type="dict", options=dict(
+        bucket=dict(type="str", required=True), prefix=dict(type="str", default=""),
+        export_format=dict(type="str", choices=["DYNAMODB_JSON", "ION"], default="DYNAMODB_JSON"))),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=900),
+)
+
+
+def validate(params):
+    """The checks the argument spec cannot make; returns ``max_backup_age`` in seconds (or None)."""
+    max_age = None
+    if params["max_backup_age"] is not None:
+        try:
+            max_age = parse_duration(params["max_backup_age"], "max_backup_age")
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
+    if params["retain"] is not None and params["retain"] < 1:
+        raise InvalidInput("retain: %d must be 1 or more (retention never deletes every backup)" % params["retain"])
+    if params["wait_timeout"] < 0:
+        raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
+    return max_age
 
 
 def own_name_re(table):
@@ -169,56 +195,26 @@ def summary(backup):
             "age_seconds": round(age_seconds(backup["BackupCreationDateTime"]), 1)}
 
 
-def wait_for(check, timeout, what, interval=2.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() >= deadline:
-            raise TimeoutError("%s after %ds" % (what, timeout))
-        time.sleep(interval)
-
-
 def main():
-    argument_spec = dict(
-        table_name=dict(type="str", required=True),
-        pitr=dict(type="str", choices=["enabled", "disabled", "unchanged"], default="unchanged"),
-        max_backup_age=dict(type="str"),
-        force_backup=dict(type="bool", default=False),
-        retain=dict(type="int"),
-        export_to_s3=dict(type="dict", options=dict(
-            bucket=dict(type="str", required=True), prefix=dict(type="str", default=""),
-            export_format=dict(type="str", choices=["DYNAMODB_JSON", "ION"], default="DYNAMODB_JSON"))),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=900),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     table = params["table_name"]
-    max_age = None
-    if params["max_backup_age"] is not None:
-        try:
-            max_age = parse_duration(params["max_backup_age"], "max_backup_age")
-        except ValueError as e:
-            module.fail_json(msg=str(e))
-    if params["retain"] is not None and params["retain"] < 1:
-        module.fail_json(msg="retain: %d must be 1 or more (retention never deletes every backup)" % params["retain"])
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout: %d is negative" % params["wait_timeout"])
-
     ddb = module.retrying_client("dynamodb")
     result = dict(changed=False, backups_created=[], backups_deleted=[])
-    try:
+    with ending_on_error(module, result, "manage the backups of %s" % table):
+        max_age = validate(params)
         # 1. PITR: read, and switch when asked.
         before = pitr_status(ddb, table)
-        wanted = {"enabled": True, "disabled": False}.get(params["pitr"], before["enabled"])
-        result["pitr"] = {"before": _state(before["enabled"]), "after": _state(wanted)}
-        if wanted != before["enabled"]:
+        pitr_after = {"enabled": True, "disabled": False}.get(params["pitr"], before["enabled"])
+        result["pitr"] = {"before": _state(before["enabled"]), "after": _state(pitr_after)}
+        if pitr_after != before["enabled"]:
             result["changed"] = True
             if not module.check_mode:
                 ddb.update_continuous_backups(aws_retry=True, TableName=table, PointInTimeRecoverySpecification={
-                    "PointInTimeRecoveryEnabled": wanted})
+                    "PointInTimeRecoveryEnabled": pitr_after})
         # 2. An on-demand backup when the newest AVAILABLE one is too old (or when forced).
         backups = list_backups(ddb, table)
-        newest = next((b for b in backups if b.get("BackupStatus") == "AVAILABLE"), None)
+        newest = newest_available_backup(backups)
         too_old = max_age is not None and (newest is None or age_seconds(newest["BackupCreationDateTime"]) > max_age)
         if params["force_backup"] or too_old:
             name = backup_name(table, utcnow())
@@ -226,13 +222,10 @@ def main():
             if module.check_mode:
                 result["backups_created"].append({"backup_name": name, "backup_arn": None})
             else:
-                details = ddb.create_backup(aws_retry=True, TableName=table, BackupName=name)["BackupDetails"]
-                arn = details["BackupArn"]
-                if params["wait"]:
-                    wait_for(lambda: ddb.describe_backup(aws_retry=True, BackupArn=arn)["BackupDescription"][
-                        "BackupDetails"]["BackupStatus"] == "AVAILABLE", params["wait_timeout"],
-                        "backup %s is not AVAILABLE" % name)
+                arn = ddb.create_backup(aws_retry=True, TableName=table, BackupName=name)["BackupDetails"]["BackupArn"]
                 result["backups_created"].append({"backup_name": name, "backup_arn": arn})
+                if params["wait"]:
+                    wait_backup_available(ddb, arn, name, params["wait_timeout"])
                 backups = list_backups(ddb, table)
         # 3. Retention: only backups this module named, oldest beyond the newest N.
         if params["retain"] is not None:
@@ -245,12 +238,11 @@ def main():
                     ddb.delete_backup(aws_retry=True, BackupArn=old["BackupArn"])
             if result["backups_deleted"] and not module.check_mode:
                 backups = list_backups(ddb, table)
-        result["newest_backup"] = summary(next((b for b in backups if b.get("BackupStatus") == "AVAILABLE"), None))
+        result["newest_backup"] = summary(newest_available_backup(backups))
         # 4. Export to S3 (latest restorable time).
         if params["export_to_s3"]:
-            if not wanted:
-                module.fail_json(msg="export_to_s3: point-in-time recovery must be enabled on %s (pitr=enabled)" % table,
-                                 **result)
+            if not pitr_after:
+                raise InvalidInput("export_to_s3: point-in-time recovery must be enabled on %s (pitr=enabled)" % table)
             result["changed"] = True
             spec = params["export_to_s3"]
             result["export"] = {"bucket": spec["bucket"], "prefix": spec["prefix"], "export_arn": None, "status": None}
@@ -261,19 +253,7 @@ def main():
                 arn = export["ExportDescription"]["ExportArn"]
                 result["export"].update(export_arn=arn, status=export["ExportDescription"]["ExportStatus"])
                 if params["wait"]:
-                    def completed():
-                        status = ddb.describe_export(aws_retry=True, ExportArn=arn)["ExportDescription"]["ExportStatus"]
-                        result["export"]["status"] = status
-                        if status == "FAILED":
-                            raise RuntimeError("export %s FAILED" % arn)
-                        return status == "COMPLETED"
-                    wait_for(completed, params["wait_timeout"], "export %s is not COMPLETED" % arn)
-    except NotFound as e:
-        module.fail_json(msg=str(e), **result)
-    except (TimeoutError, RuntimeError) as e:
-        module.fail_json(msg="wait: %s" % e, **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to manage the backups of %s" % table, **result)
+                    result["export"]["status"] = wait_export_completed(ddb, arn, params["wait_timeout"])
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"pitr": result["pitr"]["before"]}, "after": {
             "pitr": result["pitr"]["after"], "backups_created": [b["backup_name"] for b in result["backups_created"]],

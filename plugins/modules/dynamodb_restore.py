@@ -16,7 +16,7 @@ description:
     waits until it is C(ACTIVE), copies the settings AWS does not carry over (O(reapply)), verifies it (O(verify)),
     and can then point Lambda functions at it (O(switch_lambda_env)).
   - >-
-    Automates seed 000 "Recovery Procedure" and seed 004 "Restore from Backup", "Restore from Point-in-Time" and
+    Automates runbook 000 "Recovery Procedure" and runbook 004 "Restore from Backup", "Restore from Point-in-Time" and
     "Switch application". Neither amazon.aws nor community.aws restores DynamoDB tables.
   - The time is checked against the source's PITR window before AWS is called, and a future time is refused.
   - >-
@@ -120,7 +120,7 @@ options:
   switch_lambda_env:
     description:
       - After a verified restore, set this environment variable of each function to the restored table's name, keeping
-        every other variable (seed 004 "Switch application").
+        every other variable (runbook 004 "Switch application").
     type: list
     elements: dict
     default: []
@@ -161,7 +161,7 @@ EXAMPLES = r"""
     switch_lambda_env:
       - {function_name: ai-investment-score, variable: TABLE_NAME}
 
-- name: Restore the newest on-demand backup (seed 000 "Recovery Procedure")
+- name: Restore the newest on-demand backup (runbook 000 "Recovery Procedure")
   ops.runbooks.dynamodb_restore:
     source_table_name: ai-investment-signals
     target_table_name: ai-investment-signals-restored
@@ -211,10 +211,7 @@ switched:
   sample: [{function_name: ai-investment-score, variable: TABLE_NAME, previous: ai-investment-signals, current: x}]
 """
 
-import time
-
 try:
-    import botocore
     from boto3.dynamodb.types import TypeSerializer
 except ImportError:
     pass  # handled by AnsibleAWSModule
@@ -223,18 +220,27 @@ from decimal import Decimal
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import awslambda
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.common import pages
-from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import backup_table_name
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import count_items
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import describe_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import describe_table
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import require_table
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import table_tags
+from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_table_active
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_point_in_time
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
@@ -242,57 +248,50 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcno
 SOURCES = ("backup_arn", "latest_backup", "restore_date_time", "use_latest_restorable_time")
 
 
-class RestoreError(Exception):
-    """A clear reason not to restore (the task's failure message)."""
-
-
 def validate(params):
     chosen = [k for k in SOURCES if params[k] not in (None, False)]
     if len(chosen) != 1:
-        raise RestoreError("exactly one restore source is required: one of %s (got %s)" % (
+        raise InvalidInput("exactly one restore source is required: one of %s (got %s)" % (
             ", ".join(SOURCES), ", ".join(chosen) or "none"))
     if params["source_table_name"] is None and not params["backup_arn"]:
-        raise RestoreError("source_table_name is required unless backup_arn is given")
+        raise InvalidInput("source_table_name is required unless backup_arn is given")
     if params["wait_timeout"] < 0:
-        raise RestoreError("wait_timeout: %d is negative" % params["wait_timeout"])
+        raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
     if not params["wait"] and (params["reapply"] or params["verify"] or params["switch_lambda_env"]):
-        raise RestoreError("wait=false: reapply, verify and switch_lambda_env need the restored table ACTIVE (wait=true)")
+        raise InvalidInput("wait=false: reapply, verify and switch_lambda_env need the restored table ACTIVE (wait=true)")
     verify = params["verify"] or {}
     if (verify.get("min_item_count") or 0) < 0:
-        raise RestoreError("verify.min_item_count: %d is negative" % verify["min_item_count"])
+        raise InvalidInput("verify.min_item_count: %d is negative" % verify["min_item_count"])
     if not 0 <= (verify.get("item_count_tolerance") or 0) <= 1:
-        raise RestoreError("verify.item_count_tolerance: %s must be between 0 and 1" % verify["item_count_tolerance"])
+        raise InvalidInput("verify.item_count_tolerance: %s must be between 0 and 1" % verify["item_count_tolerance"])
     if params["source_table_name"] == params["target_table_name"]:
-        raise RestoreError("target_table_name: the target must differ from the source (a restore never overwrites)")
+        raise InvalidInput("target_table_name: the target must differ from the source (a restore never overwrites)")
 
 
 def resolve_source(ddb, params):
     """The restore plan: which backup, or which time (validated against the PITR window)."""
     source = params["source_table_name"]
     if params["backup_arn"]:
-        try:
-            owner = backup_table_name(params["backup_arn"])
-        except ValueError as e:
-            raise RestoreError(str(e)) from None
+        owner = backup_table_name(params["backup_arn"])
         if source is not None and owner != source:
-            raise RestoreError("backup_arn: the backup belongs to table %s, not to source_table_name %s" % (owner, source))
+            raise InvalidInput("backup_arn: the backup belongs to table %s, not to source_table_name %s" % (owner, source))
         backup = describe_backup(ddb, params["backup_arn"])
         status = backup["BackupDetails"]["BackupStatus"]
         if status != "AVAILABLE":
-            raise RestoreError("backup_arn: backup %s is %s, not AVAILABLE" % (params["backup_arn"], status))
+            raise Conflict("backup_arn: backup %s is %s, not AVAILABLE" % (params["backup_arn"], status))
         return {"source_type": "backup", "source_table_name": owner, "backup_arn": params["backup_arn"],
                 "source_table_arn": backup["SourceTableDetails"].get("TableArn")}
     table = require_table(ddb, source, "source table")
     if params["latest_backup"]:
-        backup = newest_available_backup(ddb, source)
+        backup = newest_available_backup(list_backups(ddb, source))
         if backup is None:
-            raise RestoreError("latest_backup: table %s has no AVAILABLE on-demand backup" % source)
+            raise NotFound("latest_backup: table %s has no AVAILABLE on-demand backup" % source)
         return {"source_type": "latest_backup", "source_table_name": source, "backup_arn": backup["BackupArn"],
                 "backup_created": isoformat(backup["BackupCreationDateTime"]), "source_table_arn": table["TableArn"]}
     pitr = pitr_status(ddb, source)
     window = {"earliest": isoformat(pitr["earliest"]), "latest": isoformat(pitr["latest"])}
     if not pitr["enabled"]:
-        raise RestoreError("point-in-time recovery is not enabled on %s: restore from a backup instead" % source)
+        raise Conflict("point-in-time recovery is not enabled on %s: restore from a backup instead" % source)
     plan = {"source_table_name": source, "source_table_arn": table["TableArn"], "pitr_window": window}
     if params["use_latest_restorable_time"]:
         return dict(plan, source_type="latest_restorable_time", restore_date_time=None)
@@ -300,11 +299,11 @@ def resolve_source(ddb, params):
     try:
         when = parse_point_in_time(params["restore_date_time"], "restore_date_time", now=now)
     except ValueError as e:
-        raise RestoreError(str(e)) from None
+        raise InvalidInput(str(e)) from None
     if when > now:
-        raise RestoreError("restore_date_time: %s is in the future" % isoformat(when))
+        raise InvalidInput("restore_date_time: %s is in the future" % isoformat(when))
     if not pitr["earliest"] <= when <= pitr["latest"]:
-        raise RestoreError("restore_date_time: %s is outside the PITR window of %s (%s to %s)" % (
+        raise InvalidInput("restore_date_time: %s is outside the PITR window of %s (%s to %s)" % (
             isoformat(when), source, window["earliest"], window["latest"]))
     return dict(plan, source_type="point_in_time", restore_date_time=isoformat(when), _when=when)
 
@@ -337,25 +336,12 @@ def start_restore(ddb, params, plan):
                                            TargetTableName=target, RestoreDateTime=plan["_when"], **extra)
 
 
-def wait_active(ddb, name, timeout, interval=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        table = describe_table(ddb, name)
-        restoring = ((table or {}).get("RestoreSummary") or {}).get("RestoreInProgress")
-        if table and table["TableStatus"] == "ACTIVE" and not restoring:
-            return table
-        if time.monotonic() >= deadline:
-            raise RestoreError("wait_timeout: table %s is still %s after %ds" % (
-                name, (table or {}).get("TableStatus", "absent"), timeout))
-        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-
-
 def reapply_settings(ddb, params, source_name, target, check_mode):
     """Copy TTL, PITR, tags and stream settings from the source; only what differs. ``{setting: what}``."""
     applied = {}
     source = require_table(ddb, source_name, "source table")
-    wanted = params["reapply"]
-    if "ttl" in wanted:
+    settings = params["reapply"]
+    if "ttl" in settings:
         src = ddb.describe_time_to_live(aws_retry=True, TableName=source_name)["TimeToLiveDescription"]
         dst = ddb.describe_time_to_live(aws_retry=True, TableName=target["TableName"])["TimeToLiveDescription"]
         if src.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") and dst.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
@@ -363,20 +349,20 @@ def reapply_settings(ddb, params, source_name, target, check_mode):
             if not check_mode:
                 ddb.update_time_to_live(aws_retry=True, TableName=target["TableName"], TimeToLiveSpecification={
                     "Enabled": True, "AttributeName": src["AttributeName"]})
-    if "pitr" in wanted and pitr_status(ddb, source_name)["enabled"] and not pitr_status(ddb, target["TableName"])["enabled"]:
+    if "pitr" in settings and pitr_status(ddb, source_name)["enabled"] and not pitr_status(ddb, target["TableName"])["enabled"]:
         applied["pitr"] = {"enabled": True}
         if not check_mode:
             ddb.update_continuous_backups(aws_retry=True, TableName=target["TableName"],
                                           PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-    if "tags" in wanted:
-        src_tags, dst_tags = _tags(ddb, source["TableArn"]), _tags(ddb, target["TableArn"])
-        missing = dict((k, v) for k, v in src_tags.items() if dst_tags.get(k) != v)
+    if "tags" in settings:
+        missing, _extra = compare_aws_tags(table_tags(ddb, target["TableArn"]), table_tags(ddb, source["TableArn"]),
+                                           purge_tags=False)
         if missing:
             applied["tags"] = missing
             if not check_mode:
                 ddb.tag_resource(aws_retry=True, ResourceArn=target["TableArn"],
-                                 Tags=[{"Key": k, "Value": v} for k, v in sorted(missing.items())])
-    if "stream" in wanted:
+                                 Tags=ansible_dict_to_boto3_tag_list(dict(sorted(missing.items()))))
+    if "stream" in settings:
         spec = source.get("StreamSpecification") or {}
         if spec.get("StreamEnabled") and not (target.get("StreamSpecification") or {}).get("StreamEnabled"):
             applied["stream"] = {"stream_view_type": spec.get("StreamViewType")}
@@ -386,11 +372,6 @@ def reapply_settings(ddb, params, source_name, target, check_mode):
     return applied
 
 
-def _tags(ddb, arn):
-    return dict((t["Key"], t["Value"]) for page in pages(ddb.list_tags_of_resource, ResourceArn=arn)
-                for t in page.get("Tags", []))
-
-
 def verify_table(ddb, options, source_name, target_name):
     """Item counts and sample keys of the restored table as checks of the common model."""
     found = []
@@ -398,9 +379,9 @@ def verify_table(ddb, options, source_name, target_name):
     if options.get("min_item_count") is not None or options.get("expected_item_count_of_source"):
         item_count = count_items(ddb, target_name)
     if options.get("min_item_count") is not None:
-        wanted = options["min_item_count"]
-        found.append(checks.make_check(target_name, "min item count", checks.PASS if item_count >= wanted else checks.FAIL,
-                                       "%d items, at least %d expected" % (item_count, wanted), item_count, wanted))
+        minimum = options["min_item_count"]
+        found.append(checks.make_check(target_name, "min item count", checks.PASS if item_count >= minimum else checks.FAIL,
+                                       "%d items, at least %d expected" % (item_count, minimum), item_count, minimum))
     if options.get("expected_item_count_of_source"):
         source_count = count_items(ddb, source_name)
         allowed = options["item_count_tolerance"] * source_count
@@ -430,8 +411,8 @@ def switch_application(lam, targets, table_name, timeout, check_mode):
     for entry in targets:
         try:
             config = awslambda.get_configuration(lam, entry["function_name"])
-        except awslambda.NotFound as e:
-            raise RestoreError("switch_lambda_env: %s" % e) from None
+        except NotFound as e:
+            raise NotFound("switch_lambda_env: %s" % e) from None
         variables = dict((config.get("Environment") or {}).get("Variables") or {})
         previous = variables.get(entry["variable"])
         if previous == table_name:
@@ -448,37 +429,39 @@ def switch_application(lam, targets, table_name, timeout, check_mode):
     return switched
 
 
+ARGUMENT_SPEC = dict(
+    source_table_name=dict(type="str"),
+    target_table_name=dict(type="str", required=True),
+    backup_arn=dict(type="str"),
+    latest_backup=dict(type="bool", default=False),
+    restore_date_time=dict(type="str"),
+    use_latest_restorable_time=dict(type="bool", default=False),
+    billing_mode_override=dict(type="str", choices=["PROVISIONED", "PAY_PER_REQUEST"]),
+    sse_specification_override=dict(type="dict", options=dict(
+        enabled=dict(type="bool"), sse_type=dict(type="str", choices=["AES256", "KMS"]),
+        kms_master_key_id=dict(type="str"))),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
+    reapply=dict(type="list", elements="str", choices=["ttl", "pitr", "tags", "stream"], default=[]),
+    verify=dict(type="dict", options=dict(
+        min_item_count=dict(type="int"),
+        expected_item_count_of_source=dict(type="bool", default=False),
+        item_count_tolerance=dict(type="float", default=0.0),
+        sample_keys=dict(type="list", elements="dict", default=[], no_log=False),
+    )),
+    switch_lambda_env=dict(type="list", elements="dict", default=[], options=dict(
+        function_name=dict(type="str", required=True), variable=dict(type="str", required=True))),
+)
+
+
 def main():
-    argument_spec = dict(
-        source_table_name=dict(type="str"),
-        target_table_name=dict(type="str", required=True),
-        backup_arn=dict(type="str"),
-        latest_backup=dict(type="bool", default=False),
-        restore_date_time=dict(type="str"),
-        use_latest_restorable_time=dict(type="bool", default=False),
-        billing_mode_override=dict(type="str", choices=["PROVISIONED", "PAY_PER_REQUEST"]),
-        sse_specification_override=dict(type="dict", options=dict(
-            enabled=dict(type="bool"), sse_type=dict(type="str", choices=["AES256", "KMS"]),
-            kms_master_key_id=dict(type="str"))),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-        reapply=dict(type="list", elements="str", choices=["ttl", "pitr", "tags", "stream"], default=[]),
-        verify=dict(type="dict", options=dict(
-            min_item_count=dict(type="int"),
-            expected_item_count_of_source=dict(type="bool", default=False),
-            item_count_tolerance=dict(type="float", default=0.0),
-            sample_keys=dict(type="list", elements="dict", default=[], no_log=False),
-        )),
-        switch_lambda_env=dict(type="list", elements="dict", default=[], options=dict(
-            function_name=dict(type="str", required=True), variable=dict(type="str", required=True))),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     target_name = params["target_table_name"]
     result = dict(changed=False, restore={}, reapplied={}, switched=[])
     ddb = module.retrying_client("dynamodb")
     lam = module.retrying_client("lambda")
-    try:
+    with ending_on_error(module, result, "restore %s" % target_name):
         validate(params)
         # 1. Resolve the source: which backup, or which point in time (checked against the PITR window).
         plan = resolve_source(ddb, params)
@@ -486,9 +469,9 @@ def main():
         # 2. The target: absent, the product of this same restore (nothing to create), or anything else (refuse).
         table = describe_table(ddb, target_name)
         if table is not None and not is_same_restore(table, plan):
-            raise RestoreError("target_table_name: table %s already exists and is not the product of this restore "
-                               "(RestoreSummary: %s); it is never overwritten: choose another target name" % (
-                                   target_name, camel_dict_to_snake_dict(table.get("RestoreSummary") or {}) or "none"))
+            raise Conflict("target_table_name: table %s already exists and is not the product of this restore "
+                           "(RestoreSummary: %s); it is never overwritten: choose another target name" % (
+                               target_name, camel_dict_to_snake_dict(table.get("RestoreSummary") or {}) or "none"))
         # 3. Restore (check mode: the plan is the result).
         if table is None:
             result.update(changed=True)
@@ -499,9 +482,9 @@ def main():
             # 4. Wait until ACTIVE.
             if not params["wait"]:
                 module.exit_json(msg="restore of %s into %s started" % (_describe(plan), target_name), **result)
-            table = wait_active(ddb, target_name, params["wait_timeout"])
+            table = wait_table_active(ddb, target_name, params["wait_timeout"])
         elif params["wait"]:
-            table = wait_active(ddb, target_name, params["wait_timeout"])
+            table = wait_table_active(ddb, target_name, params["wait_timeout"])
         # 5. Settings AWS does not restore: TTL, PITR, tags, stream.
         if params["reapply"]:
             result["reapplied"] = reapply_settings(ddb, params, plan["source_table_name"], table, module.check_mode)
@@ -512,21 +495,13 @@ def main():
             result["verification"] = verify_table(ddb, params["verify"], plan["source_table_name"], target_name)
             if not result["verification"]["passed"]:
                 failed = [c["reason"] for c in result["verification"]["checks"] if c["status"] != checks.PASS]
-                module.fail_json(msg="verification of %s failed: %s (table kept for investigation; nothing switched)"
-                                 % (target_name, "; ".join(failed)), **result)
-        # 7. Switch the application to the restored table (seed 004 "Switch application").
+                raise OperationFailed("verification of %s failed: %s (table kept for investigation; nothing switched)"
+                                      % (target_name, "; ".join(failed)))
+        # 7. Switch the application to the restored table (runbook 004 "Switch application").
         if params["switch_lambda_env"]:
             result["switched"] = switch_application(lam, params["switch_lambda_env"], target_name,
                                                     params["wait_timeout"], module.check_mode)
             result["changed"] = result["changed"] or bool(result["switched"])
-    except RestoreError as e:
-        module.fail_json(msg=str(e), **result)
-    except (NotFound, awslambda.NotFound) as e:
-        module.fail_json(msg=str(e), **result)
-    except (TimeoutError, RuntimeError) as e:
-        module.fail_json(msg="wait: %s" % e, **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to restore %s" % target_name, **result)
     done = "restored %s into %s" % (_describe(plan), target_name) if result["restore"]["created"] else \
         "%s is already the product of this restore" % target_name
     module.exit_json(msg=done, **result)

@@ -14,7 +14,7 @@ description:
   - GETs each endpoint (concurrently) and judges the HTTP status and the latency in milliseconds against a budget,
     with C(pass) or C(fail) and a reason each, in the collection's common check model.
   - >-
-    Automates the C(curl -f .../health) steps of seed 000 (startup step 5, daily health check), 002 "Checking System
+    Automates the C(curl -f .../health) steps of runbook 000 (startup step 5, daily health check), 002 "Checking System
     Health", 003 "Daily Health Checks" and 004 "Morning Health Check". M(ansible.builtin.uri) reports the elapsed time
     in whole seconds, too coarse for a latency budget.
   - Read-only. Not an AWS module, so not part of the C(aws) action group.
@@ -52,12 +52,8 @@ options:
     description: Verify TLS certificates.
     type: bool
     default: true
-  fail_on:
-    description: V(fail) fails the task when an endpoint fails; V(never) only reports.
-    type: str
-    choices: [fail, never]
-    default: fail
 extends_documentation_fragment:
+  - ops.runbooks.checks
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -70,7 +66,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: API health within 2 seconds (seed 000 step 5)
+- name: API health within 2 seconds (runbook 000 step 5)
   ops.runbooks.http_check:
     endpoints:
       - {name: api, url: "https://api.example.com/health"}
@@ -103,32 +99,40 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
-from ansible_collections.ops.runbooks.plugins.module_utils.health import check_url
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import check_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import is_http_url
+
+ARGUMENT_SPEC = dict(
+    endpoints=dict(type="list", elements="dict", required=True, options=dict(
+        url=dict(type="str", required=True), name=dict(type="str"),
+        expected_status=dict(type="list", elements="int"), max_latency_ms=dict(type="float"))),
+    max_latency_ms=dict(type="float"),
+    timeout=dict(type="int", default=10),
+    validate_certs=dict(type="bool", default=True),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+)
+
+
+def validate(params):
+    """URLs and budgets; each endpoint gets its effective ``max_latency_ms``."""
+    for i, endpoint in enumerate(params["endpoints"]):
+        if not is_http_url(endpoint["url"]):
+            raise InvalidInput("endpoints[%d].url: %r is not an http(s) URL" % (i, endpoint["url"]))
+        budget = endpoint["max_latency_ms"] if endpoint["max_latency_ms"] is not None else params["max_latency_ms"]
+        if budget is not None and budget <= 0:
+            raise InvalidInput("endpoints[%d].max_latency_ms: %s must be positive" % (i, budget))
+        endpoint["max_latency_ms"] = budget
+    if params["timeout"] <= 0:
+        raise InvalidInput("timeout: %d must be positive" % params["timeout"])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            endpoints=dict(type="list", elements="dict", required=True, options=dict(
-                url=dict(type="str", required=True), name=dict(type="str"),
-                expected_status=dict(type="list", elements="int"), max_latency_ms=dict(type="float"))),
-            max_latency_ms=dict(type="float"),
-            timeout=dict(type="int", default=10),
-            validate_certs=dict(type="bool", default=True),
-            fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    for i, endpoint in enumerate(params["endpoints"]):
-        if not endpoint["url"].startswith(("http://", "https://")):
-            module.fail_json(msg="endpoints[%d].url: %r is not an http(s) URL" % (i, endpoint["url"]))
-        budget = endpoint["max_latency_ms"] if endpoint["max_latency_ms"] is not None else params["max_latency_ms"]
-        if budget is not None and budget <= 0:
-            module.fail_json(msg="endpoints[%d].max_latency_ms: %s must be positive" % (i, budget))
-        endpoint["max_latency_ms"] = budget
-    if params["timeout"] <= 0:
-        module.fail_json(msg="timeout: %d must be positive" % params["timeout"])
+    with ending_on_error(module, dict(changed=False)):
+        validate(params)
 
     def probe(endpoint):
         found = check_url(endpoint["url"], params["timeout"], endpoint["expected_status"], endpoint["max_latency_ms"],
@@ -141,9 +145,7 @@ def main():
                                {"max_latency_ms": e["max_latency_ms"]}) for r, e in zip(results, params["endpoints"])]
     result = dict(changed=False, endpoints=results, checks=found)
     failed = [r["reason"] for r in results if r["status"] == checks.FAIL]
-    if failed and params["fail_on"] == "fail":
-        module.fail_json(msg="%d endpoint(s) failed: %s" % (len(failed), "; ".join(failed)), **result)
-    module.exit_json(**result)
+    checks.end_module(module, result, failed and "%d endpoint(s) failed: %s" % (len(failed), "; ".join(failed)))
 
 
 if __name__ == "__main__":

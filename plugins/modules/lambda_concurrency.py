@@ -14,7 +14,7 @@ description:
   - Sets a function's reserved concurrency (C(PutFunctionConcurrency)) or removes the reservation, idempotently, with
     check mode and diff. Optional bounds refuse values outside what the environment allows.
   - >-
-    Used by the incident (seed 000 "Lambda Throttling", 004 P2 "High SQS Queue Depth" - raise consumer concurrency)
+    Used by the incident (runbook 000 "Lambda Throttling", 004 P2 "High SQS Queue Depth" - raise consumer concurrency)
     and performance runbooks. amazon.aws's C(lambda) module does not manage reserved concurrency.
 notes:
   - "IAM actions (least privilege): C(lambda:GetFunctionConcurrency), C(lambda:PutFunctionConcurrency),
@@ -63,7 +63,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Raise the consumer's concurrency within the environment's bounds (seed 004 P2)
+- name: Raise the consumer's concurrency within the environment's bounds (runbook 004 P2)
   ops.runbooks.lambda_concurrency:
     function_name: ai-investment-orchestrator
     reserved_concurrency: 50
@@ -93,76 +93,85 @@ current:
   sample: 50
 """
 
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
+
+READ_BACK_SECONDS = 1
+
+ARGUMENT_SPEC = dict(
+    function_name=dict(type="str", required=True),
+    reserved_concurrency=dict(type="int"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    min_value=dict(type="int"),
+    max_value=dict(type="int"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=60),
+)
+
+
+def target_concurrency(params):
+    """The reservation to reach (None: no reservation), checked against the bounds."""
+    if params["wait_timeout"] < 0:
+        raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
+    if params["state"] == "absent":
+        return None
+    target = params["reserved_concurrency"]
+    if target < 0:
+        raise InvalidInput("reserved_concurrency: %d is negative" % target)
+    if params["min_value"] is not None and target < params["min_value"]:
+        raise InvalidInput("reserved_concurrency: %d is below min_value %d" % (target, params["min_value"]))
+    if params["max_value"] is not None and target > params["max_value"]:
+        raise InvalidInput("reserved_concurrency: %d is above max_value %d" % (target, params["max_value"]))
+    return target
 
 
 def read(lam, name):
-    return lam.get_function_concurrency(aws_retry=True, FunctionName=name).get("ReservedConcurrentExecutions")
+    try:
+        return lam.get_function_concurrency(aws_retry=True, FunctionName=name).get("ReservedConcurrentExecutions")
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise NotFound("function %s not found" % name) from None
 
 
 def main():
-    argument_spec = dict(
-        function_name=dict(type="str", required=True),
-        reserved_concurrency=dict(type="int"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        min_value=dict(type="int"),
-        max_value=dict(type="int"),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=60),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   required_if=[("state", "present", ["reserved_concurrency"])])
     params = module.params
-    name, wanted = params["function_name"], params["reserved_concurrency"]
-    if params["state"] == "absent":
-        wanted = None
-    elif wanted < 0:
-        module.fail_json(msg="reserved_concurrency: %d is negative" % wanted)
-    elif params["min_value"] is not None and wanted < params["min_value"]:
-        module.fail_json(msg="reserved_concurrency: %d is below min_value %d" % (wanted, params["min_value"]))
-    elif params["max_value"] is not None and wanted > params["max_value"]:
-        module.fail_json(msg="reserved_concurrency: %d is above max_value %d" % (wanted, params["max_value"]))
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout: %d is negative" % params["wait_timeout"])
-
+    name = params["function_name"]
     lam = module.retrying_client("lambda")
     result = dict(changed=False, function_name=name)
-    try:
+    with ending_on_error(module, result, "set the reserved concurrency of %s" % name):
+        target = target_concurrency(params)
         # 1. What is reserved now?
         previous = read(lam, name)
         result.update(previous=previous, current=previous)
-        if previous == wanted:
+        if previous == target:
             module.exit_json(**result)
         # 2. Plan, diff, check mode.
-        result.update(changed=True, current=wanted)
+        result.update(changed=True, current=target)
         if module._diff:  # pylint: disable=protected-access
-            result["diff"] = dict(before={"reserved_concurrency": previous}, after={"reserved_concurrency": wanted})
+            result["diff"] = dict(before={"reserved_concurrency": previous}, after={"reserved_concurrency": target})
         if module.check_mode:
             module.exit_json(**result)
         # 3. Apply and read back.
-        if wanted is None:
-            lam.delete_function_concurrency(aws_retry=True, FunctionName=name)
-        else:
-            lam.put_function_concurrency(aws_retry=True, FunctionName=name, ReservedConcurrentExecutions=wanted)
-        deadline = time.monotonic() + params["wait_timeout"]
-        while params["wait"] and read(lam, name) != wanted:
-            if time.monotonic() >= deadline:
-                module.fail_json(msg="wait_timeout: reserved concurrency of %s not %s after %ds" % (
-                    name, wanted, params["wait_timeout"]), **result)
-            time.sleep(1)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        module.fail_json(msg="function %s not found" % name, **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg="Failed to set the reserved concurrency of %s" % name, **result)
+        try:
+            if target is None:
+                lam.delete_function_concurrency(aws_retry=True, FunctionName=name)
+            else:
+                lam.put_function_concurrency(aws_retry=True, FunctionName=name, ReservedConcurrentExecutions=target)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            raise NotFound("function %s not found" % name) from None
+        if params["wait"]:
+            applied, _value, _reads = poll(lambda: (read(lam, name) == target, None), READ_BACK_SECONDS,
+                                           timeout=params["wait_timeout"])
+            if not applied:
+                raise WaitTimeout("wait_timeout: reserved concurrency of %s not %s after %ds" % (
+                    name, target, params["wait_timeout"]))
     module.exit_json(**result)
 
 

@@ -15,7 +15,7 @@ description:
     that one and still exists (or to O(target_version)), removes canary routing weights, and optionally runs a
     health gate afterwards, reverting the alias exactly (version, weights, description) when the gate fails.
   - >-
-    Automates seed 000 "Rollback Procedure", 002 "Lambda Rollback", 004 P1 "Option 1" and "Maintenance: Rollback".
+    Automates runbook 000 "Rollback Procedure", 002 "Lambda Rollback", 004 P1 "Option 1" and "Maintenance: Rollback".
     Unlike the shell version (C(Versions[-2]) of the first page of C(list-versions-by-function), then C(sleep 30)
     and C(curl)), it reads every page of versions, ignores C($LATEST), skips deleted versions, rolls back from the
     version the alias actually serves, clears the canary weight, and polls the health checks instead of sleeping.
@@ -140,7 +140,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Roll the live alias back one version (seed 000 "Rollback Procedure"), gated on health
+- name: Roll the live alias back one version (runbook 000 "Rollback Procedure"), gated on health
   ops.runbooks.lambda_rollback:
     function_name: ai-investment-score
     alias: live
@@ -218,13 +218,7 @@ msg:
   type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import LATEST
-from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_alias
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_configuration
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import is_version_number
@@ -235,29 +229,38 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import roll
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import update_alias
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.health import HEALTH_CHECK_SPEC
 from ansible_collections.ops.runbooks.plugins.module_utils.health import run_health_gate
 from ansible_collections.ops.runbooks.plugins.module_utils.health import validate_health_spec
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 
-
-class RollbackError(Exception):
-    """A clear, expected reason not to roll back (shown as the task's failure message)."""
+ARGUMENT_SPEC = dict(
+    function_name=dict(type="str", required=True),
+    alias=dict(type="str", required=True),
+    target_version=dict(type="str"),
+    from_version=dict(type="str"),
+    clear_routing=dict(type="bool", default=True),
+    health_check=dict(type="dict", options=HEALTH_CHECK_SPEC),
+    revert_on_failure=dict(type="bool", default=True),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=300),
+)
 
 
 def validate(params):
     for key in ("target_version", "from_version"):
         value = params[key]
         if value is not None and not is_version_number(value):
-            raise RollbackError("%s: %r is not a published version number (like '4'; $LATEST cannot be a %s)"
-                                % (key, value, "rollback target" if key == "target_version" else "rollback source"))
+            raise InvalidInput("%s: %r is not a published version number (like '4'; $LATEST cannot be a %s)"
+                               % (key, value, "rollback target" if key == "target_version" else "rollback source"))
     if params["wait_timeout"] < 0:
-        raise RollbackError("wait_timeout: %d is negative" % params["wait_timeout"])
-    try:
-        validate_health_spec(params["health_check"])
-    except ValueError as e:
-        raise RollbackError(str(e)) from None
+        raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
+    validate_health_spec(params["health_check"])
 
 
 def nothing_to_do(params, before):
@@ -278,7 +281,7 @@ def choose_target(params, before, published):
     current = before["version"]
     if params["target_version"] is not None:
         if int(params["target_version"]) not in published:
-            raise RollbackError("target_version: version %s of %s does not exist (published: %s)" % (
+            raise InvalidInput("target_version: version %s of %s does not exist (published: %s)" % (
                 params["target_version"], params["function_name"], _listing(published)))
         return params["target_version"]
     record = rollback_record(before["description"])
@@ -286,7 +289,7 @@ def choose_target(params, before, published):
         return current  # the recorded rollback stands; only the routing is left to clear
     target = previous_version(published, current)
     if target is None:
-        raise RollbackError("no published version older than %s of %s to roll back to (published: %s)" % (
+        raise Conflict("no published version older than %s of %s to roll back to (published: %s)" % (
             "$LATEST" if current == LATEST else "version " + current, params["function_name"], _listing(published)))
     return str(target)
 
@@ -301,7 +304,7 @@ def plan_routing(lam, params, before, target):
         for version in weights:
             other = get_configuration(lam, params["function_name"], version)["Role"]
             if other != role:
-                raise RollbackError(
+                raise Conflict(
                     "target_version %s runs as %s but version %s, which keeps a routing weight, runs as %s; "
                     "an alias cannot route between versions with different execution roles (use clear_routing=true)"
                     % (target, role, version, other))
@@ -309,24 +312,13 @@ def plan_routing(lam, params, before, target):
 
 
 def main():
-    argument_spec = dict(
-        function_name=dict(type="str", required=True),
-        alias=dict(type="str", required=True),
-        target_version=dict(type="str"),
-        from_version=dict(type="str"),
-        clear_routing=dict(type="bool", default=True),
-        health_check=dict(type="dict", options=HEALTH_CHECK_SPEC),
-        revert_on_failure=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=300),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     name, alias = params["function_name"], params["alias"]
     result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None)
     lam = module.retrying_client("lambda")
     cloudwatch = module.retrying_client("cloudwatch")
-    try:
+    with ending_on_error(module, result, "roll back %s:%s" % (name, alias)):
         validate(params)
         # 1. Which version does the alias serve now (and with which canary weights)?
         before = get_alias(lam, name, alias)
@@ -360,26 +352,18 @@ def main():
         moved = update_alias(lam, name, alias, target, weights, after["description"], before["revision_id"])
         # 6. Health gate; on failure put the alias back exactly where it was.
         if params["health_check"]:
-            passed, checks, attempts = run_health_gate(lam, cloudwatch, name, alias, params["health_check"], moved_at)
-            result["health"] = dict(passed=passed, attempts=attempts, checks=checks)
+            passed, found, attempts = run_health_gate(lam, cloudwatch, name, alias, params["health_check"], moved_at)
+            result["health"] = dict(passed=passed, attempts=attempts, checks=found)
             if not passed:
-                failed = "; ".join("%s: %s" % (k, v["reason"]) for k, v in checks.items() if v["status"] != "pass")
-                if params["revert_on_failure"]:
-                    update_alias(lam, name, alias, before["version"], before["weights"], before["description"],
-                                 moved.get("RevisionId"))
-                    result.update(reverted=True, current=_state(before))
-                    module.fail_json(msg="health check failed after rolling %s:%s back to %s (%s); alias reverted to %s"
-                                     % (name, alias, target, failed, before["version"]), **result)
-                module.fail_json(msg="health check failed after rolling %s:%s back to %s (%s); alias left on %s"
-                                 % (name, alias, target, failed, target), **result)
-    except RollbackError as e:
-        module.fail_json(msg=str(e), **result)
-    except NotFound as e:
-        module.fail_json(msg=str(e), **result)
-    except (TimeoutError, RuntimeError) as e:
-        module.fail_json(msg="wait: %s" % e, **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to roll back %s:%s" % (name, alias), **result)
+                failed = "; ".join("%s: %s" % (k, v["reason"]) for k, v in found.items() if v["status"] != "pass")
+                if not params["revert_on_failure"]:
+                    raise OperationFailed("health check failed after rolling %s:%s back to %s (%s); alias left on %s"
+                                          % (name, alias, target, failed, target))
+                update_alias(lam, name, alias, before["version"], before["weights"], before["description"],
+                             moved.get("RevisionId"))
+                result.update(reverted=True, current=_state(before))
+                raise OperationFailed("health check failed after rolling %s:%s back to %s (%s); alias reverted to %s"
+                                      % (name, alias, target, failed, before["version"]))
     module.exit_json(msg="rolled %s:%s back from %s to %s" % (name, alias, before["version"], target), **result)
 
 

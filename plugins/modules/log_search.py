@@ -16,8 +16,8 @@ description:
   - Returns the matches (at most O(max_events) of them, newest groups' order kept), the number of matches per group,
     and a status against O(max_matches).
   - >-
-    Automates the log reads of seed 000 "Lambda Timeout" (C(Task timed out) in the function's logs), seed 003 "recent
-    error log lines" and seed 004 "Morning Health Check" (Lambda errors in logs).
+    Automates the log reads of runbook 000 "Lambda Timeout" (C(Task timed out) in the function's logs), runbook 003 "recent
+    error log lines" and runbook 004 "Morning Health Check" (Lambda errors in logs).
   - Read-only.
 notes:
   - "IAM actions (least privilege): C(logs:FilterLogEvents), C(logs:DescribeLogGroups) (only with
@@ -52,12 +52,8 @@ options:
   max_matches:
     description: More matches than this in all groups together is a C(fail). Without it, the status is C(pass).
     type: int
-  fail_on:
-    description: V(fail) fails the task when the status is C(fail); V(never) only reports.
-    type: str
-    choices: [fail, never]
-    default: fail
 extends_documentation_fragment:
+  - ops.runbooks.checks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -73,7 +69,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Timeouts of the score function in the last hour (seed 000 "Lambda Timeout")
+- name: Timeouts of the score function in the last hour (runbook 000 "Lambda Timeout")
   ops.runbooks.log_search:
     log_group_names: [/aws/lambda/ai-investment-score]
     filter_pattern: '"Task timed out"'
@@ -131,14 +127,11 @@ checks:
 
 import datetime
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.logs import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.logs import filter_events
 from ansible_collections.ops.runbooks.plugins.module_utils.logs import log_groups_by_prefix
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
@@ -146,43 +139,49 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 
 
-def main():
-    argument_spec = dict(
-        log_group_names=dict(type="list", elements="str", default=[]),
-        log_group_name_prefix=dict(type="str"),
-        filter_pattern=dict(type="str", default=""),
-        window=dict(type="str", default="1h"),
-        max_events=dict(type="int", default=50),
-        scan_limit=dict(type="int", default=10000),
-        max_matches=dict(type="int"),
-        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
+ARGUMENT_SPEC = dict(
+    log_group_names=dict(type="list", elements="str", default=[]),
+    log_group_name_prefix=dict(type="str"),
+    filter_pattern=dict(type="str", default=""),
+    window=dict(type="str", default="1h"),
+    max_events=dict(type="int", default=50),
+    scan_limit=dict(type="int", default=10000),
+    max_matches=dict(type="int"),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+)
+
+
+def validate(params):
+    """The checks the argument spec cannot make; returns the window in seconds."""
     if not params["log_group_names"] and params["log_group_name_prefix"] is None:
-        module.fail_json(msg="one of log_group_names or log_group_name_prefix is required")
+        raise InvalidInput("one of log_group_names or log_group_name_prefix is required")
     try:
         window = parse_duration(params["window"], "window")
     except ValueError as e:
-        module.fail_json(msg=str(e))
+        raise InvalidInput(str(e)) from None
     if window <= 0:
-        module.fail_json(msg="window: %r must be longer than zero" % params["window"])
+        raise InvalidInput("window: %r must be longer than zero" % params["window"])
     for key, low in (("max_events", 0), ("scan_limit", 1), ("max_matches", 0)):
         if params[key] is not None and params[key] < low:
-            module.fail_json(msg="%s: %d must be %d or more" % (key, params[key], low))
+            raise InvalidInput("%s: %d must be %d or more" % (key, params[key], low))
+    return window
 
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
     logs = module.retrying_client("logs")
-    end = utcnow()
-    start = end - datetime.timedelta(seconds=window)
     matches, counts, truncated = [], {}, []
-    try:
+    with ending_on_error(module, {}, "search log events"):
+        window = validate(params)
+        end = utcnow()
+        start = end - datetime.timedelta(seconds=window)
         # 1. The groups: named ones, then every group the prefix matches.
         groups = list(params["log_group_names"])
         if params["log_group_name_prefix"] is not None:
             found = log_groups_by_prefix(logs, params["log_group_name_prefix"])
             if not found:
-                module.fail_json(msg="log_group_name_prefix: no log group name starts with %r"
-                                 % params["log_group_name_prefix"])
+                raise NotFound("log_group_name_prefix: no log group name starts with %r" % params["log_group_name_prefix"])
             groups += [g for g in found if g not in groups]
         # 2. Every page of matches in the window, per group; keep the first max_events, count them all.
         for group in groups:
@@ -196,10 +195,6 @@ def main():
                 "log_group": group, "log_stream": e.get("logStreamName"), "message": e.get("message", "").rstrip("\n"),
                 "timestamp": isoformat(datetime.datetime.fromtimestamp(e["timestamp"] / 1000.0, datetime.timezone.utc)),
             } for e in kept)
-    except NotFound as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to search log events")
 
     # 3. Judge the total against max_matches.
     total = sum(counts.values())
@@ -215,9 +210,7 @@ def main():
                                    params["max_matches"]) for g in groups]
     result = dict(changed=False, matches=matches, counts=counts, total=total, truncated=truncated, status=status,
                   reason=reason, checks=per_group)
-    if status == checks.FAIL and params["fail_on"] == "fail":
-        module.fail_json(msg=reason, **result)
-    module.exit_json(msg=reason, **result)
+    checks.end_module(module, result, reason if status == checks.FAIL else None, msg=reason)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ description:
     window such as V(5m), V(1h) or V(7d), aggregates each series over the window, and judges the aggregate against
     O(metrics[].max) / O(metrics[].min) with C(pass), C(fail) or C(unknown) (no datapoint) and a reason.
   - >-
-    Automates the metric reads of seed 000 "Sofortmassnahmen" (Lambda Errors), seed 002 "High Error Rate" and
-    "Performance Degradation", and seed 004 "Morning Health Check" (errors, throttles, duration).
+    Automates the metric reads of runbook 000 "Sofortmassnahmen" (Lambda Errors), runbook 002 "High Error Rate" and
+    "Performance Degradation", and runbook 004 "Morning Health Check" (errors, throttles, duration).
   - Read-only. No datapoint in the window is C(unknown), not zero, unless O(metrics[].fail_on_no_data).
 notes:
   - "IAM actions (least privilege): C(cloudwatch:GetMetricData)."
@@ -80,12 +80,8 @@ options:
         type: str
         choices: [unknown, pass, fail]
         default: unknown
-  fail_on:
-    description: V(fail) fails the task when a metric's status is C(fail); V(never) only reports.
-    type: str
-    choices: [fail, never]
-    default: fail
 extends_documentation_fragment:
+  - ops.runbooks.checks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -101,7 +97,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Lambda errors and throttles of the last 5 minutes (seed 001 alarm thresholds)
+- name: Lambda errors and throttles of the last 5 minutes (runbook 001 alarm thresholds)
   ops.runbooks.metric_check:
     metrics:
       - {namespace: AWS/Lambda, metric_name: Errors, dimensions: {FunctionName: ai-investment-score}, max: 5}
@@ -143,14 +139,11 @@ checks:
 import datetime
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
@@ -160,30 +153,26 @@ _STATISTIC_RE = re.compile(r"^(Sum|Average|Maximum|Minimum|SampleCount|(p|tm|wm|
 _SUMMED = ("Sum", "SampleCount")
 
 
-class BadInput(Exception):
-    pass
-
-
 def validate(metric, index):
     """Checks the argument spec cannot make; returns the window in seconds."""
     where = "metrics[%d]" % index
     if not _NAMESPACE_RE.match(metric["namespace"]):
-        raise BadInput("%s.namespace: %r is not a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :, "
-                       "not starting with ':'), e.g. AWS/Lambda" % (where, metric["namespace"]))
+        raise InvalidInput("%s.namespace: %r is not a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :, "
+                           "not starting with ':'), e.g. AWS/Lambda" % (where, metric["namespace"]))
     if not _STATISTIC_RE.match(metric["statistic"]):
-        raise BadInput("%s.statistic: %r is not a statistic (Sum, Average, Maximum, Minimum, SampleCount, p99, ...)"
-                       % (where, metric["statistic"]))
+        raise InvalidInput("%s.statistic: %r is not a statistic (Sum, Average, Maximum, Minimum, SampleCount, p99, ...)"
+                           % (where, metric["statistic"]))
     period = metric["period"]
     if period not in (1, 5, 10, 30) and (period <= 0 or period % 60):
-        raise BadInput("%s.period: %d must be 1, 5, 10, 30 or a multiple of 60" % (where, period))
+        raise InvalidInput("%s.period: %d must be 1, 5, 10, 30 or a multiple of 60" % (where, period))
     try:
         window = parse_duration(metric["window"], "%s.window" % where)
     except ValueError as e:
-        raise BadInput(str(e)) from None
+        raise InvalidInput(str(e)) from None
     if window < period:
-        raise BadInput("%s.window: %s is shorter than the period of %ds" % (where, metric["window"], period))
+        raise InvalidInput("%s.window: %s is shorter than the period of %ds" % (where, metric["window"], period))
     if metric["max"] is not None and metric["min"] is not None and metric["min"] > metric["max"]:
-        raise BadInput("%s: min %s is above max %s" % (where, metric["min"], metric["max"]))
+        raise InvalidInput("%s: min %s is above max %s" % (where, metric["min"], metric["max"]))
     return window
 
 
@@ -195,7 +184,7 @@ def aggregate(values, how, statistic):
     return {"sum": sum, "max": max, "min": min, "avg": lambda v: sum(v) / len(v), "latest": lambda v: v[-1]}[how](values)
 
 
-def judge(metric, value):
+def metric_status(metric, value):
     label = metric["label"]
 
     def num(number):
@@ -219,52 +208,49 @@ def default_label(metric):
                            metric["statistic"])
 
 
-def main():
-    argument_spec = dict(
-        metrics=dict(type="list", elements="dict", required=True, options=dict(
-            label=dict(type="str"),
-            namespace=dict(type="str", required=True),
-            metric_name=dict(type="str", required=True),
-            dimensions=dict(type="dict", default={}),
-            statistic=dict(type="str", default="Sum"),
-            period=dict(type="int", default=60),
-            window=dict(type="str", default="5m"),
-            aggregate=dict(type="str", default="auto", choices=["auto", "sum", "max", "min", "avg", "latest"]),
-            max=dict(type="float"),
-            min=dict(type="float"),
-            fail_on_no_data=dict(type="bool", default=False),
-            no_data=dict(type="str", choices=["unknown", "pass", "fail"], default="unknown"),
-        )),
-        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    metrics = module.params["metrics"]
-    if not metrics:
-        module.fail_json(msg="metrics: give at least one metric")
-    try:
-        windows = [validate(m, i) for i, m in enumerate(metrics)]
-    except BadInput as e:
-        module.fail_json(msg=str(e))
-    for metric in metrics:
-        metric["label"] = metric["label"] or default_label(metric)
+ARGUMENT_SPEC = dict(
+    metrics=dict(type="list", elements="dict", required=True, options=dict(
+        label=dict(type="str"),
+        namespace=dict(type="str", required=True),
+        metric_name=dict(type="str", required=True),
+        dimensions=dict(type="dict", default={}),
+        statistic=dict(type="str", default="Sum"),
+        period=dict(type="int", default=60),
+        window=dict(type="str", default="5m"),
+        aggregate=dict(type="str", default="auto", choices=["auto", "sum", "max", "min", "avg", "latest"]),
+        max=dict(type="float"),
+        min=dict(type="float"),
+        fail_on_no_data=dict(type="bool", default=False),
+        no_data=dict(type="str", choices=["unknown", "pass", "fail"], default="unknown"),
+    )),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+)
 
-    # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    metrics = module.params["metrics"]
     cloudwatch = module.retrying_client("cloudwatch")
-    end = utcnow()
-    series = [None] * len(metrics)
-    try:
+    result = dict(changed=False)
+    with ending_on_error(module, result, "read CloudWatch metrics"):
+        if not metrics:
+            raise InvalidInput("metrics: give at least one metric")
+        windows = [validate(m, i) for i, m in enumerate(metrics)]
+        for metric in metrics:
+            metric["label"] = metric["label"] or default_label(metric)
+        # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
+        end = utcnow()
+        series = [None] * len(metrics)
         for window in sorted(set(windows)):
             indexes = [i for i, w in enumerate(windows) if w == window]
             start = end - datetime.timedelta(seconds=window)
             for i, found in zip(indexes, metric_series(cloudwatch, [metrics[i] for i in indexes], start, end)):
                 series[i] = found
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to read CloudWatch metrics")
 
     results = []
     for metric, (timestamps, values) in zip(metrics, series):
         value = aggregate(list(values), metric["aggregate"], metric["statistic"])
-        status, reason = judge(metric, value)
+        status, reason = metric_status(metric, value)
         results.append({
             "label": metric["label"], "namespace": metric["namespace"], "metric_name": metric["metric_name"],
             "dimensions": metric["dimensions"], "statistic": metric["statistic"], "window": metric["window"],
@@ -273,12 +259,10 @@ def main():
         })
     found = [checks.make_check(r["label"], "metric", r["status"], r["reason"], r["aggregate"],
                                {"max": m["max"], "min": m["min"]}) for r, m in zip(results, metrics)]
-    result = dict(changed=False, metrics=results, checks=found,
+    result.update(metrics=results, checks=found,
                   summary=checks.summarize(results, keys=(checks.PASS, checks.FAIL, checks.UNKNOWN)))
     failed = [r["reason"] for r in results if r["status"] == checks.FAIL]
-    if failed and module.params["fail_on"] == "fail":
-        module.fail_json(msg="%d metric(s) out of bounds: %s" % (len(failed), "; ".join(failed)), **result)
-    module.exit_json(**result)
+    checks.end_module(module, result, failed and "%d metric(s) out of bounds: %s" % (len(failed), "; ".join(failed)))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ description:
   - Judges every queue against thresholds (global, overridable per queue) with C(pass), C(warn), C(fail) or
     C(unknown) and a reason each, and fails the task when a queue fails (see O(fail_on)).
   - Can wait until every selected queue has drained below a level (maintenance before a deployment).
-  - Automates seed 004 "Check Queue Depths", weekly "Check Dead Letter Queues" and P2 "High SQS Queue Depth".
+  - Automates runbook 004 "Check Queue Depths", weekly "Check Dead Letter Queues" and P2 "High SQS Queue Depth".
     Queues are read concurrently; results come in a stable order (O(queues) as given, then prefix matches by name).
   - Read-only. It never creates a queue (unlike M(community.aws.sqs_queue), which is not a probe).
 notes:
@@ -91,13 +91,8 @@ options:
     description: How many queues are read at the same time.
     type: int
     default: 16
-  fail_on:
-    description:
-      - V(fail) fails the task when any queue's status is C(fail); V(never) only reports.
-    type: str
-    choices: [fail, never]
-    default: fail
 extends_documentation_fragment:
+  - ops.runbooks.checks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -113,7 +108,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Morning check of every queue of the environment (seed 004 "Check Queue Depths")
+- name: Morning check of every queue of the environment (runbook 004 "Check Queue Depths")
   ops.runbooks.queue_depth:
     queue_name_prefix: agenticai-
     warn_visible: 100
@@ -193,17 +188,14 @@ failed_queues:
   sample: [ai-investment-score]
 """
 
-import time
 from concurrent.futures import ThreadPoolExecutor
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.sqs import QueueNotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import list_queue_urls
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import oldest_message_ages
@@ -213,67 +205,93 @@ from ansible_collections.ops.runbooks.plugins.module_utils.sqs import resolve_qu
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import split_queue_arn
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 COUNT_LIMITS = ("max_visible", "warn_visible", "max_in_flight", "max_dlq_visible")
 LIMITS = COUNT_LIMITS + ("max_age",)
 
+ARGUMENT_SPEC = dict(
+    queues=dict(type="list", elements="str", default=[]),
+    queue_name_prefix=dict(type="str"),
+    include_dead_letter_queues=dict(type="bool", default=True),
+    max_visible=dict(type="int"),
+    warn_visible=dict(type="int"),
+    max_in_flight=dict(type="int"),
+    max_dlq_visible=dict(type="int", default=0),
+    max_age=dict(type="str"),
+    thresholds=dict(type="dict", default={}),
+    wait_until_below=dict(type="int"),
+    wait_timeout=dict(type="int", default=300),
+    poll_interval=dict(type="int", default=10),
+    page_size=dict(type="int", default=1000),
+    concurrency=dict(type="int", default=16),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+)
 
-def validate_thresholds(module):
-    """Global and per-queue limits, checked and normalised: ``(global, {queue: merged})``."""
 
-    def check(limits, where):
-        clean = {}
-        for key, value in limits.items():
-            if value is None:
-                continue
-            name = "%s%s" % (where, key)
-            if key not in LIMITS:
-                module.fail_json(msg="%s: unknown threshold (use one of %s)" % (name, ", ".join(LIMITS)))
-            if key == "max_age":
-                try:
-                    clean[key] = parse_duration(value, name)
-                except ValueError as e:
-                    module.fail_json(msg=str(e))
-                continue
-            if isinstance(value, bool):
-                module.fail_json(msg="%s: %r is not a number" % (name, value))
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                module.fail_json(msg="%s: %r is not a whole number" % (name, value))
-            if number < 0:
-                module.fail_json(msg="%s: %d is negative; a threshold must be zero or more" % (name, number))
-            clean[key] = number
-        return clean
-
-    base = check(dict((k, module.params[k]) for k in LIMITS), "")
+def validate(params):
+    """Ranges, and the global and per-queue limits checked and normalised: ``(global, {queue: merged})``."""
+    if not params["queues"] and params["queue_name_prefix"] is None:
+        raise InvalidInput("one of queues or queue_name_prefix is required")
+    for key, low, high in (("wait_until_below", 1, None), ("wait_timeout", 0, None), ("poll_interval", 0, None),
+                           ("concurrency", 1, 256), ("page_size", 1, 1000)):
+        value = params[key]
+        if value is not None and (value < low or (high is not None and value > high)):
+            raise InvalidInput("%s: %d is out of range (%d to %s)" % (key, value, low, high or "any"))
+    base = _limits(dict((k, params[k]) for k in LIMITS), "")
     per_queue = {}
-    for queue, limits in (module.params["thresholds"] or {}).items():
+    for queue, limits in (params["thresholds"] or {}).items():
         if not isinstance(limits, dict):
-            module.fail_json(msg="thresholds.%s: must be a dict of limits, got %r" % (queue, limits))
-        per_queue[queue] = dict(base, **check(limits, "thresholds.%s." % queue))
+            raise InvalidInput("thresholds.%s: must be a dict of limits, got %r" % (queue, limits))
+        per_queue[queue] = dict(base, **_limits(limits, "thresholds.%s." % queue))
     return base, per_queue
 
 
-def select_queues(module, sqs):
+def _limits(limits, where):
+    clean = {}
+    for key, value in limits.items():
+        if value is None:
+            continue
+        name = "%s%s" % (where, key)
+        if key not in LIMITS:
+            raise InvalidInput("%s: unknown threshold (use one of %s)" % (name, ", ".join(LIMITS)))
+        if key == "max_age":
+            try:
+                clean[key] = parse_duration(value, name)
+            except ValueError as e:
+                raise InvalidInput(str(e)) from None
+            continue
+        if isinstance(value, bool):
+            raise InvalidInput("%s: %r is not a number" % (name, value))
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput("%s: %r is not a whole number" % (name, value)) from None
+        if number < 0:
+            raise InvalidInput("%s: %d is negative; a threshold must be zero or more" % (name, number))
+        clean[key] = number
+    return clean
+
+
+def select_queues(params, sqs):
     """``[(name, url or None)]``: the named queues, then the prefix matches, without duplicates."""
     selected, seen = [], set()
-    for item in module.params["queues"]:
+    for item in params["queues"]:
         if is_queue_url(item):
             entry = (queue_name_from_url(item), item)
         else:
             try:
                 entry = (item, resolve_queue_url(sqs, item))
-            except QueueNotFound:
+            except NotFound:
                 entry = (item, None)
         if entry[0] not in seen:
             seen.add(entry[0])
             selected.append(entry)
-    prefix = module.params["queue_name_prefix"]
+    prefix = params["queue_name_prefix"]
     if prefix is not None:
-        urls = list_queue_urls(sqs, prefix, module.params["page_size"])
+        urls = list_queue_urls(sqs, prefix, params["page_size"])
         if not urls:
-            module.fail_json(msg="queue_name_prefix: no queue name starts with %r" % prefix, queues=[])
+            raise NotFound("queue_name_prefix: no queue name starts with %r" % prefix, queues=[])
         for url in urls:
             name = queue_name_from_url(url)
             if name not in seen:
@@ -282,21 +300,21 @@ def select_queues(module, sqs):
     return selected
 
 
-def read_depths(module, sqs, selected):
+def read_depths(params, sqs, selected):
     """Depth of every selected queue and of their DLQs, concurrently: ``(depths by name, dlq names by name)``."""
-    with ThreadPoolExecutor(max_workers=max(1, module.params["concurrency"])) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, params["concurrency"])) as pool:
         depths = dict(zip([entry[0] for entry in selected], pool.map(lambda e: _read_one(sqs, e[1]), selected)))
         dlqs = {}
-        if module.params["include_dead_letter_queues"]:
-            wanted = {}
+        if params["include_dead_letter_queues"]:
+            missing = {}
             for name, depth in depths.items():
                 if depth and depth["dlq_arn"]:
                     owner, dlq_name = split_queue_arn(depth["dlq_arn"])
                     dlqs[name] = dlq_name
                     if dlq_name not in depths:
-                        wanted[dlq_name] = owner
-            extra = list(pool.map(lambda item: _read_one(sqs, None, *item), wanted.items()))
-            depths.update(zip(wanted, extra))
+                        missing[dlq_name] = owner
+            extra = list(pool.map(lambda item: _read_one(sqs, None, *item), missing.items()))
+            depths.update(zip(missing, extra))
     return depths, dlqs
 
 
@@ -307,11 +325,11 @@ def _read_one(sqs, url, name=None, owner=None):
                 return None
             url = resolve_queue_url(sqs, name, owner)
         return queue_depth(sqs, url)
-    except QueueNotFound:
+    except NotFound:
         return None
 
 
-def judge(depth, limits, age):
+def queue_status(depth, limits, age):
     """Status and reasons of one queue from its own counts and limits."""
     if depth is None:
         return checks.FAIL, ["not found"]
@@ -324,10 +342,10 @@ def judge(depth, limits, age):
     return checks.worst(r[0] for r in results), [r[1] for r in results]
 
 
-def report(name, depths, dlqs, limits, ages):
+def queue_entry(name, depths, dlqs, limits, ages):
     """The result entry of one queue, its DLQ included."""
     depth = depths.get(name)
-    status, reasons = judge(depth, limits, ages.get(name))
+    status, reasons = queue_status(depth, limits, ages.get(name))
     entry = {
         "name": name,
         "url": depth["url"] if depth else None,
@@ -360,76 +378,45 @@ def report(name, depths, dlqs, limits, ages):
     return entry
 
 
-def measure(module, sqs, cloudwatch, selected, base, per_queue):
+def read_queues(params, sqs, cloudwatch, selected, base, per_queue):
     """One full reading: every selected queue judged, DLQs folded under their source queue."""
-    depths, dlqs = read_depths(module, sqs, selected)
+    depths, dlqs = read_depths(params, sqs, selected)
     folded = set(dlqs.values())
     names = [entry[0] for entry in selected if entry[0] not in folded]
     ages = oldest_message_ages(cloudwatch, [n for n in names if depths.get(n)], utcnow())
-    return [report(n, depths, dlqs, per_queue.get(n, base), ages) for n in names]
+    return [queue_entry(n, depths, dlqs, per_queue.get(n, base), ages) for n in names]
 
 
 def main():
-    argument_spec = dict(
-        queues=dict(type="list", elements="str", default=[]),
-        queue_name_prefix=dict(type="str"),
-        include_dead_letter_queues=dict(type="bool", default=True),
-        max_visible=dict(type="int"),
-        warn_visible=dict(type="int"),
-        max_in_flight=dict(type="int"),
-        max_dlq_visible=dict(type="int", default=0),
-        max_age=dict(type="str"),
-        thresholds=dict(type="dict", default={}),
-        wait_until_below=dict(type="int"),
-        wait_timeout=dict(type="int", default=300),
-        poll_interval=dict(type="int", default=10),
-        page_size=dict(type="int", default=1000),
-        concurrency=dict(type="int", default=16),
-        fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    if not params["queues"] and params["queue_name_prefix"] is None:
-        module.fail_json(msg="one of queues or queue_name_prefix is required")
-    for key, low, high in (("wait_until_below", 1, None), ("wait_timeout", 0, None), ("poll_interval", 0, None),
-                           ("concurrency", 1, 256), ("page_size", 1, 1000)):
-        value = params[key]
-        if value is not None and (value < low or (high is not None and value > high)):
-            module.fail_json(msg="%s: %d is out of range (%d to %s)" % (key, value, low, high or "any"))
-    base, per_queue = validate_thresholds(module)
-
     sqs = module.retrying_client("sqs")
     cloudwatch = module.retrying_client("cloudwatch")
-    try:
+    result = dict(changed=False)
+    with ending_on_error(module, result, "read queue depths"):
+        base, per_queue = validate(params)
         # 1. Which queues: the named ones, then everything the prefix matches.
-        selected = select_queues(module, sqs)
-        # 2. Read depths (and DLQs, and the oldest message age) and judge them against the thresholds.
-        queues = measure(module, sqs, cloudwatch, selected, base, per_queue)
-        # 3. Optionally wait until the queues have drained below the level.
+        selected = select_queues(params, sqs)
+        # 2. Read depths (and DLQs, and the oldest message age) and judge them against the thresholds;
+        # 3. with wait_until_below, read again every poll_interval until the queues have drained below the level.
         level = params["wait_until_below"]
-        if level is not None:
-            deadline = time.monotonic() + params["wait_timeout"]
-            while not all(q["visible"] is not None and q["visible"] + q["in_flight"] < level for q in queues):
-                if time.monotonic() >= deadline:
-                    module.fail_json(
-                        msg="wait_until_below: queues still hold %d or more visible + in-flight messages after %ds: %s"
-                        % (level, params["wait_timeout"], ", ".join(
-                            "%s=%s" % (q["name"], _total(q)) for q in queues if not _total(q) < level)),
-                        queues=queues, summary=_summary(queues), failed_queues=_failed(queues), changed=False,
-                    )
-                time.sleep(min(params["poll_interval"], max(0.0, deadline - time.monotonic())))
-                queues = measure(module, sqs, cloudwatch, selected, base, per_queue)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to read queue depths")
 
+        def reading():
+            queues = read_queues(params, sqs, cloudwatch, selected, base, per_queue)
+            return level is None or all(_total(q) < level for q in queues), queues
+
+        drained, queues, _readings = poll(reading, params["poll_interval"], timeout=params["wait_timeout"])
+        if not drained:
+            result.update(queues=queues, summary=_summary(queues), failed_queues=_failed(queues))
+            raise WaitTimeout("wait_until_below: queues still hold %d or more visible + in-flight messages after %ds: %s"
+                              % (level, params["wait_timeout"], ", ".join(
+                                  "%s=%s" % (q["name"], _total(q)) for q in queues if not _total(q) < level)))
     # 4. Report, and fail when a queue failed.
-    result = dict(changed=False, queues=queues, summary=_summary(queues), failed_queues=_failed(queues),
+    result.update(queues=queues, summary=_summary(queues), failed_queues=_failed(queues),
                   checks=[as_check(q, per_queue.get(q["name"], base)) for q in queues])
-    if params["fail_on"] == "fail" and result["failed_queues"]:
-        module.fail_json(msg="%d queue(s) failed: %s" % (len(result["failed_queues"]), ", ".join(
-            "%s (%s)" % (q["name"], "; ".join(q["reasons"])) for q in queues if q["status"] == checks.FAIL)),
-            **result)
-    module.exit_json(**result)
+    checks.end_module(module, result, result["failed_queues"] and "%d queue(s) failed: %s" % (
+        len(result["failed_queues"]), ", ".join(
+            "%s (%s)" % (q["name"], "; ".join(q["reasons"])) for q in queues if q["status"] == checks.FAIL)))
 
 
 def as_check(queue, limits):

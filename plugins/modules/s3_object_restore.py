@@ -15,7 +15,7 @@ description:
     marker, or the version O(version_id). It copies that version over the key, so the history stays complete and
     nothing is deleted (the delete marker remains as history; removing it would delete something this module did
     not create).
-  - "Automates seed 004 \"Restore Deleted File\" (C(list-object-versions), then copy the old version back)."
+  - "Automates runbook 004 \"Restore Deleted File\" (C(list-object-versions), then copy the old version back)."
   - Idempotent - when the current version already is the wanted content, nothing changes.
 notes:
   - "IAM actions (least privilege): C(s3:ListBucketVersions), C(s3:PutObject)."
@@ -50,7 +50,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Bring back a file someone deleted (seed 004)
+- name: Bring back a file someone deleted (runbook 004)
   ops.runbooks.s3_object_restore:
     bucket: ai-investment-raw-data
     key: feeds/2026-11-21.json
@@ -76,83 +76,79 @@ versions:
   elements: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+
+ARGUMENT_SPEC = dict(
+    bucket=dict(type="str", required=True),
+    key=dict(type="str", required=True, no_log=False),
+    version_id=dict(type="str"),
+)
 
 
 def object_versions(s3, bucket, key):
     """Versions and delete markers of exactly ``key`` (all pages), newest first."""
-    found, params = [], {"Bucket": bucket, "Prefix": key}
-    while True:
-        page = s3.list_object_versions(aws_retry=True, **params)
-        for kind, marker in (("Versions", False), ("DeleteMarkers", True)):
-            for v in page.get(kind, []):
-                if v["Key"] == key:
-                    found.append({"version_id": v["VersionId"], "is_latest": v.get("IsLatest", False),
-                                  "delete_marker": marker, "last_modified": v["LastModified"],
-                                  "etag": v.get("ETag")})
-        if not page.get("IsTruncated"):
-            break
-        params.update(KeyMarker=page.get("NextKeyMarker"), VersionIdMarker=page.get("NextVersionIdMarker"))
+    try:
+        listed = paginate(s3, "list_object_versions", Bucket=bucket, Prefix=key)
+    except is_boto3_error_code("NoSuchBucket"):
+        raise NotFound("bucket %s not found" % bucket) from None
+    found = [{"version_id": v["VersionId"], "is_latest": v.get("IsLatest", False), "delete_marker": marker,
+              "last_modified": v["LastModified"], "etag": v.get("ETag")}
+             for kind, marker in (("Versions", False), ("DeleteMarkers", True))
+             for v in listed.get(kind, []) if v["Key"] == key]
     return sorted(found, key=lambda v: (v["is_latest"], v["last_modified"]), reverse=True)
 
 
+def choose_version(versions, wanted_id, where):
+    """The version to bring back: ``wanted_id`` (which must be a version, not a delete marker) or the newest."""
+    data = [v for v in versions if not v["delete_marker"]]
+    if wanted_id:
+        chosen = next((v for v in data if v["version_id"] == wanted_id), None)
+        if chosen is None:
+            raise NotFound("version_id: %s is not a version of %s" % (wanted_id, where))
+        return chosen
+    if not data:
+        raise NotFound("%s has only delete markers: nothing to restore" % where)
+    return data[0]
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=dict(
-        bucket=dict(type="str", required=True), key=dict(type="str", required=True, no_log=False),
-        version_id=dict(type="str"),
-    ), supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     bucket, key, wanted_id = module.params["bucket"], module.params["key"], module.params["version_id"]
+    where = "s3://%s/%s" % (bucket, key)
     s3 = module.retrying_client("s3")
     result = dict(changed=False, new_version_id=None)
-    try:
+    with ending_on_error(module, result, "restore %s" % where):
         # 1. The versions of the key, newest first.
         versions = object_versions(s3, bucket, key)
         result["versions"] = [dict(v, last_modified=isoformat(v["last_modified"])) for v in versions]
         if not versions:
-            module.fail_json(msg="key: s3://%s/%s has no versions (never existed, or the bucket was never versioned)"
-                             % (bucket, key), **result)
+            raise NotFound("key: %s has no versions (never existed, or the bucket was never versioned)" % where)
         current = versions[0]
         result["was_deleted"] = current["delete_marker"]
         # 2. Which version to bring back.
-        data = [v for v in versions if not v["delete_marker"]]
-        if wanted_id:
-            chosen = next((v for v in data if v["version_id"] == wanted_id), None)
-            if chosen is None:
-                module.fail_json(msg="version_id: %s is not a version of s3://%s/%s" % (wanted_id, bucket, key),
-                                 **result)
-        elif not data:
-            module.fail_json(msg="s3://%s/%s has only delete markers: nothing to restore" % (bucket, key), **result)
-        else:
-            chosen = data[0]
+        chosen = choose_version(versions, wanted_id, where)
         result["restored_version_id"] = chosen["version_id"]
         # 3. Already current with that content? (the copy of a version has the same ETag)
         if not current["delete_marker"] and (current["version_id"] == chosen["version_id"] or
                                              current["etag"] == chosen["etag"]):
-            module.exit_json(msg="s3://%s/%s is present" % (bucket, key), **result)
+            module.exit_json(msg="%s is present" % where, **result)
         result["changed"] = True
         if module._diff:  # pylint: disable=protected-access
             result["diff"] = {"before": {"current": "delete marker" if current["delete_marker"] else current["version_id"]},
                               "after": {"current": "copy of %s" % chosen["version_id"]}}
         if module.check_mode:
-            module.exit_json(msg="would restore s3://%s/%s to version %s" % (bucket, key, chosen["version_id"]),
-                             **result)
+            module.exit_json(msg="would restore %s to version %s" % (where, chosen["version_id"]), **result)
         # 4. Copy the version over the key: a new current version, history intact.
         copied = s3.copy_object(aws_retry=True, Bucket=bucket, Key=key,
                                 CopySource={"Bucket": bucket, "Key": key, "VersionId": chosen["version_id"]})
         result["new_version_id"] = copied.get("VersionId")
-    except is_boto3_error_code("NoSuchBucket"):
-        module.fail_json(msg="bucket %s not found" % bucket, **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg="Failed to restore s3://%s/%s" % (bucket, key), **result)
-    module.exit_json(msg="restored s3://%s/%s to version %s" % (bucket, key, chosen["version_id"]), **result)
+    module.exit_json(msg="restored %s to version %s" % (where, chosen["version_id"]), **result)
 
 
 if __name__ == "__main__":

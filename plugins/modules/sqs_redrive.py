@@ -17,9 +17,9 @@ description:
     Uses SQS C(StartMessageMoveTask) where the endpoint supports it (O(method=auto) falls back when the endpoint answers
     that it does not), otherwise receives from the DLQ and sends to the destination in batches of 10, deleting a
     message from the DLQ only after the destination accepted it - no message is lost; delivery is at-least-once.
-  - With O(purge=true), purges the named queue instead (seed 004 P2 "Purge queue if messages are stale"); this needs
+  - With O(purge=true), purges the named queue instead (runbook 004 P2 "Purge queue if messages are stale"); this needs
     O(confirm=true) and is refused without it.
-  - "Automates seed 004 P2 \"High SQS Queue Depth\" (purge) and the weekly dead-letter queue redrive."
+  - "Automates runbook 004 P2 \"High SQS Queue Depth\" (purge) and the weekly dead-letter queue redrive."
 notes:
   - "IAM actions (least privilege): C(sqs:GetQueueUrl), C(sqs:GetQueueAttributes), C(sqs:ListDeadLetterSourceQueues)
     (without O(destination)); C(sqs:ReceiveMessage), C(sqs:SendMessage) and C(sqs:DeleteMessage) (receive/send
@@ -83,7 +83,7 @@ EXAMPLES = r"""
     queue: ai-investment-score-dlq
     rate: 50
 
-- name: Purge stale messages (seed 004 P2) - refused without confirm
+- name: Purge stale messages (runbook 004 P2) - refused without confirm
   ops.runbooks.sqs_redrive:
     queue: ai-investment-ingest
     purge: true
@@ -124,29 +124,50 @@ would_move:
 
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.sqs import QueueNotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import dead_letter_sources
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import move_batch
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_arn
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_depth
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import resolve_queue_url
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import pause
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
-# Answers meaning "this endpoint has no StartMessageMoveTask" (emulators answer 5xx to unknown actions).
-_UNSUPPORTED = ("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
-                "NotImplemented", "500", "501")
+# Error codes meaning "this endpoint has no StartMessageMoveTask": what AWS answers for an action it does not offer
+# (query and JSON protocols), and the emulator's NotImplemented. A 5xx is a fault, never "unsupported": it is
+# retried and then fails the task.
+UNSUPPORTED_CODES = ("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
+                     "UnknownOperationException", "NotImplemented")
+MOVE_TASK_POLL_SECONDS = 2
+
+ARGUMENT_SPEC = dict(
+    queue=dict(type="str", required=True),
+    destination=dict(type="str"),
+    max_messages=dict(type="int"),
+    rate=dict(type="float"),
+    method=dict(type="str", choices=["auto", "move_task", "receive_send"], default="auto"),
+    purge=dict(type="bool", default=False),
+    confirm=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+)
 
 
-class RedriveError(Exception):
-    pass
+def validate(params):
+    if params["purge"] and not params["confirm"]:
+        raise InvalidInput("purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
+    if params["purge"] and params["destination"]:
+        raise InvalidInput("purge and destination are exclusive: purge deletes, redrive moves")
+    for key in ("max_messages", "rate", "wait_timeout"):
+        if params[key] is not None and params[key] < (0 if key == "wait_timeout" else 1):
+            raise InvalidInput("%s: %s is out of range" % (key, params[key]))
 
 
 def url_of(sqs, value):
@@ -158,36 +179,35 @@ def choose_destination(sqs, dlq_url, destination):
         return url_of(sqs, destination)
     sources = dead_letter_sources(sqs, dlq_url)
     if len(sources) != 1:
-        raise RedriveError("destination: %s is the dead-letter queue of %s; name the queue to move to" % (
+        raise InvalidInput("destination: %s is the dead-letter queue of %s; name the queue to move to" % (
             dlq_url, "no queue" if not sources else "%d queues (%s)" % (len(sources), ", ".join(sources))))
     return sources[0]
 
 
 def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout):
-    """StartMessageMoveTask; returns the messages moved, or None when the endpoint does not support it."""
+    """StartMessageMoveTask; returns the messages moved, or None when the endpoint does not offer the action."""
     params = {"SourceArn": queue_arn(sqs, dlq_url), "DestinationArn": queue_arn(sqs, destination_url)}
     if rate:
         params["MaxNumberOfMessagesPerSecond"] = int(max(1, rate))
     try:
-        handle = sqs.start_message_move_task(**params)["TaskHandle"]  # no aws_retry: 5xx means "not here"
-    except is_boto3_error_code(_UNSUPPORTED):
+        handle = sqs.start_message_move_task(aws_retry=True, **params)["TaskHandle"]
+    except is_boto3_error_code(UNSUPPORTED_CODES):
         return None
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def task_state():
         tasks = sqs.list_message_move_tasks(aws_retry=True, SourceArn=params["SourceArn"], MaxResults=10)["Results"]
         task = next((t for t in tasks if t.get("TaskHandle") == handle), tasks[0] if tasks else {})
-        status = task.get("Status")
-        if status == "COMPLETED" or not wait:
-            return task.get("ApproximateNumberOfMessagesMoved", 0)
-        if status in ("FAILED", "CANCELLED"):
-            raise RedriveError("move task %s: %s" % (status, task.get("FailureReason", "")))
-        if time.monotonic() >= deadline:
-            raise RedriveError("wait_timeout: move task still %s after %ds" % (status, timeout))
-        time.sleep(2)
+        if task.get("Status") in ("FAILED", "CANCELLED"):
+            raise OperationFailed("move task %s: %s" % (task["Status"], task.get("FailureReason", "")))
+        return task.get("Status") == "COMPLETED" or not wait, task
+
+    done, task, _polls = poll(task_state, MOVE_TASK_POLL_SECONDS, timeout=timeout)
+    if not done:
+        raise WaitTimeout("wait_timeout: move task still %s after %ds" % (task.get("Status"), timeout))
+    return task.get("ApproximateNumberOfMessagesMoved", 0)
 
 
-def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, clock=time.monotonic,
-                           sleep=time.sleep):
+def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, clock=time.monotonic, sleep=pause):
     """Batches of 10: receive, send, delete what was sent. Stops when the DLQ is empty, at the limit, or the timeout."""
     moved, failures, empty_polls = 0, [], 0
     started = clock()
@@ -212,30 +232,12 @@ def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, 
 
 
 def main():
-    argument_spec = dict(
-        queue=dict(type="str", required=True),
-        destination=dict(type="str"),
-        max_messages=dict(type="int"),
-        rate=dict(type="float"),
-        method=dict(type="str", choices=["auto", "move_task", "receive_send"], default="auto"),
-        purge=dict(type="bool", default=False),
-        confirm=dict(type="bool", default=False),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
-    )
-    module = OpsRunbooksAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    if params["purge"] and not params["confirm"]:
-        module.fail_json(msg="purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
-    if params["purge"] and params["destination"]:
-        module.fail_json(msg="purge and destination are exclusive: purge deletes, redrive moves")
-    for key in ("max_messages", "rate", "wait_timeout"):
-        if params[key] is not None and params[key] < (0 if key == "wait_timeout" else 1):
-            module.fail_json(msg="%s: %s is out of range" % (key, params[key]))
-
     sqs = module.retrying_client("sqs")
     result = dict(changed=False, moved=0, failed=[], purged=False, would_move=0)
-    try:
+    with ending_on_error(module, result, "redrive %s" % params["queue"]):
+        validate(params)
         # 1. The queue, and how many messages it holds.
         source = url_of(sqs, params["queue"])
         result["source"] = source
@@ -259,22 +261,16 @@ def main():
         if params["method"] in ("auto", "move_task") and params["max_messages"] is None:
             moved = move_with_task(sqs, source, destination, params["rate"], params["wait"], params["wait_timeout"])
             if moved is None and params["method"] == "move_task":
-                raise RedriveError("method=move_task: the endpoint does not support StartMessageMoveTask")
+                raise OperationFailed("method=move_task: the endpoint does not support StartMessageMoveTask")
             result["method"] = "move_task"
         if moved is None:
             result["method"] = "receive_send"
             moved, result["failed"] = move_with_receive_send(sqs, source, destination, params["max_messages"],
                                                              params["rate"], params["wait_timeout"])
         result.update(moved=moved, changed=moved > 0)
-    except QueueNotFound as e:
-        module.fail_json(msg="queue %s not found" % e, **result)
-    except RedriveError as e:
-        module.fail_json(msg=str(e), **result)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to redrive %s" % params["queue"], **result)
-    if result["failed"]:
-        module.fail_json(msg="moved %d message(s); %d failed and stay in the DLQ: %s" % (
-            result["moved"], len(result["failed"]), "; ".join(result["failed"][:5])), **result)
+        if result["failed"]:
+            raise OperationFailed("moved %d message(s); %d failed and stay in the DLQ: %s" % (
+                result["moved"], len(result["failed"]), "; ".join(result["failed"][:5])))
     module.exit_json(msg="moved %d message(s) from %s to %s (%s)" % (
         result["moved"], result["source"], result["destination"], result["method"]), **result)
 

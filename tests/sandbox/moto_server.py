@@ -7,9 +7,12 @@ Usage: python moto_server.py PORT
 """
 from __future__ import annotations
 
+import json
 import sys
+from xml.sax.saxutils import escape
 
 from moto.core.config import default_user_config
+from moto.core.responses import BaseResponse
 from moto.iam import access_control
 from moto.s3 import responses as s3_responses
 from moto.server import main
@@ -61,6 +64,28 @@ s3_responses.ACTION_MAP["BUCKET"]["GET"].update(
     replication="GetReplicationConfiguration", encryption="GetEncryptionConfiguration")
 s3_responses.ACTION_MAP["BUCKET"]["PUT"].update(
     replication="PutReplicationConfiguration", encryption="PutEncryptionConfiguration")
+
+# 4. An action moto does not implement ends in a bare HTML "500 Internal Server Error", which a client cannot tell from
+#    a real server fault. Answer it as a service error with the code NotImplemented (HTTP 501), in the service's own
+#    protocol, so that a module can decide "not supported here" by the error code and never by a bare 5xx.
+_ORIGINAL_CALL_ACTION = BaseResponse.call_action
+
+
+def _call_action(self):
+    try:
+        return _ORIGINAL_CALL_ACTION(self)
+    except NotImplementedError as e:
+        message = escape(str(e))
+        if "json" in (self.headers.get("Content-Type") or ""):  # JSON protocols (SQS, DynamoDB, Logs, ...)
+            return 501, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": "NotImplemented",
+                         "x-amzn-query-error": "NotImplemented;Sender"}, \
+                json.dumps({"__type": "NotImplemented", "message": str(e)})
+        return 501, {"Content-Type": "text/xml"}, (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>%s</Message></Error>"
+            "</ErrorResponse>" % message)
+
+
+BaseResponse.call_action = _call_action
 
 if __name__ == "__main__":
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

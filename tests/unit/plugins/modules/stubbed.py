@@ -1,21 +1,25 @@
 # -*- coding: utf-8 -*-
-"""Helpers for unit tests that drive module code with botocore's Stubber."""
+"""Helpers for unit tests that drive module code with botocore's Stubber.
+
+``retrying`` wraps the stubbed client exactly as ``OpsRunbooksAWSModule.retrying_client`` does (amazon.aws's
+``RetryingBotoClientWrapper`` with ``AWSRetry.jittered_backoff()``), so the code under test runs through the real
+retry decorator: a call made without ``aws_retry=True`` is not retried, and a throttling answer queued in the
+Stubber before a good one shows whether it is. ``no_backoff_sleep`` (tests/unit/conftest.py) makes
+those retries instant.
+"""
 from __future__ import annotations
 
 import boto3
 
-
-class Plain:
-    """Stand-in for amazon.aws's retrying client wrapper: drops ``aws_retry`` and calls the (stubbed) client."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-        return lambda aws_retry=False, **kw: method(**kw)
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 
 def client(service):
     """A real botocore client with dummy credentials, to wrap in a Stubber."""
     return boto3.client(service, region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def retrying(stubbed_client):
+    """The stubbed client behind the same retrying wrapper the modules use."""
+    return RetryingBotoClientWrapper(stubbed_client, AWSRetry.jittered_backoff())

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from stubbed import Plain
+from stubbed import retrying
 from stubbed import client as make_client
 from botocore.stub import Stubber
 
+from ansible_collections.ops.runbooks.plugins.module_utils import errors
 from ansible_collections.ops.runbooks.plugins.module_utils import dynamodb
 from ansible_collections.ops.runbooks.plugins.modules import dynamodb_restore
 
@@ -40,7 +41,7 @@ def _resolve(when, earliest=NOW - datetime.timedelta(days=35), latest=NOW - date
             pitr.update(EarliestRestorableDateTime=earliest, LatestRestorableDateTime=latest)
         stub.add_response("describe_continuous_backups", {"ContinuousBackupsDescription": {
             "ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}}, {"TableName": "orders"})
-        return dynamodb_restore.resolve_source(Plain(client), _params(restore_date_time=when))
+        return dynamodb_restore.resolve_source(retrying(client), _params(restore_date_time=when))
 
 
 def test_time_inside_the_window():
@@ -62,12 +63,12 @@ def test_relative_age_inside_the_window():
     ("yesterday", "neither an ISO 8601 timestamp nor a relative age"),
 ])
 def test_times_refused_before_calling_aws(when, message):
-    with pytest.raises(dynamodb_restore.RestoreError, match=message):
+    with pytest.raises(errors.OpsRunbooksError, match=message):
         _resolve(when)
 
 
 def test_pitr_disabled_is_a_clear_error():
-    with pytest.raises(dynamodb_restore.RestoreError, match="point-in-time recovery is not enabled on orders"):
+    with pytest.raises(errors.OpsRunbooksError, match="point-in-time recovery is not enabled on orders"):
         _resolve("2h", enabled=False)
 
 
@@ -82,7 +83,7 @@ def test_backup_arn_table(arn, table):
 @pytest.mark.parametrize("arn", ["", "orders", "arn:aws:dynamodb:eu-central-1:123456789012:table/orders",
                                  "arn:aws:s3:::bucket/backup/01700000000000-abcdef12"])
 def test_malformed_backup_arn(arn):
-    with pytest.raises(ValueError, match="backup_arn"):
+    with pytest.raises(errors.InvalidInput, match="backup_arn"):
         dynamodb.backup_table_name(arn)
 
 
@@ -104,5 +105,5 @@ def test_same_restore_rules():
     ({"latest_backup": True, "verify": {"min_item_count": 1, "item_count_tolerance": 2.0}}, "item_count_tolerance"),
 ])
 def test_validate(params, message):
-    with pytest.raises(dynamodb_restore.RestoreError, match=message):
+    with pytest.raises(errors.OpsRunbooksError, match=message):
         dynamodb_restore.validate(_params(**params))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from stubbed import Plain
+from stubbed import retrying
 from stubbed import client as make_client
 from botocore.stub import Stubber
 
+from ansible_collections.ops.runbooks.plugins.module_utils import errors
 from ansible_collections.ops.runbooks.plugins.module_utils import awslambda
 from ansible_collections.ops.runbooks.plugins.module_utils import health
 from ansible_collections.ops.runbooks.plugins.modules import lambda_rollback
@@ -33,7 +34,7 @@ def test_versions_over_three_pages_latest_first_and_a_gap():
                           {"FunctionName": "f", "MaxItems": 50, "Marker": "m1"})
         stub.add_response("list_versions_by_function", {"Versions": _versions("100", "101")},
                           {"FunctionName": "f", "MaxItems": 50, "Marker": "m2"})
-        published = awslambda.list_published_versions(Plain(client), "f")
+        published = awslambda.list_published_versions(retrying(client), "f")
         stub.assert_no_pending_responses()
     assert published[0] == 1 and published[-1] == 101 and 77 not in published and len(published) == 100
     # The shell's Versions[-2] of page one would be "48"; the alias serves 101, so the answer is 100.
@@ -53,7 +54,7 @@ def test_unknown_function_while_listing():
     with Stubber(client) as stub:
         stub.add_client_error("list_versions_by_function", "ResourceNotFoundException", http_status_code=404)
         with pytest.raises(awslambda.NotFound, match="function f not found"):
-            awslambda.list_published_versions(Plain(client), "f")
+            awslambda.list_published_versions(retrying(client), "f")
 
 
 @pytest.mark.parametrize("value, ok", [("1", True), ("42", True), ("0", False), ("$LATEST", False), ("v2", False),
@@ -93,9 +94,9 @@ def test_guards():
 
 
 def test_choose_target_errors():
-    with pytest.raises(lambda_rollback.RollbackError, match="version 7 of f does not exist"):
+    with pytest.raises(errors.OpsRunbooksError, match="version 7 of f does not exist"):
         lambda_rollback.choose_target(_params(target_version="7"), _alias("5"), [1, 2, 5])
-    with pytest.raises(lambda_rollback.RollbackError, match="no published version older than version 1"):
+    with pytest.raises(errors.OpsRunbooksError, match="no published version older than version 1"):
         lambda_rollback.choose_target(_params(), _alias("1"), [1, 2])
     assert lambda_rollback.choose_target(_params(), _alias("5"), [1, 2, 5]) == "2"
 
@@ -108,7 +109,7 @@ def test_choose_target_errors():
 def test_validate(params, message):
     base = dict(_params(), wait_timeout=300, health_check=None)
     base.update(params)
-    with pytest.raises(lambda_rollback.RollbackError, match=message):
+    with pytest.raises(errors.OpsRunbooksError, match=message):
         lambda_rollback.validate(base)
 
 
@@ -118,18 +119,17 @@ def test_invoke_function_error_fails_the_check():
     with Stubber(client) as stub:
         stub.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled",
                                      "Payload": _body(b'{"errorMessage": "boom"}')})
-        result = health.check_invoke(Plain(client), "f", "live", {"payload": {}, "expected_status": [200]})
+        result = health.check_invoke(retrying(client), "f", "live", {"payload": {}, "expected_status": [200]})
     assert result["status"] == "fail" and result["reason"].startswith("function error Unhandled")
 
 
-def test_health_gate_polls_until_pass_without_fixed_sleeps(monkeypatch):
+def test_health_gate_polls_until_pass_without_fixed_sleeps(monkeypatch, no_backoff_sleep):
     rounds = iter([{"status": "fail", "reason": "in ALARM: a"}, {"status": "pass", "reason": "ok"}])
     monkeypatch.setattr(health, "check_alarms", lambda cw, names: next(rounds))
-    slept = []
     spec = {"invoke": None, "metric_errors": None, "alarms": ["a"], "url": None, "retries": 3, "delay": 7}
     passed, results, attempts = health.run_health_gate(None, None, "f", "live", spec,
-                                                       datetime.datetime.now(datetime.timezone.utc), slept.append)
-    assert passed is True and attempts == 2 and slept == [7] and results["alarms"]["status"] == "pass"
+                                                       datetime.datetime.now(datetime.timezone.utc))
+    assert passed is True and attempts == 2 and no_backoff_sleep == [7] and results["alarms"]["status"] == "pass"
 
 
 def _body(data):

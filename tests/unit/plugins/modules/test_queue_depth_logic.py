@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from stubbed import Plain
+from stubbed import retrying
 from stubbed import client as make_client
 from botocore.stub import ANY, Stubber
 
@@ -27,7 +27,7 @@ def test_list_queue_urls_follows_every_page_and_sorts_by_name():
                           {"QueueNamePrefix": "p-", "MaxResults": 2})
         stub.add_response("list_queues", {"QueueUrls": [url + "p-c"]},
                           {"QueueNamePrefix": "p-", "MaxResults": 2, "NextToken": "t1"})
-        assert sqs_utils.list_queue_urls(Plain(client), "p-", 2) == [url + "p-a", url + "p-b", url + "p-c"]
+        assert sqs_utils.list_queue_urls(retrying(client), "p-", 2) == [url + "p-a", url + "p-b", url + "p-c"]
         stub.assert_no_pending_responses()
 
 
@@ -35,17 +35,18 @@ def test_oldest_ages_batches_500_queries_per_call_and_keeps_none_for_no_data():
     client = make_client("cloudwatch")
     names = ["q%d" % i for i in range(501)]
     with Stubber(client) as stub:
+        # Answered newest first on purpose: the newest datapoint counts, wherever it stands in the answer.
         stub.add_response("get_metric_data", {"MetricDataResults": [
-            {"Id": "q0", "Timestamps": [NOW - datetime.timedelta(minutes=2), NOW - datetime.timedelta(minutes=1)],
-             "Values": [10.0, 30.0], "StatusCode": "Complete"},
-        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampDescending"})
+            {"Id": "m0", "Timestamps": [NOW - datetime.timedelta(minutes=1), NOW - datetime.timedelta(minutes=2)],
+             "Values": [30.0, 10.0], "StatusCode": "Complete"},
+        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampAscending"})
         stub.add_response("get_metric_data", {"MetricDataResults": [
-            {"Id": "q0", "Timestamps": [NOW], "Values": [5.0], "StatusCode": "Complete"},
-        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampDescending"})
-        ages = sqs_utils.oldest_message_ages(Plain(client), names, NOW)
+            {"Id": "m500", "Timestamps": [NOW], "Values": [5.0], "StatusCode": "Complete"},
+        ]}, {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": NOW, "ScanBy": "TimestampAscending"})
+        ages = sqs_utils.oldest_message_ages(retrying(client), names, NOW)
         stub.assert_no_pending_responses()
     assert ages["q0"] == 30.0  # the newest datapoint, not the first listed
-    assert ages["q500"] == 5.0  # second call: its Id q0 is the 501st name
+    assert ages["q500"] == 5.0  # second call: the 501st query
     assert ages["q1"] is None
 
 
@@ -72,17 +73,17 @@ def _depth(visible=0, in_flight=0, dlq_arn=None, name="q"):
 
 
 def test_judge_limits_are_inclusive_and_the_worst_wins():
-    assert queue_depth.judge(_depth(visible=10), {"max_visible": 10}, None)[0] == "pass"
-    assert queue_depth.judge(_depth(visible=11), {"max_visible": 10, "warn_visible": 5}, None)[0] == "fail"
-    assert queue_depth.judge(_depth(visible=6, in_flight=3), {"warn_visible": 5, "max_in_flight": 2}, None)[0] == "fail"
-    assert queue_depth.judge(None, {}, None) == ("fail", ["not found"])
-    assert queue_depth.judge(_depth(), {"max_age": 60}, None)[0] == "unknown"
+    assert queue_depth.queue_status(_depth(visible=10), {"max_visible": 10}, None)[0] == "pass"
+    assert queue_depth.queue_status(_depth(visible=11), {"max_visible": 10, "warn_visible": 5}, None)[0] == "fail"
+    assert queue_depth.queue_status(_depth(visible=6, in_flight=3), {"warn_visible": 5, "max_in_flight": 2}, None)[0] == "fail"
+    assert queue_depth.queue_status(None, {}, None) == ("fail", ["not found"])
+    assert queue_depth.queue_status(_depth(), {"max_age": 60}, None)[0] == "unknown"
 
 
 def test_report_folds_the_dlq_status_into_the_queue():
     depths = {"q": _depth(name="q"), "q-dlq": _depth(visible=2, name="q-dlq")}
-    entry = queue_depth.report("q", depths, {"q": "q-dlq"}, {"max_dlq_visible": 1}, {})
+    entry = queue_depth.queue_entry("q", depths, {"q": "q-dlq"}, {"max_dlq_visible": 1}, {})
     assert entry["status"] == "fail" and entry["dlq"]["status"] == "fail"
     assert entry["reasons"][-1] == "dlq q-dlq: visible 2 > 1"
-    missing = queue_depth.report("q", {"q": _depth(name="q")}, {"q": "gone-dlq"}, {"max_dlq_visible": 0}, {})
+    missing = queue_depth.queue_entry("q", {"q": _depth(name="q")}, {"q": "gone-dlq"}, {"max_dlq_visible": 0}, {})
     assert missing["dlq"]["status"] == "fail" and missing["dlq"]["reasons"] == ["dead-letter queue gone-dlq not found"]

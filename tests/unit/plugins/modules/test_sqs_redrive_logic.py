@@ -7,10 +7,11 @@ decision, are tested with botocore's Stubber. The receive/send loop's stopping a
 from __future__ import annotations
 
 import pytest
-from stubbed import Plain
+from stubbed import retrying
 from stubbed import client as make_client
 from botocore.stub import Stubber
 
+from ansible_collections.ops.runbooks.plugins.module_utils import errors
 from ansible_collections.ops.runbooks.plugins.modules import sqs_redrive
 
 DLQ = "https://sqs.eu-central-1.amazonaws.com/123456789012/q-dlq"
@@ -32,7 +33,7 @@ def test_move_task_runs_until_completed():
             "DestinationArn": "arn:aws:sqs:eu-central-1:123456789012:q", "MaxNumberOfMessagesPerSecond": 50})
         stub.add_response("list_message_move_tasks", {"Results": [
             {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 25}]})
-        assert sqs_redrive.move_with_task(Plain(client), DLQ, DEST, 50, True, 60) == 25
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, 50, True, 60) == 25
         stub.assert_no_pending_responses()
 
 
@@ -41,7 +42,7 @@ def test_move_task_unsupported_falls_back():
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_client_error("start_message_move_task", "UnsupportedOperation", http_status_code=400)
-        assert sqs_redrive.move_with_task(Plain(client), DLQ, DEST, None, True, 60) is None
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) is None
 
 
 def test_move_task_failure_is_an_error():
@@ -51,8 +52,8 @@ def test_move_task_failure_is_an_error():
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
         stub.add_response("list_message_move_tasks", {"Results": [
             {"TaskHandle": "h1", "Status": "FAILED", "FailureReason": "destination gone"}]})
-        with pytest.raises(sqs_redrive.RedriveError, match="FAILED: destination gone"):
-            sqs_redrive.move_with_task(Plain(client), DLQ, DEST, None, True, 60)
+        with pytest.raises(errors.OpsRunbooksError, match="FAILED: destination gone"):
+            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60)
 
 
 class FakeQueues:

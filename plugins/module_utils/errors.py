@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One error hierarchy for the collection, and the one place that turns an error into the task's failure.
+
+Helpers raise; only a module's ``main()`` ends the module, through ``ending_on_error``::
+
+    result = dict(changed=False)
+    with ending_on_error(module, result, "restore %s" % name):
+        plan = resolve(...)             # raises InvalidInput / NotFound / Conflict / WaitTimeout / ...
+        ...
+    module.exit_json(**result)
+
+Every error is an ``AnsibleAWSError`` (amazon.aws), so AWS errors wrapped by amazon.aws's own helpers (S3, RDS) are
+handled the same way. This file imports no AWS SDK: plain (non-AWS) modules use it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+try:
+    import botocore
+except ImportError:
+    botocore = None  # a plain module (http_check) has no AWS SDK; AWS modules report it through AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+
+class OpsRunbooksError(AnsibleAWSError):
+    """An expected reason to stop; its message is the task's ``msg`` and should name the parameter or resource."""
+
+
+class InvalidInput(OpsRunbooksError):
+    """A parameter value (or combination) the argument spec cannot reject; the message starts with its name."""
+
+
+class NotFound(OpsRunbooksError):
+    """A resource the task names does not exist (or is not visible to the caller)."""
+
+
+class Conflict(OpsRunbooksError):
+    """The resource is in a state that forbids the change (exists already, not AVAILABLE, moved meanwhile)."""
+
+
+class WaitTimeout(OpsRunbooksError):
+    """A wait ran out of ``wait_timeout`` before the resource reached the wanted state."""
+
+
+class OperationFailed(OpsRunbooksError):
+    """AWS or a tool reports a terminal failure (a version in state Failed, an export FAILED, pg_restore failed)."""
+
+
+def _aws_errors():
+    if botocore is None:
+        return ()
+    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
+
+@contextlib.contextmanager
+def ending_on_error(module, result=None, action=None):
+    """Run the block; end the module on an error with the partial ``result`` (a dict the block keeps up to date).
+
+    - ``OpsRunbooksError``: ``fail_json(msg=<its message>)`` (``fail_json_aws`` when it carries an AWS exception);
+    - another ``AnsibleAWSError`` (amazon.aws helpers): ``fail_json_aws`` with its message;
+    - a botocore error: ``fail_json_aws(msg="Failed to <action>")``.
+    ``exit_json``/``fail_json`` inside the block pass through (they end the module already).
+    """
+    result = result if result is not None else {}
+    try:
+        yield result
+    except AnsibleAWSError as e:
+        extra = dict(result, **e.kwargs)
+        if e.exception is not None and isinstance(e.exception, _aws_errors()):
+            module.fail_json_aws(e.exception, msg=e.message, **extra)
+        module.fail_json(msg=e.message or str(e), **extra)
+    except _aws_errors() as e:  # pylint: disable=catching-non-exception
+        module.fail_json_aws(e, msg="Failed to %s" % action if action else None, **result)

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+"""Unit tests of the shared plumbing: paging with retries, waiters, polling, and the one error guard.
+
+Throttling, terminal waiter states and a StartMessageMoveTask the endpoint does not offer cannot be produced on
+demand by the emulator: botocore's Stubber plays AWS here, under the same retrying wrapper the modules use.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from botocore.stub import Stubber
+
+sys.path.insert(0, __file__.rsplit("/module_utils/", 1)[0] + "/modules")
+from stubbed import client as make_client  # noqa: E402  pylint: disable=wrong-import-position
+from stubbed import retrying  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.ops.runbooks.plugins.module_utils import awslambda  # noqa: E402
+from ansible_collections.ops.runbooks.plugins.module_utils import dynamodb  # noqa: E402
+from ansible_collections.ops.runbooks.plugins.module_utils import errors  # noqa: E402
+from ansible_collections.ops.runbooks.plugins.module_utils import waiting  # noqa: E402
+from ansible_collections.ops.runbooks.plugins.modules import sqs_redrive  # noqa: E402
+
+ARN = "arn:aws:dynamodb:eu-central-1:123456789012:table/orders"
+
+
+def _backup(name, status="AVAILABLE", day=1):
+    import datetime
+    return {"TableName": "orders", "BackupArn": "%s/backup/0170000000000%d-abcdef12" % (ARN, day), "BackupName": name,
+            "BackupStatus": status, "BackupCreationDateTime": datetime.datetime(2026, 11, day)}
+
+
+def test_a_throttled_page_is_retried_and_every_page_is_read(no_backoff_sleep):
+    client = make_client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_client_error("list_backups", "Throttling", http_status_code=400)
+        stub.add_response("list_backups", {"BackupSummaries": [_backup("aaa", day=1)],
+                                           "LastEvaluatedBackupArn": _backup("aaa", day=1)["BackupArn"]})
+        stub.add_response("list_backups", {"BackupSummaries": [_backup("bbb", day=2)]},
+                          {"TableName": "orders", "BackupType": "ALL",
+                           "ExclusiveStartBackupArn": _backup("aaa", day=1)["BackupArn"]})
+        backups = dynamodb.list_backups(retrying(client), "orders")
+        stub.assert_no_pending_responses()
+    assert [b["BackupName"] for b in backups] == ["bbb", "aaa"]  # newest first, both pages
+    assert len(no_backoff_sleep) == 1  # one backoff for the retried "Throttling"
+
+
+def test_scan_count_adds_the_counts_of_every_page():
+    client = make_client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_response("scan", {"Count": 3, "ScannedCount": 3, "LastEvaluatedKey": {"id": {"S": "k"}}})
+        stub.add_response("scan", {"Count": 4, "ScannedCount": 4},
+                          {"TableName": "t", "Select": "COUNT", "ExclusiveStartKey": {"id": {"S": "k"}}})
+        assert dynamodb.count_items(retrying(client), "t") == 7
+
+
+def test_waiter_success_failure_timeout_and_unexpected_error():
+    client = make_client("lambda")
+    config = {"FunctionName": "f", "Version": "4"}
+    with Stubber(client) as stub:
+        stub.add_response("get_function_configuration", dict(config, State="Pending"))
+        stub.add_response("get_function_configuration", dict(config, State="Active"))
+        awslambda.wait_active(retrying(client), "f", "4", 10)
+        stub.add_response("get_function_configuration", dict(config, State="Failed", StateReason="bad image"))
+        with pytest.raises(errors.OperationFailed, match="State=Failed, StateReason=bad image"):
+            awslambda.wait_active(retrying(client), "f", "4", 10)
+        for _attempt in range(3):  # custom_waiter_config(2, 2): one pause of 1s, up to 3 attempts
+            stub.add_response("get_function_configuration", dict(config, State="Pending"))
+        with pytest.raises(errors.WaitTimeout, match="wait_timeout: version 4 of f to be Active"):
+            awslambda.wait_active(retrying(client), "f", "4", 2)
+        stub.add_client_error("get_function_configuration", "AccessDeniedException", "no lambda:GetFunctionConfiguration",
+                              http_status_code=403)
+        with pytest.raises(Exception, match="AccessDeniedException") as denied:
+            awslambda.wait_active(retrying(client), "f", "4", 10)
+        assert type(denied.value).__name__ == "ClientError"  # handled like any AWS error: fail_json_aws
+
+
+def test_custom_waiter_for_a_restored_table():
+    client = make_client("dynamodb")
+    table = {"TableName": "orders", "TableStatus": "ACTIVE", "TableArn": ARN}
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_table", "ResourceNotFoundException", http_status_code=400)
+        stub.add_response("describe_table", {"Table": dict(table, RestoreSummary={
+            "RestoreInProgress": True, "RestoreDateTime": "2026-11-22T00:00:00Z"})})
+        stub.add_response("describe_table", {"Table": dict(table, RestoreSummary={
+            "RestoreInProgress": False, "RestoreDateTime": "2026-11-22T00:00:00Z"})})
+        stub.add_response("describe_table", {"Table": table})
+        assert dynamodb.wait_table_active(retrying(client), "orders", 60)["TableName"] == "orders"
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("attempts, timeout, answers, expected", [
+    (None, None, [False, False, True], (True, 3)),
+    (2, None, [False, False, True], (False, 2)),
+    (None, 0, [False, True], (False, 1)),
+])
+def test_poll_stops_on_done_attempts_or_time(attempts, timeout, answers, expected, no_backoff_sleep):
+    answers = iter(answers)
+    done, value, calls = waiting.poll(lambda: (next(answers), "v"), 5, timeout=timeout, attempts=attempts)
+    assert (done, calls) == expected and value == "v"
+    assert no_backoff_sleep == [5] * (calls - 1)
+
+
+class FakeModule:
+    def __init__(self):
+        self.ended = None
+
+    def fail_json(self, **kwargs):
+        self.ended = ("fail_json", kwargs)
+        raise SystemExit(1)
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        self.ended = ("fail_json_aws", dict(kwargs, msg=msg, exception=type(exception).__name__))
+        raise SystemExit(1)
+
+
+@pytest.mark.parametrize("raised, how, msg", [
+    (errors.InvalidInput("retain: 0 must be 1 or more"), "fail_json", "retain: 0 must be 1 or more"),
+    (errors.WaitTimeout("wait_timeout: x"), "fail_json", "wait_timeout: x"),
+])
+def test_the_guard_ends_the_module_with_the_partial_result(raised, how, msg):
+    module, result = FakeModule(), {"changed": False}
+    with pytest.raises(SystemExit):
+        with errors.ending_on_error(module, result, "do it"):
+            result["changed"] = True
+            raise raised
+    assert module.ended == (how, {"msg": msg, "changed": True})
+
+
+def test_the_guard_reports_aws_errors_with_the_action():
+    import botocore.exceptions
+    module = FakeModule()
+    with pytest.raises(SystemExit):
+        with errors.ending_on_error(module, {"moved": 3}, "redrive q"):
+            raise botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "Op")
+    assert module.ended == ("fail_json_aws", {"moved": 3, "msg": "Failed to redrive q", "exception": "ClientError"})
+
+
+DLQ = "https://sqs.eu-central-1.amazonaws.com/123456789012/q-dlq"
+DEST = "https://sqs.eu-central-1.amazonaws.com/123456789012/q"
+
+
+def _arns(stub):
+    for url in (DLQ, DEST):
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:eu-central-1:123456789012:"
+                                                                  + url.rsplit("/", 1)[1]}})
+
+
+@pytest.mark.parametrize("code", ["UnsupportedOperation", "InvalidAction", "NotImplemented"])
+def test_move_task_unsupported_only_by_its_error_code(code):
+    client = make_client("sqs")
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_client_error("start_message_move_task", code, http_status_code=501 if code == "NotImplemented" else 400)
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) is None
+
+
+def test_move_task_internal_error_is_retried_then_fails_never_switches_strategy(no_backoff_sleep):
+    client = make_client("sqs")
+    with Stubber(client) as stub:
+        _arns(stub)
+        for _attempt in range(10):  # amazon.aws's jittered backoff: 10 calls in all
+            stub.add_client_error("start_message_move_task", "InternalError", http_status_code=500)
+        with pytest.raises(Exception, match="InternalError"):
+            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60)
+        stub.assert_no_pending_responses()
+    assert len(no_backoff_sleep) == 9
+
+
+def test_a_bare_500_is_not_unsupported(no_backoff_sleep):
+    client = make_client("sqs")
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_client_error("start_message_move_task", "500", "Internal Server Error", http_status_code=500)
+        with pytest.raises(Exception, match="500"):
+            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60)
+
+
+def test_move_task_wait_timeout(no_backoff_sleep):
+    client = make_client("sqs")
+    with Stubber(client) as stub:
+        _arns(stub)
+        stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
+        stub.add_response("list_message_move_tasks", {"Results": [{"TaskHandle": "h1", "Status": "RUNNING"}]})
+        with pytest.raises(errors.WaitTimeout, match="move task still RUNNING after 0s"):
+            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 0)
+
+
+def test_no_module_helper_ends_the_module():
+    """Helpers raise; only main() ends a module (the issue's rule, checked on the source)."""
+    import ast
+    import glob
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(dynamodb.__file__)))
+    offenders = []
+    for path in glob.glob(os.path.join(root, "module_utils", "*.py")) + glob.glob(os.path.join(root, "modules", "*.py")):
+        tree = ast.parse(open(path).read())
+        for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            if func.name in ("main", "ending_on_error", "end_module"):
+                continue
+            for call in [n for n in ast.walk(func) if isinstance(n, ast.Call)]:
+                if isinstance(call.func, ast.Attribute) and call.func.attr in ("fail_json", "fail_json_aws", "exit_json"):
+                    offenders.append("%s:%s %s" % (os.path.basename(path), call.lineno, func.name))
+    assert offenders == []
+
+
+def test_documented_json_of_waiters_is_valid():
+    assert json.dumps(waiting.OpsRunbooksWaiters()._waiter_model_data)  # pylint: disable=protected-access
