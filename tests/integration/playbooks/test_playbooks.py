@@ -131,3 +131,37 @@ def test_incident_playbook_in_production_without_confirmation_only_triages_and_n
     incident = json.loads(record_file.read_text())["incident"]
     assert incident["status"] == "Resolved" and incident["root_cause"] == "bad build 3"
     assert "resolved: Rolled back" in record_file.with_suffix(".md").read_text()
+
+
+def test_restore_playbook_takes_the_role_variable_and_still_the_deprecated_one(sandbox, run_playbook):
+    s3, bucket = sandbox.client("s3"), "ai-investment-curated-data"
+    for key in ("deprecated.csv", "current.csv"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"v1")
+        s3.delete_object(Bucket=bucket, Key=key)
+    old = run_playbook("playbooks/restore.yml", {"restore_action": "restore_object",
+                                                  "backup_restore_object": {"bucket": bucket, "key": "deprecated.csv"}})
+    assert old.returncode == 0, old.stdout + old.stderr
+    assert "[DEPRECATION WARNING] restore_action is deprecated" in old.stdout
+    new = run_playbook("playbooks/restore.yml", {"backup_restore_action": "restore_object",
+                                                  "backup_restore_object": {"bucket": bucket, "key": "current.csv"}})
+    assert new.returncode == 0, new.stdout + new.stderr
+    assert "DEPRECATION" not in new.stdout
+    for key in ("deprecated.csv", "current.csv"):
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"v1"
+
+
+def test_purge_needs_confirmation_outside_production_too(sandbox, run_playbook):
+    sqs = sandbox.client("sqs")
+    url = sqs.create_queue(QueueName="pb-purge-me")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="keep me")
+    args = {"queue_ops_action": "purge", "queue_ops_purge_queue": "pb-purge-me"}
+    refused = run_playbook("playbooks/queue_ops.yml", args)
+    assert refused.returncode != 0 and "purge of pb-purge-me needs -e ops_runbooks_confirm=true" in refused.stdout, \
+        refused.stdout
+    assert "is production" not in refused.stdout  # local is not production: the purge itself needs it
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert visible["ApproximateNumberOfMessages"] == "1"
+    confirmed = run_playbook("playbooks/queue_ops.yml", dict(args, ops_runbooks_confirm=True))
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert visible["ApproximateNumberOfMessages"] == "0"
