@@ -139,11 +139,11 @@ def test_restore_playbook_takes_the_role_variable_and_still_the_deprecated_one(s
         s3.put_object(Bucket=bucket, Key=key, Body=b"v1")
         s3.delete_object(Bucket=bucket, Key=key)
     old = run_playbook("playbooks/restore.yml", {"restore_action": "restore_object",
-                                                  "backup_restore_object": {"bucket": bucket, "key": "deprecated.csv"}})
+                                                 "backup_restore_object": {"bucket": bucket, "key": "deprecated.csv"}})
     assert old.returncode == 0, old.stdout + old.stderr
     assert "[DEPRECATION WARNING] restore_action is deprecated" in old.stdout
     new = run_playbook("playbooks/restore.yml", {"backup_restore_action": "restore_object",
-                                                  "backup_restore_object": {"bucket": bucket, "key": "current.csv"}})
+                                                 "backup_restore_object": {"bucket": bucket, "key": "current.csv"}})
     assert new.returncode == 0, new.stdout + new.stderr
     assert "DEPRECATION" not in new.stdout
     for key in ("deprecated.csv", "current.csv"):
