@@ -23,6 +23,8 @@ from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import met
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import check_url
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import is_http_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import redact_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import url_secrets
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
@@ -45,10 +47,13 @@ HEALTH_CHECK_SPEC = dict(
 )
 
 
-def validate_health_spec(spec):
-    """Raise InvalidInput (naming the sub-option) for values the argument spec cannot check."""
+def validate_health_spec(spec, module=None):
+    """Raise InvalidInput (naming the sub-option) for values the argument spec cannot check; credentials in
+    ``url`` are registered with the module so that Ansible masks them in every output."""
     if spec is None:
         return
+    if module is not None and spec["url"]:
+        module.no_log_values.update(url_secrets(spec["url"]))
     for key in ("retries", "delay", "url_timeout"):
         if spec[key] < 0:
             raise InvalidInput("health_check.%s: %d is negative" % (key, spec[key]))
@@ -60,7 +65,7 @@ def validate_health_spec(spec):
         if spec["metric_errors"]["max"] < 0:
             raise InvalidInput("health_check.metric_errors.max: %d is negative" % spec["metric_errors"]["max"])
     if spec["url"] and not is_http_url(spec["url"]):
-        raise InvalidInput("health_check.url: %r is not an http(s) URL" % spec["url"])
+        raise InvalidInput("health_check.url: %r is not an http(s) URL" % redact_url(spec["url"]))
     if not (spec["invoke"] or spec["metric_errors"] or spec["alarms"] or spec["url"]):
         raise InvalidInput("health_check: configure at least one of invoke, metric_errors, alarms, url")
 

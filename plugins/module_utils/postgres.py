@@ -140,8 +140,41 @@ def dump_format(path):
     return "plain"
 
 
+# pg_dump ends a plain dump with "-- PostgreSQL database dump complete" (pg_dumpall: "... cluster dump complete"):
+# a plain dump without it was cut off, even when every statement before the cut restores.
+PLAIN_DUMP_TRAILER = b"dump complete"
+_TOC_TABLE_RE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(?P<schema>\S+) (?P<table>\S+) ")
+
+
+def toc_tables(path, bindir=None, timeout=300):
+    """``schema.table`` of every TABLE in the table of contents of a custom or directory dump (``pg_restore -l``)."""
+    cmd = [_tool("pg_restore", bindir), "-l", path]
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RestoreFailed("pg_restore -l: timed out after %ds" % timeout) from None
+    if proc.returncode != 0:
+        raise RestoreFailed("pg_restore -l: %s" % _tail(proc.stderr))
+    found = (_TOC_TABLE_RE.match(line) for line in proc.stdout.decode("utf-8", "replace").splitlines())
+    return sorted(set("%s.%s" % (m.group("schema"), m.group("table")) for m in found if m))
+
+
+def _plain_tail(path, size=512):
+    with open(path, "rb") as fh:
+        fh.seek(max(0, os.path.getsize(path) - size))
+        return fh.read()
+
+
+def _incomplete(path):
+    return RestoreFailed("%s: incomplete dump: it does not end with pg_dump's \"dump complete\" line (cut off?)"
+                         % os.path.basename(path))
+
+
 def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
-    """Restore a dump into ``dbname``; stop at the first error. Raises RestoreFailed (with the tool's error)."""
+    """Restore a dump into ``dbname``; stop at the first error. Raises RestoreFailed (with the tool's error), also
+    for a plain dump that lacks pg_dump's closing line (a dump cut off between two statements restores cleanly)."""
+    if timeout <= 0:
+        raise RestoreFailed("restore_timeout: %s must be positive" % timeout)
     env = client_env(conn, dbname)
     deadline = time.monotonic() + timeout
     if fmt in ("custom", "directory"):
@@ -152,17 +185,21 @@ def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
         return
     cmd = [_tool("psql", bindir), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-o", os.devnull]
     if fmt == "plain":
+        if os.path.getsize(path) and PLAIN_DUMP_TRAILER not in _plain_tail(path):  # empty: nothing was cut
+            raise _incomplete(path)
         _run(cmd + ["-f", path], env, timeout)
         return
     # stderr goes to a file, not a pipe: nothing can block while the dump is streamed into psql's stdin.
     with tempfile.TemporaryFile() as errors:
         with subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors) as proc:
+            tail = b""
             try:
                 with gzip.open(path, "rb") as src:
                     while time.monotonic() < deadline:
                         chunk = src.read(1 << 20)
                         if not chunk:
                             break
+                        tail = (tail + chunk)[-512:]
                         proc.stdin.write(chunk)
             except BrokenPipeError:
                 pass  # psql stopped reading: it failed, its error is in the file
@@ -184,6 +221,8 @@ def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
         if proc.returncode != 0:
             errors.seek(0)
             raise RestoreFailed("psql: %s" % _tail(errors.read()))
+        if tail and PLAIN_DUMP_TRAILER not in tail:
+            raise _incomplete(path)
 
 
 @_database_errors

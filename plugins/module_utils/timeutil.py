@@ -11,6 +11,7 @@ module can show as is (prefixed with the parameter's name).
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
 UTC = datetime.timezone.utc
@@ -18,6 +19,8 @@ UTC = datetime.timezone.utc
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])", re.IGNORECASE)
+# No runbook window, age or retention is longer than ten years; anything longer is a typo (and overflows dates).
+MAX_DURATION_SECONDS = 3650 * 86400
 
 
 def utcnow():
@@ -43,8 +46,10 @@ def parse_duration(value, name="value"):
             seconds = sum(float(n) * _UNITS[u.lower()] for n, u in _DURATION_PART_RE.findall(text))
         else:
             raise ValueError("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
-    if seconds < 0:
+    if math.isnan(seconds) or seconds < 0:
         raise ValueError("%s: %r is negative; a duration must be zero or more" % (name, value))
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError("%s: %r is longer than the longest duration accepted, 3650d (ten years)" % (name, value))
     return seconds
 
 
@@ -64,19 +69,27 @@ def parse_timestamp(value, name="value"):
             ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 has no UTC time
+        raise ValueError("%s: %r is out of the range of dates" % (name, value)) from None
 
 
 def parse_point_in_time(value, name="value", now=None):
     """A timestamp, or a relative age (``2h`` = two hours before ``now``), as an aware UTC datetime."""
     now = now or utcnow()
     try:
-        return now - datetime.timedelta(seconds=parse_duration(value, name))
-    except ValueError:
-        pass
+        seconds = parse_duration(value, name)
+    except ValueError as e:
+        if "longer than the longest" in str(e):
+            raise
+    else:
+        return now - datetime.timedelta(seconds=seconds)
     try:
         return parse_timestamp(value, name)
-    except ValueError:
+    except ValueError as e:
+        if "out of the range of dates" in str(e):
+            raise
         raise ValueError(
             "%s: %r is neither an ISO 8601 timestamp nor a relative age such as 2h or 7d" % (name, value)
         ) from None

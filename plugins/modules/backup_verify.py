@@ -133,9 +133,16 @@ options:
         type: bool
         default: false
       restore_timeout:
-        description: Seconds the restore may take.
+        description: Seconds the restore may take (1 to 604800, a week).
         type: int
         default: 3600
+      allow_empty:
+        description:
+          - Accept an empty dump (0 bytes, or one that restores no table). By default it fails, as does a dump whose
+            restore leaves out a table of its table of contents (custom and directory formats) or a plain dump without
+            pg_dump's closing C(dump complete) line (cut off).
+        type: bool
+        default: false
   login_host:
     description: PostgreSQL host (empty for the local socket).
     type: str
@@ -354,6 +361,33 @@ def check_rds(rds, entry, index):
 
 
 # ---- PostgreSQL --------------------------------------------------------------------------------------------------
+MAX_RESTORE_TIMEOUT = 7 * 86400
+
+
+def dump_file_problem(path, allow_empty):
+    """Why a dump path cannot be restored before anything runs (not a file, empty), or None."""
+    if os.path.isdir(path):
+        return None if os.listdir(path) or allow_empty else "empty dump directory"
+    if not os.path.isfile(path):  # a FIFO or a device would block the restore before its timeout applies
+        return "not a regular file or a directory"
+    if os.path.getsize(path) == 0 and not allow_empty:
+        return "empty dump (0 bytes)"
+    return None
+
+
+def restored_table_checks(path, expected, counts, allow_empty):
+    """The restore really restored: some table (unless allow_empty), and every table of the dump's TOC."""
+    if not counts and not allow_empty:
+        return [make_check(path, "tables restored", checks.FAIL, "the restore restored no table", 0, ">= 1")]
+    missing = [t for t in expected if t not in counts]
+    if missing:
+        return [make_check(path, "tables restored", checks.FAIL, "restored %d of the %d tables in the dump's table of "
+                           "contents; missing: %s" % (len(expected) - len(missing), len(expected), ", ".join(missing)),
+                           len(expected) - len(missing), len(expected))]
+    return [make_check(path, "tables restored", checks.PASS, "%d table(s) restored%s" % (
+        len(counts), ", as the table of contents lists" if expected else ""), len(counts), len(expected) or None)]
+
+
 def check_postgres_dump(conn, entry, index, restore_now, bindir):
     """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``."""
     path = entry["path"]
@@ -367,12 +401,18 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
         found.append(make_check(path, "restore", checks.SKIPPED, "check mode: restore skipped (restore_in_check_mode=false)",
                                 None, None))
         return found, None
+    problem = dump_file_problem(path, entry["allow_empty"])
+    if problem:
+        found.append(make_check(path, "restore", checks.FAIL, "%s: %s" % (os.path.basename(path), problem), None,
+                                "restores"))
+        return found, None
     fmt = postgres.dump_format(path)
     jobs = entry["jobs"] or os.cpu_count() or 1
     record = {"path": path, "format": fmt, "database": None, "jobs": jobs if fmt in ("custom", "directory") else 1,
               "duration_seconds": None, "row_counts": {}, "dropped": False}
     started = time.monotonic()
     try:
+        expected = postgres.toc_tables(path, bindir) if fmt in ("custom", "directory") else []
         record["database"] = postgres.create_scratch(conn)
         postgres.restore(conn, record["database"], path, fmt, record["jobs"], entry["restore_timeout"], bindir)
         record["row_counts"] = postgres.row_counts(conn, record["database"])
@@ -388,6 +428,7 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
             postgres.drop_scratch(conn, record["database"])
             record["dropped"] = True
     counts = record["row_counts"]
+    found.extend(restored_table_checks(path, expected, counts, entry["allow_empty"]))
     for table in entry["tables_required"]:
         name = postgres.qualified(table)
         found.append(make_check(path, "table %s" % name, checks.PASS if name in counts else checks.FAIL,
@@ -422,7 +463,7 @@ ARGUMENT_SPEC = dict(
         path=dict(type="path", required=True), max_age=dict(type="str", default="1d"),
         min_rows=dict(type="dict", default={}), tables_required=dict(type="list", elements="str", default=[]),
         jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
-        restore_timeout=dict(type="int", default=3600))),
+        restore_timeout=dict(type="int", default=3600), allow_empty=dict(type="bool", default=False))),
     pg_bin_dir=dict(type="path"),
     restore_in_check_mode=dict(type="bool", default=False),
     fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
@@ -436,6 +477,9 @@ def validate(params):
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
         raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
     for i, entry in enumerate(params["postgres"]):
+        if not 1 <= entry["restore_timeout"] <= MAX_RESTORE_TIMEOUT:
+            raise InvalidInput("postgres[%d].restore_timeout: %d is out of range (1 to %d seconds)" % (
+                i, entry["restore_timeout"], MAX_RESTORE_TIMEOUT))
         if entry["jobs"] is not None and entry["jobs"] < 1:
             raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
         for table, minimum in entry["min_rows"].items():

@@ -175,6 +175,8 @@ def validate(params):
         raise InvalidInput("retain: %d must be 1 or more (retention never deletes every backup)" % params["retain"])
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
+    if params["export_to_s3"] and params["pitr"] == "disabled":
+        raise InvalidInput("export_to_s3: an export needs point-in-time recovery; pitr=disabled turns it off")
     return max_age
 
 
@@ -207,6 +209,8 @@ def main():
         before = pitr_status(ddb, table)
         pitr_after = {"enabled": True, "disabled": False}.get(params["pitr"], before["enabled"])
         result["pitr"] = {"before": _state(before["enabled"]), "after": _state(pitr_after)}
+        if params["export_to_s3"] and not pitr_after:  # decided before the first change, not after it
+            raise InvalidInput("export_to_s3: point-in-time recovery must be enabled on %s (pitr=enabled)" % table)
         if pitr_after != before["enabled"]:
             result["changed"] = True
             if not module.check_mode:
@@ -241,8 +245,6 @@ def main():
         result["newest_backup"] = summary(newest_available_backup(backups))
         # 4. Export to S3 (latest restorable time).
         if params["export_to_s3"]:
-            if not pitr_after:
-                raise InvalidInput("export_to_s3: point-in-time recovery must be enabled on %s (pitr=enabled)" % table)
             result["changed"] = True
             spec = params["export_to_s3"]
             result["export"] = {"bucket": spec["bucket"], "prefix": spec["prefix"], "export_arn": None, "status": None}

@@ -405,14 +405,19 @@ def verify_table(ddb, options, source_name, target_name):
             "checks": found, "passed": all(c["status"] == checks.PASS for c in found)}
 
 
+def function_configuration(lam, entry):
+    """The configuration of a function named in ``switch_lambda_env`` (NotFound names the option)."""
+    try:
+        return awslambda.get_configuration(lam, entry["function_name"])
+    except NotFound as e:
+        raise NotFound("switch_lambda_env: %s" % e) from None
+
+
 def switch_application(lam, targets, table_name, timeout, check_mode):
     """Point each function's variable at the restored table, keeping its other variables."""
     switched = []
     for entry in targets:
-        try:
-            config = awslambda.get_configuration(lam, entry["function_name"])
-        except NotFound as e:
-            raise NotFound("switch_lambda_env: %s" % e) from None
+        config = function_configuration(lam, entry)
         variables = dict((config.get("Environment") or {}).get("Variables") or {})
         previous = variables.get(entry["variable"])
         if previous == table_name:
@@ -466,38 +471,42 @@ def main():
         # 1. Resolve the source: which backup, or which point in time (checked against the PITR window).
         plan = resolve_source(ddb, params)
         result["restore"] = dict([(k, v) for k, v in plan.items() if not k.startswith("_")], created=False)
-        # 2. The target: absent, the product of this same restore (nothing to create), or anything else (refuse).
+        # 2. Every function to switch exists, before anything changes (a missing one must not leave a restored table
+        #    and a failed run behind).
+        for entry in params["switch_lambda_env"]:
+            function_configuration(lam, entry)
+        # 3. The target: absent, the product of this same restore (nothing to create), or anything else (refuse).
         table = describe_table(ddb, target_name)
         if table is not None and not is_same_restore(table, plan):
             raise Conflict("target_table_name: table %s already exists and is not the product of this restore "
                            "(RestoreSummary: %s); it is never overwritten: choose another target name" % (
                                target_name, camel_dict_to_snake_dict(table.get("RestoreSummary") or {}) or "none"))
-        # 3. Restore (check mode: the plan is the result).
+        # 4. Restore (check mode: the plan is the result).
         if table is None:
             result.update(changed=True)
             result["restore"]["created"] = not module.check_mode
             if module.check_mode:
                 module.exit_json(msg="would restore %s into %s" % (_describe(plan), target_name), **result)
             start_restore(ddb, params, plan)
-            # 4. Wait until ACTIVE.
+            # 5. Wait until ACTIVE.
             if not params["wait"]:
                 module.exit_json(msg="restore of %s into %s started" % (_describe(plan), target_name), **result)
             table = wait_table_active(ddb, target_name, params["wait_timeout"])
         elif params["wait"]:
             table = wait_table_active(ddb, target_name, params["wait_timeout"])
-        # 5. Settings AWS does not restore: TTL, PITR, tags, stream.
+        # 6. Settings AWS does not restore: TTL, PITR, tags, stream.
         if params["reapply"]:
             result["reapplied"] = reapply_settings(ddb, params, plan["source_table_name"], table, module.check_mode)
             result["changed"] = result["changed"] or bool(result["reapplied"])
         result["table"] = camel_dict_to_snake_dict(describe_table(ddb, target_name) or table)
-        # 6. Verify: item counts and sample keys; stop before any switch when it fails.
+        # 7. Verify: item counts and sample keys; stop before any switch when it fails.
         if params["verify"]:
             result["verification"] = verify_table(ddb, params["verify"], plan["source_table_name"], target_name)
             if not result["verification"]["passed"]:
                 failed = [c["reason"] for c in result["verification"]["checks"] if c["status"] != checks.PASS]
                 raise OperationFailed("verification of %s failed: %s (table kept for investigation; nothing switched)"
                                       % (target_name, "; ".join(failed)))
-        # 7. Switch the application to the restored table (runbook 004 "Switch application").
+        # 8. Switch the application to the restored table (runbook 004 "Switch application").
         if params["switch_lambda_env"]:
             result["switched"] = switch_application(lam, params["switch_lambda_env"], target_name,
                                                     params["wait_timeout"], module.check_mode)

@@ -103,6 +103,8 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import Invalid
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import check_url
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import is_http_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import redact_url
+from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import url_secrets
 
 ARGUMENT_SPEC = dict(
     endpoints=dict(type="list", elements="dict", required=True, options=dict(
@@ -119,7 +121,7 @@ def validate(params):
     """URLs and budgets; each endpoint gets its effective ``max_latency_ms``."""
     for i, endpoint in enumerate(params["endpoints"]):
         if not is_http_url(endpoint["url"]):
-            raise InvalidInput("endpoints[%d].url: %r is not an http(s) URL" % (i, endpoint["url"]))
+            raise InvalidInput("endpoints[%d].url: %r is not an http(s) URL" % (i, redact_url(endpoint["url"])))
         budget = endpoint["max_latency_ms"] if endpoint["max_latency_ms"] is not None else params["max_latency_ms"]
         if budget is not None and budget <= 0:
             raise InvalidInput("endpoints[%d].max_latency_ms: %s must be positive" % (i, budget))
@@ -131,13 +133,15 @@ def validate(params):
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
+    for endpoint in params["endpoints"]:
+        module.no_log_values.update(url_secrets(endpoint["url"]))
     with ending_on_error(module, dict(changed=False)):
         validate(params)
 
     def probe(endpoint):
         found = check_url(endpoint["url"], params["timeout"], endpoint["expected_status"], endpoint["max_latency_ms"],
                           params["validate_certs"])
-        return dict(found, name=endpoint["name"] or endpoint["url"], url=endpoint["url"])
+        return dict(found, name=endpoint["name"] or redact_url(endpoint["url"]), url=redact_url(endpoint["url"]))
 
     with ThreadPoolExecutor(max_workers=min(16, len(params["endpoints"]) or 1)) as pool:
         results = list(pool.map(probe, params["endpoints"]))

@@ -120,6 +120,9 @@ def target_concurrency(params):
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
     if params["state"] == "absent":
+        if params["reserved_concurrency"] is not None:
+            raise InvalidInput("reserved_concurrency: %d cannot go with state=absent, which removes the reservation"
+                               % params["reserved_concurrency"])
         return None
     target = params["reserved_concurrency"]
     if target < 0:

@@ -29,6 +29,10 @@ notes:
     (O(health_check.invoke)), C(cloudwatch:GetMetricData) (O(health_check.metric_errors)) and
     C(cloudwatch:DescribeAlarms) (O(health_check.alarms))."
   - Check mode computes and returns the plan (target version, routing after) and changes nothing; no health gate runs.
+  - "A run killed after moving the alias and before the gate's verdict (an AWX job timeout, a lost controller) leaves
+    the alias on the target, with the rollback record in its description. The next run of the same task finds the
+    record and changes nothing (C(already rolled back ...) in C(msg)); run the health checks again
+    (C(ops.runbooks.health_check)) before deciding, and roll further only with O(from_version)."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -122,7 +126,9 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for O(wait).
+    description:
+      - Seconds to wait for O(wait), and the bound of the health gate - its pauses (O(health_check.retries) x
+        O(health_check.delay)) must fit in it, so that a gate always ends with a verdict within a known time.
     type: int
     default: 300
 extends_documentation_fragment:
@@ -252,7 +258,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def validate(params):
+def validate(params, module=None):
     for key in ("target_version", "from_version"):
         value = params[key]
         if value is not None and not is_version_number(value):
@@ -260,7 +266,12 @@ def validate(params):
                                % (key, value, "rollback target" if key == "target_version" else "rollback source"))
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
-    validate_health_spec(params["health_check"])
+    validate_health_spec(params["health_check"], module)
+    gate = params["health_check"]
+    if gate and gate["retries"] * gate["delay"] > params["wait_timeout"]:
+        raise InvalidInput("health_check: retries %d x delay %ds = %ds of pauses do not fit in wait_timeout %ds; the "
+                           "gate must reach a verdict within wait_timeout" % (
+                               gate["retries"], gate["delay"], gate["retries"] * gate["delay"], params["wait_timeout"]))
 
 
 def nothing_to_do(params, before):
@@ -319,7 +330,7 @@ def main():
     lam = module.retrying_client("lambda")
     cloudwatch = module.retrying_client("cloudwatch")
     with ending_on_error(module, result, "roll back %s:%s" % (name, alias)):
-        validate(params)
+        validate(params, module)
         # 1. Which version does the alias serve now (and with which canary weights)?
         before = get_alias(lam, name, alias)
         result["previous"] = result["current"] = _state(before)

@@ -77,9 +77,11 @@ versions:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import validate_bucket_name
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
@@ -89,6 +91,18 @@ ARGUMENT_SPEC = dict(
     key=dict(type="str", required=True, no_log=False),
     version_id=dict(type="str"),
 )
+
+
+MAX_KEY_BYTES = 1024  # S3's limit of an object key, in UTF-8 bytes
+
+
+def validate(bucket, key):
+    problem = validate_bucket_name(bucket)
+    if problem:
+        raise InvalidInput("bucket: %r: %s" % (bucket, problem))
+    if not key or "\x00" in key or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise InvalidInput("key: %r is not an S3 object key (1 to %d UTF-8 bytes, no NUL character)"
+                           % (key, MAX_KEY_BYTES))
 
 
 def object_versions(s3, bucket, key):
@@ -124,6 +138,7 @@ def main():
     s3 = module.retrying_client("s3")
     result = dict(changed=False, new_version_id=None)
     with ending_on_error(module, result, "restore %s" % where):
+        validate(bucket, key)
         # 1. The versions of the key, newest first.
         versions = object_versions(s3, bucket, key)
         result["versions"] = [dict(v, last_modified=isoformat(v["last_modified"])) for v in versions]

@@ -40,7 +40,7 @@ options:
     description: Move at most this many messages (default all).
     type: int
   rate:
-    description: At most this many messages per second.
+    description: At most this many messages per second (1 to 500, the limit of C(StartMessageMoveTask)).
     type: float
   method:
     description: V(auto) tries C(StartMessageMoveTask) first; V(move_task) or V(receive_send) force one.
@@ -136,6 +136,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_u
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import move_batch
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_arn
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_depth
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_name_from_url
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import resolve_queue_url
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import pause
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
@@ -146,6 +147,8 @@ from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 UNSUPPORTED_CODES = ("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
                      "UnknownOperationException", "NotImplemented")
 MOVE_TASK_POLL_SECONDS = 2
+MAX_RATE = 500  # messages per second: StartMessageMoveTask's MaxNumberOfMessagesPerSecond limit
+MAX_WAIT_SECONDS = 12 * 3600
 
 ARGUMENT_SPEC = dict(
     queue=dict(type="str", required=True),
@@ -165,9 +168,10 @@ def validate(params):
         raise InvalidInput("purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
     if params["purge"] and params["destination"]:
         raise InvalidInput("purge and destination are exclusive: purge deletes, redrive moves")
-    for key in ("max_messages", "rate", "wait_timeout"):
-        if params[key] is not None and params[key] < (0 if key == "wait_timeout" else 1):
-            raise InvalidInput("%s: %s is out of range" % (key, params[key]))
+    for key, low, high in (("max_messages", 1, None), ("rate", 1, MAX_RATE), ("wait_timeout", 0, MAX_WAIT_SECONDS)):
+        value = params[key]
+        if value is not None and not (low <= value <= (high if high is not None else value)):  # NaN fails too
+            raise InvalidInput("%s: %s is out of range (%s to %s)" % (key, value, low, high or "any"))
 
 
 def url_of(sqs, value):
@@ -252,6 +256,9 @@ def main():
                              "%s is already empty" % source, **result)
         # 3. ... or redrive to the source queue.
         destination = choose_destination(sqs, source, params["destination"])
+        if queue_name_from_url(destination) == queue_name_from_url(source):
+            raise InvalidInput("destination: %s is the queue itself; a redrive moves messages to another queue"
+                               % params["destination"])
         result["destination"] = destination
         if module.check_mode or not visible:
             result.update(changed=bool(result["would_move"]), moved=result["would_move"])

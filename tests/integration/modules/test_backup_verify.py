@@ -47,14 +47,14 @@ def test_good_custom_dump_passes_with_row_counts(sandbox, pg, run_module):
         "tables_required": ["quality_checks"], "jobs": 2}]))
     assert not result.get("failed"), result["msg"]
     statuses = {c["check"]: c["status"] for c in result["checks"]}
-    assert statuses == {"exists": "pass", "age": "pass", "restore": "pass", "table public.quality_checks": "pass",
-                        "rows public.datasets": "pass", "rows public.users": "pass"}
+    assert statuses == {"exists": "pass", "age": "pass", "restore": "pass", "tables restored": "pass",
+                        "table public.quality_checks": "pass", "rows public.datasets": "pass", "rows public.users": "pass"}
     [restore] = result["restores"]
     assert restore["format"] == "custom" and restore["jobs"] == 2 and restore["dropped"] is True
     assert restore["row_counts"] == {"public.datasets": 120, "public.quality_checks": 300, "public.users": 15}
     assert restore["database"].startswith("ops_verify_") and len(restore["database"]) == len("ops_verify_") + 8
     assert restore["duration_seconds"] > 0
-    assert result["summary"] == {"pass": 6, "warn": 0, "fail": 0, "skipped": 0}
+    assert result["summary"] == {"pass": 7, "warn": 0, "fail": 0, "skipped": 0}
     assert result["changed"] is False
 
 
@@ -87,6 +87,72 @@ def test_truncated_dump_fails_with_the_tools_error(sandbox, pg, run_module, tmp_
     expected = "pg_restore:" if which == "custom" else "Compressed file ended"
     assert expected in restore_check["reason"], restore_check["reason"]
     assert result["restores"][0]["dropped"] is True
+
+
+def _restore_check(result):
+    return [c for c in result["checks"] if c["check"] in ("restore", "tables restored") and c["status"] == "fail"]
+
+
+def _first_table_only(sandbox):
+    """The sandbox's plain dump cut right before its second CREATE TABLE: every statement in it restores."""
+    import gzip
+    with gzip.open(sandbox.dumps["plain_gz"], "rb") as fh:
+        text = fh.read()
+    first = text.index(b"CREATE TABLE")
+    return text[:text.index(b"CREATE TABLE", first + 1)]
+
+
+@pytest.mark.parametrize("case", ["zero_bytes", "empty_gzip", "plain_first_table_only", "gzip_first_table_only",
+                                  "fifo", "empty_directory"])
+def test_a_dump_that_restores_nothing_or_part_fails(sandbox, pg, run_module, tmp_path, case):
+    """Each of these passed as "3 passed" before: a restore that restores no table, or not all of the dump, fails."""
+    import gzip
+    path = tmp_path / case
+    if case == "zero_bytes":
+        path.write_bytes(b"")
+    elif case == "empty_gzip":
+        path = tmp_path / "empty.sql.gz"
+        with gzip.open(path, "wb"):
+            pass
+    elif case == "plain_first_table_only":
+        path.write_bytes(_first_table_only(sandbox))
+    elif case == "gzip_first_table_only":
+        path = tmp_path / "cut.sql.gz"
+        with gzip.open(path, "wb") as fh:
+            fh.write(_first_table_only(sandbox))
+    elif case == "fifo":
+        os.mkfifo(path)  # opening it would block the module forever
+    else:
+        path.mkdir()
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": str(path), "max_age": "1d"}]))
+    assert result["failed"] is True, result["msg"]
+    [failure] = _restore_check(result)
+    expected = {"zero_bytes": "empty dump (0 bytes)", "empty_gzip": "the restore restored no table",
+                "plain_first_table_only": "incomplete dump", "gzip_first_table_only": "incomplete dump",
+                "fifo": "not a regular file or a directory", "empty_directory": "empty dump directory"}[case]
+    assert expected in failure["reason"], failure["reason"]
+
+
+def test_allow_empty_accepts_an_empty_dump(pg, run_module, tmp_path):
+    path = tmp_path / "empty.sql"
+    path.write_bytes(b"")
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": str(path), "allow_empty": True}]))
+    assert not result.get("failed"), result["msg"]
+
+
+def test_custom_dump_restores_every_table_of_its_table_of_contents(sandbox, pg, run_module):
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": sandbox.dumps["custom"]}]))
+    assert not result.get("failed"), result["msg"]
+    [tables] = [c for c in result["checks"] if c["check"] == "tables restored"]
+    assert tables["status"] == "pass" and tables["observed"] == tables["expected"] >= 3, tables
+
+
+@pytest.mark.parametrize("timeout, message", [(-1, "restore_timeout: -1 is out of range"),
+                                              (1000000000000, "restore_timeout: 1000000000000 is out of range")])
+def test_restore_timeout_is_bounded(sandbox, pg, run_module, timeout, message):
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": sandbox.dumps["custom"],
+                                                             "restore_timeout": timeout}]))
+    assert result["failed"] is True and message in result["msg"], result["msg"]
 
 
 def test_dump_older_than_max_age_fails(sandbox, pg, run_module, tmp_path):

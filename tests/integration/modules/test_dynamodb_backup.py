@@ -62,6 +62,20 @@ def test_disable_pitr_and_export_requires_it(ddb, run_module):
     assert refused["failed"] is True and "point-in-time recovery must be enabled" in refused["msg"]
 
 
+def test_export_with_pitr_off_changes_nothing_before_it_fails(ddb, run_module):
+    """Every option combination is decided before the first change: no PITR switch, no backup, then a failure."""
+    table = make_table(ddb, items=1, pitr=True)[0]
+    export = {"bucket": "ai-investment-backtests"}
+    refused = run_module("dynamodb_backup", {"table_name": table, "pitr": "disabled", "force_backup": True,
+                                             "export_to_s3": export})
+    assert refused["failed"] is True and refused["msg"].startswith("export_to_s3: ")
+    assert pitr(ddb, table) == "ENABLED" and names(ddb, table) == []
+    table_off = make_table(ddb, items=1)[0]  # PITR off on the table, pitr left unchanged
+    refused = run_module("dynamodb_backup", {"table_name": table_off, "force_backup": True, "export_to_s3": export})
+    assert refused["failed"] is True and "point-in-time recovery must be enabled" in refused["msg"]
+    assert names(ddb, table_off) == []
+
+
 def test_export_to_s3(ddb, aws, run_module):
     table = make_table(ddb, items=3, pitr=True)[0]
     result = run_module("dynamodb_backup", {"table_name": table, "export_to_s3": {

@@ -180,6 +180,18 @@ def test_switch_lambda_env_changes_only_the_named_variable(ddb, aws, run_module)
     assert again["changed"] is False and again["switched"] == []
 
 
+def test_a_missing_function_to_switch_fails_before_any_restore(ddb, aws, run_module):
+    source, arn = make_table(ddb, items=2, backup=True)
+    function = _function(aws("lambda"), {"TABLE_NAME": source})
+    result = run_module("dynamodb_restore", {
+        "backup_arn": arn, "target_table_name": source + "-r",
+        "switch_lambda_env": [{"function_name": function, "variable": "TABLE_NAME"},
+                              {"function_name": "no-such-function-x", "variable": "TABLE_NAME"}]})
+    assert result["failed"] is True and "switch_lambda_env: function no-such-function-x not found" in result["msg"]
+    assert source + "-r" not in ddb.list_tables()["TableNames"]  # nothing restored
+    assert _env(aws("lambda"), function) == {"TABLE_NAME": source}  # nothing switched
+
+
 @pytest.mark.parametrize("args, message", [
     ({"backup_arn": "arn:aws:dynamodb:eu-central-1:123456789012:table/x"}, "backup_arn: 'arn:aws:dynamodb"),
     ({"backup_arn": "not-an-arn"}, "is not a DynamoDB backup ARN"),
@@ -187,6 +199,8 @@ def test_switch_lambda_env_changes_only_the_named_variable(ddb, aws, run_module)
     ({}, "exactly one restore source"),
     ({"restore_date_time": "last tuesday"}, "restore_date_time: 'last tuesday' is neither an ISO 8601"),
     ({"restore_date_time": "2999-01-01T00:00:00Z"}, "is in the future"),
+    ({"restore_date_time": "99999999999d"}, "restore_date_time: '99999999999d' is longer than the longest duration"),
+    ({"restore_date_time": "0001-01-01T00:00:00+05:00"}, "is out of the range of dates"),
     ({"restore_date_time": "2000-01-01T00:00:00Z"}, "outside the PITR window"),
     ({"verify": {"min_item_count": -1}, "latest_backup": True}, "verify.min_item_count"),
     ({"wait": False, "verify": {"min_item_count": 1}, "latest_backup": True}, "wait=false"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import threading
 import time
@@ -67,3 +68,14 @@ def test_status_latency_and_unreachable(run_module, server):
 def test_bad_input(run_module, args, message):
     result = run_module("http_check", args, aws=False)
     assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize("path", ["/ok", "/down"])
+def test_credentials_in_a_url_never_reach_the_output(server, run_module, path):
+    url = server.replace("http://", "http://probe:s3cr3t-value@") + path
+    result = run_module("http_check", {"endpoints": [{"url": url}], "fail_on": "never"}, aws=False)
+    assert result["endpoints"][0]["status"] == ("pass" if path == "/ok" else "fail")
+    assert "s3cr3t-value" not in json.dumps(result), json.dumps(result)
+    assert result["endpoints"][0]["url"] == server.replace("http://", "http://***@") + path
+    refused = run_module("http_check", {"endpoints": [{"url": "ftp://probe:s3cr3t-value@host/x"}]}, aws=False)
+    assert refused["failed"] is True and "s3cr3t-value" not in json.dumps(refused)

@@ -32,12 +32,15 @@ def test_set_idempotent_check_mode_and_remove(aws, run_module):
     ({"reserved_concurrency": 500, "max_value": 100}, "above max_value 100"),
     ({"reserved_concurrency": 1, "min_value": 5}, "below min_value 5"),
     ({}, "reserved_concurrency"),
+    ({"state": "absent", "reserved_concurrency": 5}, "reserved_concurrency: 5 cannot go with state=absent"),
 ])
 def test_bad_input(aws, run_module, args, message):
-    name = make_function(aws("lambda"), versions=1)
+    lam = aws("lambda")
+    name = make_function(lam, versions=1)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=3)
     result = run_module("lambda_concurrency", dict({"function_name": name}, **args))
     assert result["failed"] is True and message in result["msg"], result["msg"]
-    assert reserved(aws("lambda"), name) is None
+    assert reserved(lam, name) == 3  # unchanged
 
 
 def test_unknown_function(run_module):

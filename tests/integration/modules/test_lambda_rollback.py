@@ -239,12 +239,16 @@ def test_clear_routing_false_keeps_other_weights(lam, run_module):
     ({"health_check": {"metric_errors": {"window": "soon"}}}, "health_check.metric_errors.window"),
     ({"health_check": {"url": "ftp://x"}}, "health_check.url"),
     ({"wait_timeout": -1}, "wait_timeout"),
+    ({"health_check": {"alarms": ["a"], "delay": 100000}}, "retries 3 x delay 100000s = 300000s of pauses do not fit"),
+    ({"health_check": {"alarms": ["a"], "retries": 2, "delay": 30}, "wait_timeout": 59}, "do not fit in wait_timeout 59s"),
+    ({"health_check": {"url": "ftp://probe:s3cr3t@x"}}, "health_check.url: 'ftp://***@x'"),
 ])
 def test_bad_input_fails_clearly(lam, run_module, args, message):
     name = make_function(lam, versions=2)
     result = run_module("lambda_rollback", dict({"function_name": name, "alias": "live"}, **args))
     assert result["failed"] is True
     assert message in result["msg"], result["msg"]
+    assert "s3cr3t" not in json.dumps(result)
     assert alias(lam, name)[0] == "2"
 
 

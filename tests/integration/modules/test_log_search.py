@@ -64,6 +64,7 @@ def test_seeded_lambda_errors(run_module):
     ({"log_group_names": ["/x"], "window": "-1h"}, "window: '-1h' is negative"),
     ({"log_group_names": ["/x"], "window": "0"}, "window: '0' must be longer than zero"),
     ({"log_group_names": ["/x"], "window": "soonish"}, "window: 'soonish' is not a duration"),
+    ({"log_group_names": ["/x"], "window": "3000000d"}, "window: '3000000d' is longer than the longest duration"),
     ({"log_group_names": ["/nope/none"]}, "log group /nope/none not found"),
     ({"log_group_name_prefix": "/nope/"}, "log_group_name_prefix: no log group"),
     ({"log_group_names": ["/x"], "max_events": -1}, "max_events"),

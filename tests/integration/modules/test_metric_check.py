@@ -74,6 +74,7 @@ def test_many_metrics_in_one_batch(aws, run_module, fn):
     ({"namespace": "has space"}, "metrics[0].namespace"),
     ({"window": "-5m"}, "metrics[0].window: '-5m' is negative"),
     ({"window": "fortnight"}, "metrics[0].window: 'fortnight' is not a duration"),
+    ({"window": "99999999999d"}, "metrics[0].window: '99999999999d' is longer than the longest duration"),
     ({"window": "30s"}, "metrics[0].window: 30s is shorter than the period"),
     ({"period": 45}, "metrics[0].period"),
     ({"statistic": "Median"}, "metrics[0].statistic"),

@@ -43,6 +43,9 @@ def test_restore_an_older_version(aws, run_module):
 @pytest.mark.parametrize("args, message", [
     ({"key": "restore/never-existed"}, "has no versions"),
     ({"bucket": "no-such-bucket-x", "key": "a"}, "bucket no-such-bucket-x not found"),
+    ({"key": "a\x00b"}, "key: 'a\\x00b' is not an S3 object key"),
+    ({"key": "k" * 1025}, "is not an S3 object key (1 to 1024 UTF-8 bytes"),
+    ({"bucket": "Bad_Bucket", "key": "a"}, "bucket: 'Bad_Bucket': invalid character"),
 ])
 def test_bad_input(run_module, args, message):
     result = run_module("s3_object_restore", dict({"bucket": BUCKET}, **args))

@@ -94,11 +94,23 @@ def test_purge_without_confirm_fails_and_purges_nothing(pair, run_module):
 @pytest.mark.parametrize("args, message", [
     ({"queue": "rd-nope-queue"}, "queue rd-nope-queue not found"),
     ({"queue": "x", "max_messages": 0}, "max_messages"),
+    ({"queue": "x", "rate": float("inf")}, "rate: inf is out of range (1 to 500)"),
+    ({"queue": "x", "rate": 0.5}, "rate: 0.5 is out of range"),
     ({"queue": "x", "purge": True, "confirm": True, "destination": "y"}, "purge and destination are exclusive"),
 ])
 def test_bad_input(run_module, args, message):
     result = run_module("sqs_redrive", args)
     assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_destination_equal_to_the_queue_is_refused_and_moves_nothing(pair, run_module):
+    sqs, name, _url, dlq_url = pair
+    sqs.send_message(QueueUrl=dlq_url, MessageBody="only one")
+    for destination in (name + "-dlq", dlq_url):
+        result = run_module("sqs_redrive", {"queue": name + "-dlq", "destination": destination})
+        assert result["failed"] is True and result["msg"].startswith("destination: "), result["msg"]
+        assert "is the queue itself" in result["msg"] and result["moved"] == 0
+    assert drain(sqs, dlq_url) == ["only one"]
 
 
 def test_least_privilege(iam_sandbox, run_module_iam):

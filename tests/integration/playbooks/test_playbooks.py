@@ -165,3 +165,42 @@ def test_purge_needs_confirmation_outside_production_too(sandbox, run_playbook):
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
     visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert visible["ApproximateNumberOfMessages"] == "0"
+
+
+def _own_backups(ddb, table):
+    return sorted(b["BackupName"] for b in ddb.list_backups(TableName=table)["BackupSummaries"])
+
+
+def test_backup_retention_in_production_is_held_back_with_a_warning_until_confirmed(sandbox, run_playbook):
+    ddb, table = sandbox.client("dynamodb"), "pb-retention"
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    old = [table + "-20200101-000000", table + "-20200102-000000"]
+    for name in old:
+        ddb.create_backup(TableName=table, BackupName=name)
+    args = {"backup_restore_tables": [{"table": table, "max_backup_age": "1h", "retain": 1}],
+            "ops_runbooks_production": True}
+    held = run_playbook("playbooks/backup.yml", args)
+    assert held.returncode == 0, held.stdout + held.stderr
+    output = " ".join((held.stdout + held.stderr).split())  # ansible-playbook prints warnings on stderr
+    assert "[WARNING]: held back: local is production: retention of pb-retention" in output, output
+    assert _own_backups(ddb, table) == old  # nothing deleted (the emulator dates both backups now: none is added)
+    confirmed = run_playbook("playbooks/backup.yml", dict(args, ops_runbooks_confirm=True))
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+    assert "[WARNING]: held back" not in confirmed.stdout + confirmed.stderr
+    assert len(_own_backups(ddb, table)) == 1  # retain: 1 of this collection's backups
+
+
+def test_scaling_consumers_in_production_needs_confirmation(sandbox, run_playbook):
+    lam = sandbox.client("lambda")
+    function = "ai-investment-score"
+    before = lam.get_function_concurrency(FunctionName=function).get("ReservedConcurrentExecutions")
+    args = {"queue_ops_action": "scale", "queue_ops_consumer_function": function,
+            "queue_ops_reserved_concurrency": 7, "ops_runbooks_production": True}
+    refused = run_playbook("playbooks/queue_ops.yml", args)
+    assert refused.returncode != 0 and "scale of ai-investment-score needs -e ops_runbooks_confirm=true" in \
+        refused.stdout.replace("\n", " "), refused.stdout
+    assert lam.get_function_concurrency(FunctionName=function).get("ReservedConcurrentExecutions") == before
+    confirmed = run_playbook("playbooks/queue_ops.yml", dict(args, ops_runbooks_confirm=True))
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+    assert lam.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 7

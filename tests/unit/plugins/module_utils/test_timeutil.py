@@ -60,3 +60,23 @@ def test_age_and_formatting():
     assert timeutil.isoformat(NOW) == "2026-11-22T12:00:00Z"
     assert timeutil.isoformat(None) is None
     assert [timeutil.format_duration(s) for s in (45, 720, 11100, 187200)] == ["45s", "12m", "3h05m", "2d04h"]
+
+
+@pytest.mark.parametrize("value", ["99999999999d", "3000000d", "3651d", float("inf"), float("nan"), 1e300])
+def test_durations_are_bounded_and_finite(value):
+    with pytest.raises(ValueError, match="window: "):
+        timeutil.parse_duration(value, "window")
+
+
+def test_the_longest_duration_is_ten_years():
+    assert timeutil.parse_duration("3650d") == timeutil.MAX_DURATION_SECONDS
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0001-01-01T00:00:00+05:00", "out of the range of dates"),
+    ("99999999999d", "longer than the longest duration"),
+    ("3000000d", "longer than the longest duration"),
+])
+def test_points_in_time_out_of_range_are_clear_errors(value, message):
+    with pytest.raises(ValueError, match=message):
+        timeutil.parse_point_in_time(value, "restore_date_time", now=NOW)
