@@ -11,6 +11,7 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import wait_with_waiter
 
@@ -101,7 +102,23 @@ def rollback_description(from_version, to_version, when):
     return "%s from=%s to=%s at=%s" % (ROLLBACK_MARK, from_version, to_version, when)
 
 
+def move_alias(client, once_client, function_name, alias, version, weights, description, revision_id=None):
+    """Move an alias exactly once: after a lost answer, an alias that already has the intended version, weights
+    and description took the first request (re-sending it with the old RevisionId would fail although it
+    moved). Returns ``{"RevisionId": ...}`` of the alias after the move."""
+
+    def moved():
+        now = get_alias(client, function_name, alias)
+        same = (now["version"], now["weights"], now["description"]) == (
+            str(version), dict((str(k), float(v)) for k, v in weights.items()), description)
+        return {"RevisionId": now["revision_id"]} if same else None
+
+    return send_once(lambda: update_alias(once_client, function_name, alias, version, weights, description,
+                                          revision_id), moved)
+
+
 def update_alias(client, function_name, alias, version, weights, description, revision_id=None):
+    """One UpdateAlias request (retried by the client only when it is a retrying one)."""
     params = {
         "FunctionName": function_name,
         "Name": alias,
@@ -111,7 +128,7 @@ def update_alias(client, function_name, alias, version, weights, description, re
     }
     if revision_id:
         params["RevisionId"] = revision_id
-    return client.update_alias(aws_retry=True, **params)
+    return client.update_alias(**params)
 
 
 def invoke(client, function_name, qualifier, payload):

@@ -136,6 +136,7 @@ export:
 import re
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
@@ -202,6 +203,7 @@ def main():
     params = module.params
     table = params["table_name"]
     ddb = module.retrying_client("dynamodb")
+    ddb_once = module.single_attempt_client("dynamodb")
     result = dict(changed=False, backups_created=[], backups_deleted=[])
     with ending_on_error(module, result, "manage the backups of %s" % table):
         max_age = validate(params)
@@ -226,7 +228,10 @@ def main():
             if module.check_mode:
                 result["backups_created"].append({"backup_name": name, "backup_arn": None})
             else:
-                arn = ddb.create_backup(aws_retry=True, TableName=table, BackupName=name)["BackupDetails"]["BackupArn"]
+                # A lost answer must not become a second backup: look for this name before creating again.
+                arn = send_once(
+                    lambda: ddb_once.create_backup(TableName=table, BackupName=name)["BackupDetails"]["BackupArn"],
+                    lambda: next((b["BackupArn"] for b in list_backups(ddb, table) if b["BackupName"] == name), None))
                 result["backups_created"].append({"backup_name": name, "backup_arn": arn})
                 if params["wait"]:
                     wait_backup_available(ddb, arn, name, params["wait_timeout"])

@@ -226,6 +226,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import awslambda
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import backup_table_name
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import count_items
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import describe_backup
@@ -316,7 +317,18 @@ def is_same_restore(existing, plan):
     return not summary.get("SourceBackupArn") and summary.get("SourceTableArn") == plan["source_table_arn"]
 
 
-def start_restore(ddb, params, plan):
+def start_restore(ddb, ddb_once, params, plan):
+    """Start the restore exactly once: after a lost answer, a target that is the product of this restore means the
+    first request took effect (it is not sent again, which would fail with TableAlreadyExistsException)."""
+
+    def own_restore():
+        table = describe_table(ddb, params["target_table_name"])
+        return table if table is not None and is_same_restore(table, plan) else None
+
+    send_once(lambda: _send_restore(ddb_once, params, plan), own_restore)
+
+
+def _send_restore(ddb, params, plan):
     extra = {}
     if params["billing_mode_override"]:
         extra["BillingModeOverride"] = params["billing_mode_override"]
@@ -327,13 +339,13 @@ def start_restore(ddb, params, plan):
             ("KMSMasterKeyId", sse.get("kms_master_key_id"))) if v is not None)
     target = params["target_table_name"]
     if plan.get("backup_arn"):
-        ddb.restore_table_from_backup(aws_retry=True, TargetTableName=target, BackupArn=plan["backup_arn"], **extra)
+        ddb.restore_table_from_backup(TargetTableName=target, BackupArn=plan["backup_arn"], **extra)
     elif plan["source_type"] == "latest_restorable_time":
-        ddb.restore_table_to_point_in_time(aws_retry=True, SourceTableName=plan["source_table_name"],
-                                           TargetTableName=target, UseLatestRestorableTime=True, **extra)
+        ddb.restore_table_to_point_in_time(SourceTableName=plan["source_table_name"], TargetTableName=target,
+                                           UseLatestRestorableTime=True, **extra)
     else:
-        ddb.restore_table_to_point_in_time(aws_retry=True, SourceTableName=plan["source_table_name"],
-                                           TargetTableName=target, RestoreDateTime=plan["_when"], **extra)
+        ddb.restore_table_to_point_in_time(SourceTableName=plan["source_table_name"], TargetTableName=target,
+                                           RestoreDateTime=plan["_when"], **extra)
 
 
 def reapply_settings(ddb, params, source_name, target, check_mode):
@@ -465,6 +477,7 @@ def main():
     target_name = params["target_table_name"]
     result = dict(changed=False, restore={}, reapplied={}, switched=[])
     ddb = module.retrying_client("dynamodb")
+    ddb_once = module.single_attempt_client("dynamodb")
     lam = module.retrying_client("lambda")
     with ending_on_error(module, result, "restore %s" % target_name):
         validate(params)
@@ -487,7 +500,7 @@ def main():
             result["restore"]["created"] = not module.check_mode
             if module.check_mode:
                 module.exit_json(msg="would restore %s into %s" % (_describe(plan), target_name), **result)
-            start_restore(ddb, params, plan)
+            start_restore(ddb, ddb_once, params, plan)
             # 5. Wait until ACTIVE.
             if not params["wait"]:
                 module.exit_json(msg="restore of %s into %s started" % (_describe(plan), target_name), **result)

@@ -232,7 +232,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import list
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import previous_version
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_description
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_record
-from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import update_alias
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import move_alias
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
@@ -328,6 +328,7 @@ def main():
     name, alias = params["function_name"], params["alias"]
     result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None)
     lam = module.retrying_client("lambda")
+    lam_once = module.single_attempt_client("lambda")
     cloudwatch = module.retrying_client("cloudwatch")
     with ending_on_error(module, result, "roll back %s:%s" % (name, alias)):
         validate(params, module)
@@ -360,7 +361,7 @@ def main():
         if params["wait"]:
             wait_active(lam, name, target, params["wait_timeout"])
         moved_at = utcnow()
-        moved = update_alias(lam, name, alias, target, weights, after["description"], before["revision_id"])
+        moved = move_alias(lam, lam_once, name, alias, target, weights, after["description"], before["revision_id"])
         # 6. Health gate; on failure put the alias back exactly where it was.
         if params["health_check"]:
             passed, found, attempts = run_health_gate(lam, cloudwatch, name, alias, params["health_check"], moved_at)
@@ -370,8 +371,8 @@ def main():
                 if not params["revert_on_failure"]:
                     raise OperationFailed("health check failed after rolling %s:%s back to %s (%s); alias left on %s"
                                           % (name, alias, target, failed, target))
-                update_alias(lam, name, alias, before["version"], before["weights"], before["description"],
-                             moved.get("RevisionId"))
+                move_alias(lam, lam_once, name, alias, before["version"], before["weights"], before["description"],
+                           moved.get("RevisionId"))
                 result.update(reverted=True, current=_state(before))
                 raise OperationFailed("health check failed after rolling %s:%s back to %s (%s); alias reverted to %s"
                                       % (name, alias, target, failed, before["version"]))

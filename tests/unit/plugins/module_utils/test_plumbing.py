@@ -173,8 +173,45 @@ def test_a_bare_500_is_not_unsupported(no_backoff_sleep):
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_client_error("start_message_move_task", "500", "Internal Server Error", http_status_code=500)
-        with pytest.raises(Exception, match="500"):
-            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60)
+        stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
+        stub.add_response("list_message_move_tasks", {"Results": [
+            {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 3}]})
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) == 3  # retried, not "unsupported"
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("code, status", [
+    ("ThrottlingException", 400), ("RequestThrottled", 400), ("TooManyRequestsException", 429),
+    ("ServiceException", 500), ("ProvisionedThroughputExceededException", 400), ("SlowDown", 503), ("503", 503),
+    ("InternalError", 500), ("Throttling", 400),
+])
+def test_every_transient_error_class_is_retried(code, status, no_backoff_sleep):
+    client = make_client("lambda")
+    with Stubber(client) as stub:
+        stub.add_client_error("get_alias", code, http_status_code=status)
+        stub.add_response("get_alias", {"FunctionVersion": "4", "Name": "live", "RevisionId": "r"})
+        assert awslambda.get_alias(retrying(client), "f", "live")["version"] == "4"
+        stub.assert_no_pending_responses()
+    assert len(no_backoff_sleep) == 1
+
+
+def test_a_client_error_that_is_not_transient_is_not_retried(no_backoff_sleep):
+    client = make_client("lambda")
+    with Stubber(client) as stub:
+        stub.add_client_error("get_alias", "AccessDeniedException", http_status_code=403)
+        with pytest.raises(Exception, match="AccessDeniedException"):
+            awslambda.get_alias(retrying(client), "f", "live")
+    assert no_backoff_sleep == []
+
+
+def test_botocore_retries_in_standard_mode_and_single_attempt_clients_send_once(monkeypatch):
+    from ansible_collections.ops.runbooks.plugins.module_utils import common
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    assert common.botocore_retry_config() == {"retries": {"mode": "standard"}}
+    assert common.botocore_retry_config(single_attempt=True) == {"retries": {"mode": "standard",
+                                                                              "total_max_attempts": 1}}
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    assert common.botocore_retry_config()["retries"]["mode"] == "adaptive"
 
 
 def test_move_task_wait_timeout(no_backoff_sleep):
@@ -207,3 +244,60 @@ def test_no_module_helper_ends_the_module():
 
 def test_documented_json_of_waiters_is_valid():
     assert json.dumps(waiting.OpsRunbooksWaiters()._waiter_model_data)  # pylint: disable=protected-access
+
+
+def _lost_answer():
+    import botocore.exceptions
+    return botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1")
+
+
+def test_send_once_uses_the_effect_of_a_request_whose_answer_was_lost(no_backoff_sleep):
+    from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
+    sent = []
+
+    def send():
+        sent.append(1)
+        raise _lost_answer()  # the request reached AWS; its answer did not come back
+
+    assert send_once(send, lambda: "arn:created-by-the-first-request") == "arn:created-by-the-first-request"
+    assert len(sent) == 1 and no_backoff_sleep == []
+
+
+def test_send_once_sends_again_only_when_nothing_took_effect(no_backoff_sleep):
+    from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
+    answers = iter([_lost_answer(), "arn:second"])
+
+    def send():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert send_once(send, lambda: None) == "arn:second" and len(no_backoff_sleep) == 1
+
+
+def test_send_once_raises_what_is_not_transient_without_looking():
+    import botocore.exceptions
+    from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
+    looked = []
+
+    def send():
+        raise botocore.exceptions.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Op")
+
+    with pytest.raises(botocore.exceptions.ClientError):
+        send_once(send, lambda: looked.append(1))
+    assert looked == []
+
+
+def test_an_alias_moved_by_a_request_whose_answer_was_lost_is_not_moved_again():
+    """UpdateAlias with RevisionId, answer lost: re-sending would fail with PreconditionFailed on AWS although the
+    alias moved. The alias is read back instead, found in the intended state, and the rollback goes on."""
+    client, once = make_client("lambda"), make_client("lambda")
+    with Stubber(client) as stub, Stubber(once) as stub_once:
+        stub_once.add_client_error("update_alias", "ServiceException", http_status_code=500)  # answer lost (5xx)
+        stub.add_response("get_alias", {"FunctionVersion": "4", "Name": "live", "RevisionId": "r2",
+                                        "Description": "moved", "RoutingConfig": {"AdditionalVersionWeights": {}}})
+        moved = awslambda.move_alias(retrying(client), once, "f", "live", "4", {}, "moved", "r1")
+        stub_once.assert_no_pending_responses()
+        stub.assert_no_pending_responses()
+    assert moved == {"RevisionId": "r2"}

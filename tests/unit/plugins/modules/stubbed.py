@@ -2,7 +2,7 @@
 """Helpers for unit tests that drive module code with botocore's Stubber.
 
 ``retrying`` wraps the stubbed client exactly as ``OpsRunbooksAWSModule.retrying_client`` does (amazon.aws's
-``RetryingBotoClientWrapper`` with ``AWSRetry.jittered_backoff()``), so the code under test runs through the real
+``RetryingBotoClientWrapper`` with the collection's ``retry_decorator()``), so the code under test runs through the real
 retry decorator: a call made without ``aws_retry=True`` is not retried, and a throttling answer queued in the
 Stubber before a good one shows whether it is. ``no_backoff_sleep`` (tests/unit/conftest.py) makes
 those retries instant.
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import boto3
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.ops.runbooks.plugins.module_utils.common import retry_decorator
 
 
 def client(service):
@@ -22,4 +23,4 @@ def client(service):
 
 def retrying(stubbed_client):
     """The stubbed client behind the same retrying wrapper the modules use."""
-    return RetryingBotoClientWrapper(stubbed_client, AWSRetry.jittered_backoff())
+    return RetryingBotoClientWrapper(stubbed_client, retry_decorator())
