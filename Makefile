@@ -18,13 +18,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
-.PHONY: help demo test venv system-deps collection-link lint sanity unit integration molecule build-check \
+.PHONY: help demo test venv system-deps collection-link lint sanity unit integration soak molecule build-check \
         sandbox-up sandbox-down bench clean
 
 help:
 	@echo "make demo    - sandbox up, daily health playbook against inventories/local, sandbox down"
 	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
 	@echo "make bench   - benchmarks in bench/ (not part of make test)"
+	@echo "make soak    - the fault soak alone, printing its figures (runs, faults, inconsistent, lost, duplicates)"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
 
@@ -74,6 +75,10 @@ unit: venv collection-link
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+
+soak: venv collection-link
+	@echo "== soak: mutating modules at 20% faults, 10 seeded runs each, with the figures (also run by make test)"
+	$(BIN)/python -m pytest -q -s tests/integration/soak
 
 molecule: venv collection-link
 	@echo "== molecule scenarios"

@@ -27,17 +27,25 @@ try:
 except ImportError:
     HAS_PSYCOPG2 = False
 
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 
 SCRATCH_PREFIX = "ops_verify_"
 _SCRATCH_RE = re.compile(r"^%s[0-9a-f]{8}$" % SCRATCH_PREFIX)
 
+# The connection options, as community.postgresql names and defaults them (doc fragment ops.runbooks.postgres).
 POSTGRES_CONNECTION_SPEC = dict(
-    login_host=dict(type="str", default=""),
-    login_port=dict(type="int", default=5432),
-    login_user=dict(type="str", default="postgres"),
-    login_password=dict(type="str", default="", no_log=True),
+    login_host=dict(type="str", default="", fallback=(env_fallback, ["PGHOST"])),
+    login_port=dict(type="int", default=5432, fallback=(env_fallback, ["PGPORT"])),
+    login_user=dict(type="str", default="postgres", fallback=(env_fallback, ["PGUSER"])),
+    login_password=dict(type="str", default="", no_log=True, fallback=(env_fallback, ["PGPASSWORD"])),
     maintenance_db=dict(type="str", default="postgres"),
+    ssl_mode=dict(type="str", default="prefer",
+                  choices=["allow", "disable", "prefer", "require", "verify-ca", "verify-full"]),
+    ca_cert=dict(type="path", aliases=["ssl_rootcert"]),
+    connect_timeout=dict(type="int", default=10),
 )
 
 
@@ -62,23 +70,40 @@ def _database_errors(function):
     return wrapper
 
 
+def validate_connection(conn):
+    """What the argument spec cannot check; raises InvalidInput naming the option."""
+    if not 1 <= conn["connect_timeout"] <= 3600:
+        raise InvalidInput("connect_timeout: %d is out of range (1 to 3600 seconds)" % conn["connect_timeout"])
+    if conn["ssl_mode"] in ("verify-ca", "verify-full") and not conn.get("ca_cert"):
+        raise InvalidInput("ca_cert: ssl_mode=%s checks the server's certificate against ca_cert; give it"
+                           % conn["ssl_mode"])
+    if conn.get("ca_cert") and not os.path.isfile(conn["ca_cert"]):
+        raise InvalidInput("ca_cert: %s is not a file" % conn["ca_cert"])
+
+
 def connect(conn, dbname):
     """A psycopg2 connection from module-style options (``login_host`` empty = local socket)."""
-    kwargs = {"dbname": dbname, "user": conn["login_user"], "port": conn["login_port"], "connect_timeout": 10}
+    kwargs = {"dbname": dbname, "user": conn["login_user"], "port": conn["login_port"],
+              "connect_timeout": conn.get("connect_timeout", 10), "sslmode": conn.get("ssl_mode", "prefer")}
     if conn.get("login_host"):
         kwargs["host"] = conn["login_host"]
     if conn.get("login_password"):
         kwargs["password"] = conn["login_password"]
+    if conn.get("ca_cert"):
+        kwargs["sslrootcert"] = conn["ca_cert"]
     return psycopg2.connect(**kwargs)
 
 
 def client_env(conn, dbname=None):
-    """Environment for libpq command-line tools (pg_restore, psql)."""
-    env = dict(os.environ, PGPORT=str(conn["login_port"]), PGUSER=conn["login_user"], PGCONNECT_TIMEOUT="10")
+    """Environment for libpq command-line tools (pg_restore, psql): the same connection as ``connect``."""
+    env = dict(os.environ, PGPORT=str(conn["login_port"]), PGUSER=conn["login_user"],
+               PGCONNECT_TIMEOUT=str(conn.get("connect_timeout", 10)), PGSSLMODE=conn.get("ssl_mode", "prefer"))
     if conn.get("login_host"):
         env["PGHOST"] = conn["login_host"]
     if conn.get("login_password"):
         env["PGPASSWORD"] = conn["login_password"]
+    if conn.get("ca_cert"):
+        env["PGSSLROOTCERT"] = conn["ca_cert"]
     if dbname:
         env["PGDATABASE"] = dbname
     return env

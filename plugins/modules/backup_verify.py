@@ -143,26 +143,6 @@ options:
             pg_dump's closing C(dump complete) line (cut off).
         type: bool
         default: false
-  login_host:
-    description: PostgreSQL host (empty for the local socket).
-    type: str
-    default: ""
-  login_port:
-    description: PostgreSQL port.
-    type: int
-    default: 5432
-  login_user:
-    description: PostgreSQL role that may create databases.
-    type: str
-    default: postgres
-  login_password:
-    description: Its password.
-    type: str
-    default: ""
-  maintenance_db:
-    description: Database to connect to for creating and dropping scratch databases.
-    type: str
-    default: postgres
   pg_bin_dir:
     description: Directory of C(pg_restore) and C(psql) when they are not on the PATH.
     type: path
@@ -172,6 +152,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ops.runbooks.checks
+  - ops.runbooks.postgres
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -474,6 +455,8 @@ ARGUMENT_SPEC = dict(
 def validate(params):
     if not (params["dynamodb"] or params["s3"] or params["rds"] or params["postgres"]):
         raise InvalidInput("nothing to verify: give at least one of dynamodb, s3, rds, postgres")
+    if params["postgres"]:
+        postgres.validate_connection(params)
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
         raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
     for i, entry in enumerate(params["postgres"]):

@@ -119,6 +119,8 @@ ARGUMENT_SPEC = dict(
 
 def validate(params):
     """URLs and budgets; each endpoint gets its effective ``max_latency_ms``."""
+    if not params["endpoints"]:
+        raise InvalidInput("endpoints: give at least one endpoint (an empty list would pass without checking)")
     for i, endpoint in enumerate(params["endpoints"]):
         if not is_http_url(endpoint["url"]):
             raise InvalidInput("endpoints[%d].url: %r is not an http(s) URL" % (i, redact_url(endpoint["url"])))

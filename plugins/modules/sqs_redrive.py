@@ -17,13 +17,20 @@ description:
     Uses SQS C(StartMessageMoveTask) where the endpoint supports it (O(method=auto) falls back when the endpoint answers
     that it does not), otherwise receives from the DLQ and sends to the destination in batches of 10, deleting a
     message from the DLQ only after the destination accepted it - no message is lost; delivery is at-least-once.
+  - >-
+    A redrive ends when the DLQ is empty (nothing visible, nothing in flight) or O(max_messages) moved. Messages a
+    receive hid (its answer lost on the way, or another reader) become visible again after O(visibility_timeout);
+    the loop waits for them within O(wait_timeout). What is still in the DLQ then is returned as RV(remaining), and
+    the task fails unless O(allow_partial=true). The receive/send method never starts while a move task runs on
+    the DLQ.
   - With O(purge=true), purges the named queue instead (runbook 004 P2 "Purge queue if messages are stale"); this needs
     O(confirm=true) and is refused without it.
   - "Automates runbook 004 P2 \"High SQS Queue Depth\" (purge) and the weekly dead-letter queue redrive."
 notes:
   - "IAM actions (least privilege): C(sqs:GetQueueUrl), C(sqs:GetQueueAttributes), C(sqs:ListDeadLetterSourceQueues)
     (without O(destination)); C(sqs:ReceiveMessage), C(sqs:SendMessage) and C(sqs:DeleteMessage) (receive/send
-    method); C(sqs:StartMessageMoveTask) and C(sqs:ListMessageMoveTasks) (move task); C(sqs:PurgeQueue) (O(purge))."
+    method); C(sqs:StartMessageMoveTask) (move task); C(sqs:ListMessageMoveTasks) (both methods: a receive/send redrive
+    never starts while a move task runs); C(sqs:PurgeQueue) (O(purge))."
   - Check mode reports how many messages would move (the DLQ's visible messages, capped by O(max_messages)) or be
     purged, and changes nothing.
 author:
@@ -60,9 +67,19 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds a redrive may take (move task or receive/send loop).
+    description: Seconds a redrive may take (move task or receive/send loop), at most 43200 (12 hours).
     type: int
     default: 600
+  visibility_timeout:
+    description:
+      - Seconds a message received for the move stays hidden from other readers (receive/send method). When an
+        answer is lost, its messages reappear after this long; keep it short for small DLQs.
+    type: int
+    default: 60
+  allow_partial:
+    description: Succeed although messages remain in the DLQ at the end (RV(remaining) says how many).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -120,6 +137,12 @@ would_move:
   description: Visible messages in the DLQ before the run, capped by O(max_messages).
   returned: always
   type: int
+remaining:
+  description:
+    - Messages still in the DLQ after the redrive (visible, in flight or delayed), counting at most up to
+      O(max_messages). The task fails when it is above 0, unless O(allow_partial=true).
+  returned: when messages were moved (not in check mode)
+  type: int
 """
 
 import time
@@ -127,6 +150,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
@@ -149,6 +173,8 @@ UNSUPPORTED_CODES = ("UnsupportedOperation", "AWS.SimpleQueueService.Unsupported
 MOVE_TASK_POLL_SECONDS = 2
 MAX_RATE = 500  # messages per second: StartMessageMoveTask's MaxNumberOfMessagesPerSecond limit
 MAX_WAIT_SECONDS = 12 * 3600
+MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
+HIDDEN_RECHECK_SECONDS = 2  # how often to look again while only hidden (in-flight) messages remain
 
 ARGUMENT_SPEC = dict(
     queue=dict(type="str", required=True),
@@ -160,6 +186,8 @@ ARGUMENT_SPEC = dict(
     confirm=dict(type="bool", default=False),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
+    visibility_timeout=dict(type="int", default=60),
+    allow_partial=dict(type="bool", default=False),
 )
 
 
@@ -168,7 +196,8 @@ def validate(params):
         raise InvalidInput("purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
     if params["purge"] and params["destination"]:
         raise InvalidInput("purge and destination are exclusive: purge deletes, redrive moves")
-    for key, low, high in (("max_messages", 1, None), ("rate", 1, MAX_RATE), ("wait_timeout", 0, MAX_WAIT_SECONDS)):
+    for key, low, high in (("max_messages", 1, None), ("rate", 1, MAX_RATE), ("wait_timeout", 0, MAX_WAIT_SECONDS),
+                           ("visibility_timeout", 1, MAX_VISIBILITY_SECONDS)):
         value = params[key]
         if value is not None and not (low <= value <= (high if high is not None else value)):  # NaN fails too
             raise InvalidInput("%s: %s is out of range (%s to %s)" % (key, value, low, high or "any"))
@@ -211,23 +240,42 @@ def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout):
     return task.get("ApproximateNumberOfMessagesMoved", 0)
 
 
-def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, clock=time.monotonic, sleep=pause):
-    """Batches of 10: receive, send, delete what was sent. Stops when the DLQ is empty, at the limit, or the timeout."""
-    moved, failures, empty_polls = 0, [], 0
+def running_move_task(sqs, source_arn):
+    """The move task running on a queue, or None (also when the endpoint has no move tasks)."""
+    try:
+        tasks = sqs.list_message_move_tasks(aws_retry=True, SourceArn=source_arn, MaxResults=10)["Results"]
+    except is_boto3_error_code(UNSUPPORTED_CODES):
+        return None
+    return next((t for t in tasks if t.get("Status") == "RUNNING"), None)
+
+
+def left_in(sqs, url):
+    """Messages still in a queue: visible, in flight (hidden by a receive) and delayed."""
+    depth = queue_depth(sqs, url)
+    return depth["visible"] + depth["in_flight"] + depth["delayed"], depth["visible"]
+
+
+def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, visibility_timeout=60,
+                           clock=time.monotonic, sleep=pause):
+    """Batches of 10: receive, send, delete what was sent, until the DLQ is empty or ``limit`` moved, within
+    ``timeout``. When a receive finds nothing while messages are hidden (in flight after a lost answer), wait for
+    them to reappear rather than stop. ``(moved, failures)``."""
+    moved, failures = 0, []
     started = clock()
     while (limit is None or moved < limit) and clock() - started < timeout:
         want = 10 if limit is None else min(10, limit - moved)
-        received, ok, failed = move_batch(sqs, dlq_url, destination_url, want)
+        received, ok, failed = move_batch(sqs, dlq_url, destination_url, want, visibility_timeout)
         moved += ok
         failures += failed
         if failed and not ok:
             break  # the destination refuses: stop rather than spin; the messages stay in the DLQ
         if not received:
-            empty_polls += 1
-            if empty_polls >= 2:  # two empty long polls in a row: the DLQ is drained
-                break
+            total, visible = left_in(sqs, dlq_url)
+            if not total:
+                break  # drained
+            if not visible:  # only hidden ones: they come back after the visibility timeout
+                sleep(min(HIDDEN_RECHECK_SECONDS, max(0.0, timeout - (clock() - started))))
             continue
-        empty_polls = 0
         if rate:
             ahead = moved / rate - (clock() - started)
             if ahead > 0:
@@ -272,12 +320,25 @@ def main():
             result["method"] = "move_task"
         if moved is None:
             result["method"] = "receive_send"
+            task = running_move_task(sqs, queue_arn(sqs, source))
+            if task:
+                raise Conflict("a move task is running on %s (%s); wait for it to finish or cancel it before a "
+                               "receive/send redrive" % (source, task.get("TaskHandle", "?")))
             moved, result["failed"] = move_with_receive_send(sqs, source, destination, params["max_messages"],
-                                                             params["rate"], params["wait_timeout"])
+                                                             params["rate"], params["wait_timeout"],
+                                                             params["visibility_timeout"])
         result.update(moved=moved, changed=moved > 0)
+        # What is left: everything in the DLQ, or what is missing to the cap.
+        if params["wait"] or result["method"] == "receive_send":
+            left = left_in(sqs, source)[0]
+            cap = None if params["max_messages"] is None else max(0, params["max_messages"] - moved)
+            result["remaining"] = left if cap is None else min(left, cap)
         if result["failed"]:
             raise OperationFailed("moved %d message(s); %d failed and stay in the DLQ: %s" % (
                 result["moved"], len(result["failed"]), "; ".join(result["failed"][:5])))
+        if result.get("remaining") and not params["allow_partial"]:
+            raise OperationFailed("moved %d message(s); %d remain in %s after %ds (allow_partial=true accepts a "
+                                  "partial redrive)" % (moved, result["remaining"], source, params["wait_timeout"]))
     module.exit_json(msg="moved %d message(s) from %s to %s (%s)" % (
         result["moved"], result["source"], result["destination"], result["method"]), **result)
 

@@ -7,6 +7,8 @@
   with the sandbox's endpoint and credentials; returns the parsed result. A traceback fails the test.
 - ``iam_sandbox`` / ``iam_user``: a second sandbox that enforces IAM, for least-privilege proofs.
 - ``run_playbook``: ansible-playbook against inventories/local pointed at the sandbox.
+- ``faults``: a fault-injecting proxy (tests/sandbox/faults.py) in front of the sandbox's emulator, injecting
+  nothing until configured; ``run_module_faulty`` runs a module through it.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
 
+from faults import FaultProxy  # noqa: E402  pylint: disable=wrong-import-position
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
@@ -49,11 +52,11 @@ def aws(sandbox):
     return sandbox.client
 
 
-def _run_module(box, name, args, check_mode=False, diff=False, credentials=None, aws=True):
+def _run_module(box, name, args, check_mode=False, diff=False, credentials=None, aws=True, endpoint_url=None):
     creds = credentials or box.admin_credentials
     module_args = dict(_ansible_check_mode=check_mode, _ansible_diff=diff)
     if aws:  # the connection options of the AWS modules (not for e.g. http_check)
-        module_args.update(endpoint_url=box.endpoint_url, region="eu-central-1",
+        module_args.update(endpoint_url=endpoint_url or box.endpoint_url, region="eu-central-1",
                            access_key=creds["aws_access_key_id"], secret_key=creds["aws_secret_access_key"])
     module_args.update(args)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([COLLECTIONS] + sys.path))
@@ -78,6 +81,24 @@ def _run_module(box, name, args, check_mode=False, diff=False, credentials=None,
 def run_module(sandbox):
     def run(name, args, **kwargs):
         return _run_module(sandbox, name, args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def faults(sandbox):
+    """A FaultProxy in front of the sandbox's emulator (seed 0, no fault until ``faults.configure(...)``)."""
+    proxy = FaultProxy(sandbox.moto_port, lifetime=900).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def run_module_faulty(sandbox, faults):
+    def run(name, args, **kwargs):
+        return _run_module(sandbox, name, args, endpoint_url=faults.endpoint_url, **kwargs)
 
     return run
 

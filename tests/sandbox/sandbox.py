@@ -3,9 +3,12 @@
 
 One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the pytest fixtures.
 
-    python tests/sandbox/sandbox.py up [--iam] [--moto-port N] [--pg-port N]
+    python tests/sandbox/sandbox.py up [--iam] [--moto-port N] [--pg-port N] [--faults SPEC]
     python tests/sandbox/sandbox.py down
-    python tests/sandbox/sandbox.py run [--iam] -- COMMAND ARGS...   # up, run, always down
+    python tests/sandbox/sandbox.py run [--iam] [--faults SPEC] -- COMMAND ARGS...   # up, run, always down
+
+``--faults RATE[,kinds=throttle+503+500+drop_before+drop_after,seed=N,ops=Op+Op,budget=N]`` puts the fault proxy
+(``faults.py``) between modules/playbooks and the emulator: the endpoint written for them is the proxy's.
 
 ``up`` writes ``inventories/local/group_vars/all/sandbox.yml`` (endpoint, PostgreSQL details,
 dump paths; read by ``inventories/local``) and ``.sandbox.json`` (PIDs and temp dir, read by
@@ -37,6 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import faults  # noqa: E402  pylint: disable=wrong-import-position
 import seed  # noqa: E402  pylint: disable=wrong-import-position
 
 STATE_FILE = os.path.join(ROOT, ".sandbox.json")
@@ -67,8 +71,11 @@ def pg_bindir():
 class Sandbox:
     """Lifecycle of one emulator + PostgreSQL pair. Use as a context manager or start()/stop()."""
 
-    def __init__(self, iam=False, moto_port=0, pg_port=0, seed_data=True):
+    def __init__(self, iam=False, moto_port=0, pg_port=0, seed_data=True, faults=None):
         self.iam = iam
+        self.faults = faults  # a faults.py spec: modules and playbooks then go through the fault proxy
+        self.faults_pid = None
+        self.faults_url = None
         self.moto_port = moto_port or free_port()
         self.pg_port = pg_port or free_port()
         self.seed_data = seed_data
@@ -77,6 +84,7 @@ class Sandbox:
         self.pg_started = False
         self.admin_credentials = {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_KEY}
         self.dumps = {}
+        self.pg_ca_cert = None
 
     # ---- public surface -------------------------------------------------------------------
     @property
@@ -87,10 +95,16 @@ class Sandbox:
     def pg_dsn(self):
         return {"host": "127.0.0.1", "port": self.pg_port, "user": "postgres"}
 
+    @property
+    def module_endpoint_url(self):
+        """Where modules and playbooks send their AWS calls: the fault proxy when there is one, else the emulator
+        (seeding and the tests' own assertions always talk to the emulator directly)."""
+        return self.faults_url or self.endpoint_url
+
     def details(self):
         """What a playbook or a test needs to reach the sandbox (written to the inventory vars file)."""
         return {
-            "sandbox_aws_endpoint_url": self.endpoint_url,
+            "sandbox_aws_endpoint_url": self.module_endpoint_url,
             "sandbox_aws_region": REGION,
             "sandbox_aws_access_key": self.admin_credentials["aws_access_key_id"],
             "sandbox_aws_secret_key": self.admin_credentials["aws_secret_access_key"],
@@ -99,13 +113,14 @@ class Sandbox:
             "sandbox_pg_user": self.pg_dsn["user"],
             "sandbox_pg_database": seed.PG_DATABASE,
             "sandbox_pg_dumps": self.dumps,
+            "sandbox_pg_ca_cert": self.pg_ca_cert,
             "sandbox_reports_dir": os.path.join(self.tmpdir, "reports") if self.tmpdir else None,
         }
 
     def env(self):
         """Environment variables pointing boto3, the AWS CLI and libpq at the sandbox."""
         return {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL": self.module_endpoint_url,
             "AWS_ACCESS_KEY_ID": self.admin_credentials["aws_access_key_id"],
             "AWS_SECRET_ACCESS_KEY": self.admin_credentials["aws_secret_access_key"],
             "AWS_DEFAULT_REGION": REGION,
@@ -153,12 +168,27 @@ class Sandbox:
                 self.dumps = seed.seed_postgres(_psycopg2(), self.pg_dsn, pg_bindir(),
                                                 os.path.join(self.tmpdir, "backups"))
             os.makedirs(os.path.join(self.tmpdir, "reports"), exist_ok=True)
+            if self.faults:
+                self._start_faults()
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _start_faults(self):
+        faults.parse_spec(self.faults)  # a bad spec fails here, before a process starts
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faults.py"), str(self.moto_port), self.faults],
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.faults_pid = proc.pid
+        self.faults_url = proc.stdout.readline().strip()
+        if not self.faults_url.startswith("http://127.0.0.1:"):
+            raise RuntimeError("the fault proxy did not start")
+
     def stop(self):
+        if self.faults_pid:
+            _kill(self.faults_pid)
+            self.faults_pid = None
+            self.faults_url = None
         if self.moto_pid:
             _kill(self.moto_pid)
             self.moto_pid = None
@@ -210,11 +240,48 @@ class Sandbox:
             shutil.chown(self.tmpdir, "postgres")
         _as_postgres([os.path.join(bindir, "initdb"), "-D", self._pgdata, "-A", "trust", "-U", "postgres",
                       "--no-sync", "-E", "UTF8"], check=True)
-        options = "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=50" % (
-            self.pg_port, self.tmpdir)
+        cert, key = self._server_certificate()
+        options = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=50 "
+                   "-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s" % (self.pg_port, self.tmpdir, cert, key))
         _as_postgres([os.path.join(bindir, "pg_ctl"), "-D", self._pgdata, "-w", "-t", "30", "-l",
                       os.path.join(self.tmpdir, "postgres.log"), "-o", options, "start"], check=True)
         self.pg_started = True
+
+    def _server_certificate(self):
+        """A self-signed certificate for 127.0.0.1 made at start (PostgreSQL serves TLS with it, so tests can use
+        ssl_mode require / verify-full with ca_cert = ``self.pg_ca_cert``)."""
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        import ipaddress
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ops-runbooks sandbox")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=2))
+                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                            x509.DNSName("localhost")]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        cert_path, key_path = os.path.join(self.tmpdir, "server.crt"), os.path.join(self.tmpdir, "server.key")
+        with open(cert_path, "wb") as fh:
+            fh.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(key_path, "wb") as fh:
+            fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()))
+        os.chmod(key_path, 0o600)
+        if os.geteuid() == 0:
+            for path in (cert_path, key_path):
+                shutil.chown(path, "postgres")
+        self.pg_ca_cert = cert_path
+        return cert_path, key_path
 
     def _bootstrap_iam_admin(self):
         import boto3
@@ -276,7 +343,8 @@ def _write_files(box):
     with open(INVENTORY_VARS, "w", encoding="utf-8") as fh:
         fh.write("# Written by tests/sandbox/sandbox.py up; removed by down. Do not commit.\n")
         yaml.safe_dump(details, fh, default_flow_style=False)
-    state = {"moto_pid": box.moto_pid, "pgdata": box._pgdata, "tmpdir": box.tmpdir,  # pylint: disable=protected-access
+    state = {"moto_pid": box.moto_pid, "faults_pid": box.faults_pid,
+             "pgdata": box._pgdata, "tmpdir": box.tmpdir,  # pylint: disable=protected-access
              "details": details, "env": box.env()}
     with open(STATE_FILE, "w", encoding="utf-8") as fh:
         json.dump(state, fh, indent=2)
@@ -291,10 +359,11 @@ def _remove_files():
 def cmd_up(args):
     if os.path.exists(STATE_FILE):
         cmd_down(args)
-    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port).start()
+    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port, faults=args.faults).start()
     _write_files(box)
-    print("sandbox up: AWS endpoint %s, PostgreSQL 127.0.0.1:%d, state in %s" % (
-        box.endpoint_url, box.pg_port, box.tmpdir))
+    print("sandbox up: AWS endpoint %s%s, PostgreSQL 127.0.0.1:%d, state in %s" % (
+        box.module_endpoint_url, " (fault proxy %s in front of %s)" % (args.faults, box.endpoint_url)
+        if args.faults else "", box.pg_port, box.tmpdir))
     return 0
 
 
@@ -305,8 +374,9 @@ def cmd_down(_args):
         return 0
     with open(STATE_FILE, encoding="utf-8") as fh:
         state = json.load(fh)
-    if state.get("moto_pid"):
-        _kill(state["moto_pid"])
+    for pid in (state.get("faults_pid"), state.get("moto_pid")):
+        if pid:
+            _kill(pid)
     if state.get("pgdata") and os.path.isdir(state["pgdata"]):
         _as_postgres([os.path.join(pg_bindir(), "pg_ctl"), "-D", state["pgdata"], "-m", "immediate", "-w", "stop"],
                      check=False)
@@ -322,7 +392,7 @@ def cmd_run(args):
     if not command:
         print("run: a command is required after --", file=sys.stderr)
         return 2
-    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port)
+    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port, faults=args.faults)
     try:
         box.start()
         _write_files(box)
@@ -340,6 +410,9 @@ def main(argv=None):
         p.add_argument("--iam", action="store_true", help="enforce IAM (moto INITIAL_NO_AUTH_ACTION_COUNT)")
         p.add_argument("--moto-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_MOTO_PORT", "0")))
         p.add_argument("--pg-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_PG_PORT", "0")))
+        p.add_argument("--faults", metavar="RATE[,kinds=a+b,seed=N,ops=Op+Op,budget=N]",
+                       help="put the fault-injecting proxy (tests/sandbox/faults.py) between the modules and the "
+                            "emulator, e.g. 0.1 or 0.3,kinds=throttle+503+drop_after,seed=7")
         if name == "run":
             p.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("down")

@@ -303,3 +303,58 @@ def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox,
         assert denied.get("failed") is True, "still works without %s" % missing
         assert "not authorized" in denied["msg"] or "AccessDenied" in denied["msg"] or "Access Denied" in denied["msg"], \
             (missing, denied["msg"])
+
+
+def _other_ca(tmp_path):
+    """A CA certificate that did not sign the sandbox's server certificate."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    path = tmp_path / "other-ca.crt"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+@pytest.mark.parametrize("tls", ["require", "verify-full"])
+def test_restore_over_tls(sandbox, pg, run_module, tls):
+    """The sandbox's PostgreSQL serves TLS with a certificate made at start: the module and pg_restore use it."""
+    options = dict(pg, ssl_mode=tls, postgres=[{"path": sandbox.dumps["custom"]}])
+    if tls == "verify-full":
+        options["ca_cert"] = sandbox.pg_ca_cert
+    result = run_module("backup_verify", options)
+    assert not result.get("failed"), result["msg"]
+    assert result["restores"][0]["row_counts"]["public.datasets"] == 120
+
+
+def test_verify_full_refuses_a_server_another_ca_did_not_sign(sandbox, pg, run_module, tmp_path):
+    result = run_module("backup_verify", dict(pg, ssl_mode="verify-full", ca_cert=_other_ca(tmp_path),
+                                              postgres=[{"path": sandbox.dumps["custom"]}]))
+    assert result["failed"] is True and "certificate verify failed" in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"ssl_mode": "verify-full"}, "ca_cert: ssl_mode=verify-full checks"),
+    ({"ssl_mode": "verify-ca", "ca_cert": "/nonexistent/ca.crt"}, "ca_cert: /nonexistent/ca.crt is not a file"),
+    ({"connect_timeout": 0}, "connect_timeout: 0 is out of range"),
+    ({"ssl_mode": "sometimes"}, "ssl_mode"),
+])
+def test_bad_connection_options(sandbox, pg, run_module, options, message):
+    result = run_module("backup_verify", dict(pg, postgres=[{"path": sandbox.dumps["custom"]}], **options))
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+def test_connection_from_the_pg_environment_variables(sandbox, run_module, monkeypatch):
+    """As community.postgresql: without login_* options, PGHOST/PGPORT/PGUSER apply."""
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", str(sandbox.pg_port))
+    monkeypatch.setenv("PGUSER", "postgres")
+    result = run_module("backup_verify", {"postgres": [{"path": sandbox.dumps["custom"]}]})
+    assert not result.get("failed"), result["msg"]

@@ -22,6 +22,16 @@ def drain(sqs, url):
         bodies += [m["Body"] for m in got]
 
 
+def dlq_holding(sqs, prefix, count):
+    """A queue with a DLQ holding ``count`` messages: ``(name, url, dlq_url, bodies)``."""
+    name = prefix + uuid.uuid4().hex[:8]
+    url, dlq_url = _queue(sqs, name)
+    bodies = ["m%02d" % i for i in range(count)]
+    for body in bodies:
+        sqs.send_message(QueueUrl=dlq_url, MessageBody=body)
+    return name, url, dlq_url, bodies
+
+
 def visible(sqs, url):
     return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"]["ApproximateNumberOfMessages"])

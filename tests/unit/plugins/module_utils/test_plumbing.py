@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 sys.path.insert(0, __file__.rsplit("/module_utils/", 1)[0] + "/modules")
+from stubbed import add_queue_arns  # noqa: E402  pylint: disable=wrong-import-position
 from stubbed import client as make_client  # noqa: E402  pylint: disable=wrong-import-position
 from stubbed import retrying  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -142,9 +143,7 @@ DEST = "https://sqs.eu-central-1.amazonaws.com/123456789012/q"
 
 
 def _arns(stub):
-    for url in (DLQ, DEST):
-        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:eu-central-1:123456789012:"
-                                                                  + url.rsplit("/", 1)[1]}})
+    add_queue_arns(stub, DLQ, DEST)
 
 
 @pytest.mark.parametrize("code", ["UnsupportedOperation", "InvalidAction", "NotImplemented"])
@@ -209,7 +208,7 @@ def test_botocore_retries_in_standard_mode_and_single_attempt_clients_send_once(
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
     assert common.botocore_retry_config() == {"retries": {"mode": "standard"}}
     assert common.botocore_retry_config(single_attempt=True) == {"retries": {"mode": "standard",
-                                                                              "total_max_attempts": 1}}
+                                                                             "total_max_attempts": 1}}
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     assert common.botocore_retry_config()["retries"]["mode"] == "adaptive"
 

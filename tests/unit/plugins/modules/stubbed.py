@@ -21,6 +21,13 @@ def client(service):
     return boto3.client(service, region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
+def add_queue_arns(stub, *urls):
+    """Queue the GetQueueAttributes answers (QueueArn) for each queue URL, in order."""
+    for url in urls:
+        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:eu-central-1:123456789012:"
+                                                                  + url.rsplit("/", 1)[1]}})
+
+
 def retrying(stubbed_client):
     """The stubbed client behind the same retrying wrapper the modules use."""
     return RetryingBotoClientWrapper(stubbed_client, retry_decorator())

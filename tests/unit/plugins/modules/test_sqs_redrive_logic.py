@@ -7,6 +7,7 @@ decision, are tested with botocore's Stubber. The receive/send loop's stopping a
 from __future__ import annotations
 
 import pytest
+from stubbed import add_queue_arns
 from stubbed import retrying
 from stubbed import client as make_client
 from botocore.stub import Stubber
@@ -19,9 +20,7 @@ DEST = "https://sqs.eu-central-1.amazonaws.com/123456789012/q"
 
 
 def _arns(stub):
-    for url in (DLQ, DEST):
-        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": "arn:aws:sqs:eu-central-1:123456789012:"
-                                                                  + url.rsplit("/", 1)[1]}})
+    add_queue_arns(stub, DLQ, DEST)
 
 
 def test_move_task_runs_until_completed():
@@ -79,6 +78,10 @@ class FakeQueues:
             self.dlq.remove(entry["ReceiptHandle"])
         return {"Successful": [{"Id": e["Id"]} for e in Entries]}
 
+    def get_queue_attributes(self, aws_retry=False, QueueUrl=None, AttributeNames=None):  # noqa: N803
+        return {"Attributes": {"ApproximateNumberOfMessages": str(len(self.dlq)),
+                               "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0"}}
+
 
 def test_receive_send_moves_each_message_once_and_stops_when_empty():
     fake = FakeQueues(23)
@@ -103,3 +106,54 @@ def test_rate_limit_sleeps_between_batches():
     moved, _failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, 10, 600, clock=lambda: now[0],
                                                         sleep=sleep)
     assert moved == 30 and [round(s, 3) for s in slept] == [1.0, 1.0, 1.0]
+
+
+class LostReceiveQueues(FakeQueues):
+    """The first receive's answer is lost: its messages stay hidden until the visibility timeout passes."""
+
+    def __init__(self, count, now):
+        super().__init__(count)
+        self.now, self.hidden_until, self.hidden = now, None, []
+
+    def receive_message(self, aws_retry=False, QueueUrl=None, MaxNumberOfMessages=10, **kw):  # noqa: N803
+        if self.hidden_until is None:  # first call: hide a batch, answer nothing (the answer was lost)
+            self.hidden, self.dlq = self.dlq[:MaxNumberOfMessages], self.dlq[MaxNumberOfMessages:]
+            self.hidden_until = self.now[0] + kw["VisibilityTimeout"]
+            return {}
+        if self.hidden and self.now[0] >= self.hidden_until:
+            self.dlq, self.hidden = self.hidden + self.dlq, []
+        return super().receive_message(QueueUrl=QueueUrl, MaxNumberOfMessages=MaxNumberOfMessages)
+
+    def get_queue_attributes(self, aws_retry=False, QueueUrl=None, AttributeNames=None):  # noqa: N803
+        if self.hidden and self.now[0] >= self.hidden_until:
+            self.dlq, self.hidden = self.hidden + self.dlq, []
+        return {"Attributes": {"ApproximateNumberOfMessages": str(len(self.dlq)),
+                               "ApproximateNumberOfMessagesNotVisible": str(len(self.hidden)),
+                               "ApproximateNumberOfMessagesDelayed": "0"}}
+
+
+def _fake_time():
+    """A clock and a sleep that advances it: ``(now, clock, sleep)``."""
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    return now, (lambda: now[0]), sleep
+
+
+def test_messages_hidden_by_a_lost_receive_are_waited_for_and_moved():
+    now, clock, sleep = _fake_time()
+    fake = LostReceiveQueues(13, now)
+    moved, failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, None, 600, visibility_timeout=30,
+                                                       clock=clock, sleep=sleep)
+    assert (moved, failed, fake.dlq, fake.hidden) == (13, [], [], [])  # was: stopped after two empty polls
+    assert 30 <= now[0] < 40  # waited out the visibility timeout, not the whole wait_timeout
+
+
+def test_hidden_messages_that_never_return_end_at_the_timeout():
+    now, clock, sleep = _fake_time()
+    fake = LostReceiveQueues(5, now)
+    moved, _failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, None, 20, visibility_timeout=60,
+                                                        clock=clock, sleep=sleep)
+    assert moved == 0 and len(fake.hidden) == 5 and now[0] == pytest.approx(20)

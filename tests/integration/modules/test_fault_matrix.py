@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+"""Every mutating module with a fault on its one-shot call: the end state in the emulator is right.
+
+The fault proxy (tests/sandbox/faults.py) sits between the module and the emulator and injects exactly one fault
+(``budget=1``) on the named operation: a throttling error, a 503, or ``drop_after`` - the request reaches the
+emulator and takes effect, and its answer is lost. Each case asserts that the fault really happened (the proxy's
+log), that the task succeeded, and what the emulator holds afterwards: no second backup, restore or copy where
+one was meant, no lost message, the alias where it should be. Duplicated messages (at-least-once delivery) are
+counted, not failed.
+"""
+from __future__ import annotations
+
+import collections
+import uuid
+
+import pytest
+
+from test_dynamodb_restore import make_table
+from test_lambda_rollback import alias
+from test_lambda_rollback import make_function
+from test_sqs_redrive import dlq_holding
+from test_sqs_redrive import drain
+
+FAULTS = ["throttle", "503", "drop_after"]
+
+
+def inject(faults, operation, kind):
+    faults.configure(rate=1.0, kinds=[kind], ops=[operation], budget=1, seed=1)
+
+
+def injected(faults, operation):
+    return [e["fault"] for e in faults.faults_injected() if e["operation"] == operation]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_create_backup_makes_exactly_one_backup(aws, faults, run_module_faulty, kind):
+    ddb = aws("dynamodb")
+    table = make_table(ddb, items=1)[0]
+    inject(faults, "CreateBackup", kind)
+    result = run_module_faulty("dynamodb_backup", {"table_name": table, "force_backup": True})
+    assert injected(faults, "CreateBackup") == [kind]
+    assert not result.get("failed"), result["msg"]
+    backups = ddb.list_backups(TableName=table)["BackupSummaries"]
+    assert [b["BackupName"] for b in backups] == [result["backups_created"][0]["backup_name"]]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_restore_from_backup_restores_once(aws, faults, run_module_faulty, kind):
+    ddb = aws("dynamodb")
+    source, arn = make_table(ddb, items=4, backup=True)
+    inject(faults, "RestoreTableFromBackup", kind)
+    result = run_module_faulty("dynamodb_restore", {"backup_arn": arn, "target_table_name": source + "-f",
+                                                    "verify": {"min_item_count": 4}})
+    assert injected(faults, "RestoreTableFromBackup") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert ddb.scan(TableName=source + "-f", Select="COUNT")["Count"] == 4
+    assert ddb.describe_table(TableName=source + "-f")["Table"]["RestoreSummary"]["SourceBackupArn"] == arn
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_rollback_moves_the_alias_once(aws, faults, run_module_faulty, kind):
+    lam = aws("lambda")
+    name = make_function(lam, versions=3, weights={"2": 0.1})
+    inject(faults, "UpdateAlias", kind)
+    result = run_module_faulty("lambda_rollback", {"function_name": name, "alias": "live"})
+    assert injected(faults, "UpdateAlias") == [kind]
+    assert not result.get("failed"), result["msg"]
+    version, weights, description = alias(lam, name)
+    assert (version, weights) == ("2", {}) and "from=3 to=2" in description
+    again = run_module_faulty("lambda_rollback", {"function_name": name, "alias": "live"})
+    assert again["changed"] is False and alias(lam, name)[0] == "2"  # never two steps
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_reserved_concurrency_is_set(aws, faults, run_module_faulty, kind):
+    lam = aws("lambda")
+    name = make_function(lam, versions=1)
+    inject(faults, "PutFunctionConcurrency", kind)
+    result = run_module_faulty("lambda_concurrency", {"function_name": name, "reserved_concurrency": 4})
+    assert injected(faults, "PutFunctionConcurrency") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 4
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_object_restore_brings_the_content_back(aws, faults, run_module_faulty, kind):
+    s3, bucket, key = aws("s3"), "ai-investment-curated-data", "faults/%s.csv" % uuid.uuid4().hex[:8]
+    s3.put_object(Bucket=bucket, Key=key, Body=b"the data")
+    s3.delete_object(Bucket=bucket, Key=key)
+    inject(faults, "CopyObject", kind)
+    result = run_module_faulty("s3_object_restore", {"bucket": bucket, "key": key})
+    assert injected(faults, "CopyObject") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"the data"
+    again = run_module_faulty("s3_object_restore", {"bucket": bucket, "key": key})
+    assert again["changed"] is False
+
+
+@pytest.mark.parametrize("operation", ["ReceiveMessage", "SendMessageBatch", "DeleteMessageBatch"])
+@pytest.mark.parametrize("kind", FAULTS)
+def test_redrive_loses_no_message(aws, faults, run_module_faulty, operation, kind):
+    sqs = aws("sqs")
+    name, url, dlq_url, sent = dlq_holding(sqs, "fm-", 23)
+    inject(faults, operation, kind)
+    result = run_module_faulty("sqs_redrive", {"queue": name + "-dlq", "method": "receive_send",
+                                               "visibility_timeout": 2, "wait_timeout": 60})
+    assert injected(faults, operation) == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert result["remaining"] == 0
+    arrived = collections.Counter(drain(sqs, url))
+    assert set(arrived) == set(sent) and drain(sqs, dlq_url) == []  # none lost, the DLQ empty
+    duplicates = sum(arrived.values()) - len(sent)
+    assert duplicates <= 10  # at most one batch sent twice (a send whose answer was lost)
+    if kind != "drop_after" or operation != "SendMessageBatch":
+        assert duplicates == 0
