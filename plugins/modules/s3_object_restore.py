@@ -18,9 +18,8 @@ description:
   - "Automates runbook 004 \"Restore Deleted File\" (C(list-object-versions), then copy the old version back)."
   - Idempotent - when the current version already is the wanted content, nothing changes.
 notes:
-  - "IAM actions (least privilege): C(s3:ListBucketVersions), C(s3:PutObject)."
-  - "AWS also requires C(s3:GetObjectVersion) on the object to copy a version (AWS documentation, CopyObject); the
-    emulator used by the tests does not check the copy source."
+  - "IAM actions (least privilege): C(s3:ListBucketVersions), C(s3:PutObject), C(s3:GetObjectVersion) (AWS checks it
+    on the version copied, CopyObject's source; the emulator used by the tests does not)."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:

@@ -42,9 +42,25 @@ def sandbox():
 def iam_sandbox():
     box = Sandbox(iam=True).start()
     try:
+        _canary(box)
         yield box
     finally:
         box.stop()
+
+
+def _canary(box):
+    """A user with an empty policy must be denied: if IAM enforcement silently turned off, every least-privilege
+    proof would pass for the wrong reason - fail loudly here instead."""
+    import botocore.exceptions
+    nobody = box.iam_user({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]})
+    try:
+        box.client("sqs", credentials=nobody).list_queues()
+    except botocore.exceptions.ClientError as e:
+        if "not authorized to perform: sqs:ListQueues" not in str(e):
+            raise AssertionError("the IAM canary was denied for another reason: %s" % e) from None
+        return
+    raise AssertionError("IAM enforcement is off: a user without sqs:ListQueues listed queues")
 
 
 @pytest.fixture

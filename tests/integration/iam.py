@@ -23,3 +23,19 @@ def documented_actions(module_name):
 
 def policy(actions):
     return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
+
+
+# Services whose emulated denial does not name the action (S3 answers a bare "Access Denied", as AWS does).
+_UNNAMED = ("s3:",)
+
+
+def assert_denied(result, missing):
+    """The module failed because ``missing`` was not allowed: the message names that action (where the emulator
+    names actions) - not merely "some access denied", which an unrelated denial would also produce."""
+    assert result.get("failed") is True, "still works without %s" % missing
+    message = result["msg"]
+    if missing.startswith(_UNNAMED):
+        assert "Access Denied" in message or "AccessDenied" in message, (missing, message)
+    else:
+        assert "not authorized to perform: %s" % missing in message or \
+            "not authorized to perform %s" % missing in message, (missing, message)

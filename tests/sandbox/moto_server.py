@@ -3,12 +3,18 @@
 
 Lambda must run in non-Docker mode *before* any function is created: switching it later
 through ``/moto-api/config`` moves Lambda to another backend and existing functions vanish.
-Usage: python moto_server.py PORT
+Usage: python moto_server.py PORT [HEALTH_PORT]
+
+With HEALTH_PORT, the same process also serves ``GET /health`` on 127.0.0.1:HEALTH_PORT (200, ``{"status": "ok"}``):
+the application health endpoint of the runbooks (000's API ``/health``, 003's ``http://localhost:8000/health``) for
+the health checks, living exactly as long as the emulator.
 """
 from __future__ import annotations
 
+import http.server
 import json
 import sys
+import threading
 from xml.sax.saxutils import escape
 
 from moto.core.config import default_user_config
@@ -87,5 +93,23 @@ def _call_action(self):
 
 BaseResponse.call_action = _call_action
 
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802  pylint: disable=invalid-name
+        ok = self.path.split("?")[0] == "/health"
+        body = json.dumps({"status": "ok"} if ok else {"error": "not found"}).encode()
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        pass
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        health = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), _Health)
+        threading.Thread(target=health.serve_forever, daemon=True).start()
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

@@ -85,11 +85,17 @@ class Sandbox:
         self.admin_credentials = {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_KEY}
         self.dumps = {}
         self.pg_ca_cert = None
+        self.health_port = free_port()
 
     # ---- public surface -------------------------------------------------------------------
     @property
     def endpoint_url(self):
         return "http://127.0.0.1:%d" % self.moto_port
+
+    @property
+    def health_url(self):
+        """The application health endpoint the sandbox serves (GET, 200 while the sandbox runs)."""
+        return "http://127.0.0.1:%d/health" % self.health_port
 
     @property
     def pg_dsn(self):
@@ -114,6 +120,7 @@ class Sandbox:
             "sandbox_pg_database": seed.PG_DATABASE,
             "sandbox_pg_dumps": self.dumps,
             "sandbox_pg_ca_cert": self.pg_ca_cert,
+            "sandbox_health_url": self.health_url,
             "sandbox_reports_dir": os.path.join(self.tmpdir, "reports") if self.tmpdir else None,
         }
 
@@ -218,7 +225,7 @@ class Sandbox:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(IAM_FREE_REQUESTS)
         log = open(os.path.join(self.tmpdir, "moto.log"), "wb")  # pylint: disable=consider-using-with
         proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, os.path.join(HERE, "moto_server.py"), str(self.moto_port)],
+            [sys.executable, os.path.join(HERE, "moto_server.py"), str(self.moto_port), str(self.health_port)],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         log.close()

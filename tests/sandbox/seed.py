@@ -49,6 +49,8 @@ FUNCTIONS = [
     "ai-investment-streaming",
 ]
 FUNCTION_VERSIONS = 3
+# Runbook 000's daily check invokes this one (the emulator answers a synchronous invoke with 200, echoing the event).
+HEALTH_CHECK_FUNCTION = "ai-investment-health-check"
 ALIAS = "live"
 
 QUEUES = ["ai-investment-ingest", "ai-investment-score", "ai-investment-orchestrator"]
@@ -186,6 +188,10 @@ def _seed_lambda(lam, role_arn):
                 _wait_function(lam, name)
             version = lam.publish_version(FunctionName=name, Description="build %d" % build)["Version"]
         lam.create_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+    lam.create_function(FunctionName=HEALTH_CHECK_FUNCTION, Runtime="python3.11", Role=role_arn,
+                        Handler="index.handler", Code={"ZipFile": _zip(0)}, Timeout=10, MemorySize=128,
+                        Tags={"project": PROJECT})
+    _wait_function(lam, HEALTH_CHECK_FUNCTION)
 
 
 def _wait_function(lam, name, timeout=30):

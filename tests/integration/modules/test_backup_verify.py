@@ -14,7 +14,7 @@ import uuid
 import psycopg2
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 
 
 @pytest.fixture
@@ -231,7 +231,12 @@ def test_dynamodb_checks(run_module, aws):
         ("no-such-table", "table", "fail"),
     ]
     assert result["checks"][5]["reason"] == "no AVAILABLE on-demand backup found"
-    assert ddb.describe_table(TableName="ai-investment-signals")["Table"]["TableStatus"] == "ACTIVE"
+    # What the checks reported, read against the emulator: the backup named is the seed's, and its age is real.
+    signals_backup = result["checks"][2]
+    assert signals_backup["observed"] != signals_backup["expected"] == "1d00h"
+    assert signals_backup["reason"].startswith("newest AVAILABLE on-demand backup is ")
+    assert ddb.list_backups(TableName="ai-investment-signals")["BackupSummaries"], "the seed backup the check saw"
+    assert result["checks"][6]["reason"] == "table no-such-table not found" and result["changed"] is False
 
 
 def test_dynamodb_restore_lag_beyond_rpo_fails(run_module):
@@ -300,9 +305,7 @@ def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox,
     assert allowed["summary"] == {"pass": 7, "warn": 0, "fail": 0, "skipped": 0}
     for missing in actions:
         denied = run_module_iam("backup_verify", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
-        assert denied.get("failed") is True, "still works without %s" % missing
-        assert "not authorized" in denied["msg"] or "AccessDenied" in denied["msg"] or "Access Denied" in denied["msg"], \
-            (missing, denied["msg"])
+        assert_denied(denied, missing)
 
 
 def _other_ca(tmp_path):
@@ -358,3 +361,31 @@ def test_connection_from_the_pg_environment_variables(sandbox, run_module, monke
     monkeypatch.setenv("PGUSER", "postgres")
     result = run_module("backup_verify", {"postgres": [{"path": sandbox.dumps["custom"]}]})
     assert not result.get("failed"), result["msg"]
+
+
+@pytest.mark.parametrize("required, status", [(True, "warn"), (False, "pass")])
+def test_require_encryption_on_a_bucket_without_a_default(run_module, required, status):
+    """ai-investment-eval has no default encryption configuration in the sandbox (AWS applies SSE-S3 anyway)."""
+    result = run_module("backup_verify", {"s3": [{"bucket": "ai-investment-eval", "require_versioning": False,
+                                                  "require_encryption": required}]})
+    [encryption] = [c for c in result["checks"] if c["check"] == "encryption"]
+    assert encryption["status"] == status and not result.get("failed")
+
+
+def test_pg_bin_dir_names_the_tools(sandbox, pg, run_module, tmp_path):
+    """pg_bin_dir: the restore runs the tools of that directory; a directory without them fails the restore."""
+    from sandbox import pg_bindir
+    good = run_module("backup_verify", dict(pg, pg_bin_dir=pg_bindir(), postgres=[{"path": sandbox.dumps["custom"]}]))
+    assert not good.get("failed"), good["msg"]
+    empty = run_module("backup_verify", dict(pg, pg_bin_dir=str(tmp_path), postgres=[{"path": sandbox.dumps["custom"]}]))
+    assert empty["failed"] is True and "pg_restore not found" in empty["msg"], empty["msg"]
+
+
+def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
+    """restore_in_check_mode: check mode restores too (the scratch database is still dropped: pg asserts it)."""
+    skipped = run_module("backup_verify", dict(pg, postgres=[{"path": sandbox.dumps["custom"]}]), check_mode=True)
+    assert [c["status"] for c in skipped["checks"] if c["check"] == "restore"] == ["skipped"]
+    restored = run_module("backup_verify", dict(pg, restore_in_check_mode=True, maintenance_db="template1",
+                                                postgres=[{"path": sandbox.dumps["custom"]}]), check_mode=True)
+    assert not restored.get("failed"), restored["msg"]
+    assert restored["restores"][0]["row_counts"]["public.datasets"] == 120 and restored["restores"][0]["dropped"]

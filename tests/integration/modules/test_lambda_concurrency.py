@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 from test_lambda_rollback import make_function
 
 
@@ -64,4 +64,14 @@ def test_least_privilege(iam_sandbox, run_module_iam):
             lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
         denied = run_module_iam("lambda_concurrency", dict({"function_name": name}, **args),
                                 iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
-        assert denied["failed"] is True and "not authorized" in denied["msg"], (missing, denied["msg"])
+        assert_denied(denied, missing)
+
+
+def test_without_waiting_the_value_is_still_set(aws, run_module):
+    """wait=false returns right after the call; the emulator holds the value (read back here, not by the module)."""
+    lam = aws("lambda")
+    name = make_function(lam, versions=1)
+    result = run_module("lambda_concurrency", {"function_name": name, "reserved_concurrency": 6, "wait": False,
+                                               "wait_timeout": 5})
+    assert result["changed"] is True and result["current"] == 6
+    assert reserved(lam, name) == 6

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 
 ROLE = "arn:aws:iam::123456789012:role/ai-investment-lambda-exec"
 
@@ -168,10 +168,11 @@ def test_health_gate_passing_keeps_the_rollback(lam, aws, run_module):
 @pytest.fixture
 def http_health():
     """A local /health endpoint whose status code the test sets."""
-    state = {"code": 200}
+    state = {"code": 200, "delay": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802  pylint: disable=invalid-name
+            time.sleep(state["delay"])
             self.send_response(state["code"])
             self.end_headers()
             self.wfile.write(b"{}")
@@ -179,7 +180,7 @@ def http_health():
         def log_message(self, *args):  # pylint: disable=arguments-differ
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -200,6 +201,25 @@ def test_url_health_check(lam, run_module, http_health):
                                             "health_check": {"url": url, "retries": 0}})
     assert result["failed"] is True and "HTTP 503" in result["msg"]
     assert alias(lam, bad)[0] == "3"
+
+
+def test_url_timeout_fails_a_slow_endpoint_and_reverts(lam, run_module, http_health):
+    """health_check.url_timeout: an endpoint slower than it fails the gate (and the alias goes back)."""
+    state, url = http_health
+    state["delay"] = 3
+    name = make_function(lam, versions=3)
+    result = run_module("lambda_rollback", {"function_name": name, "alias": "live",
+                                            "health_check": {"url": url, "url_timeout": 1, "retries": 0}})
+    assert result["failed"] is True and result["reverted"] is True and "timed out" in result["msg"], result["msg"]
+    assert alias(lam, name)[0] == "3"
+
+
+def test_without_waiting_for_the_version(lam, run_module):
+    """wait=false moves the alias without waiting for the target version to be Active (it is, in the emulator)."""
+    name = make_function(lam, versions=3)
+    result = run_module("lambda_rollback", {"function_name": name, "alias": "live", "wait": False})
+    assert not result.get("failed"), result["msg"]
+    assert alias(lam, name)[0] == "2"
 
 
 def test_revert_can_be_turned_off(lam, aws, run_module):
@@ -296,6 +316,5 @@ def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox,
         name = make_function(admin, versions=3)
         denied = run_module_iam("lambda_rollback", dict(main_path, function_name=name),
                                 iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
-        assert denied.get("failed") is True, "still works without %s" % missing
-        assert "not authorized" in denied["msg"] or "AccessDenied" in denied["msg"], (missing, denied["msg"])
+        assert_denied(denied, missing)
         assert alias(admin, name)[0] == "3", "alias left moved without %s" % missing

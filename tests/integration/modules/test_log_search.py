@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 
 
 @pytest.fixture
@@ -82,4 +82,15 @@ def test_least_privilege(iam_sandbox, run_module_iam):
     assert not allowed.get("failed"), allowed["msg"]
     for missing in actions:
         denied = run_module_iam("log_search", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
-        assert denied["failed"] is True and "not authorized" in denied["msg"], (missing, denied["msg"])
+        assert_denied(denied, missing)
+
+
+def test_scan_limit_caps_the_counting_and_says_so(run_module, groups):
+    """scan_limit=2 on a group with 3 lines: counting stops at the page that reaches the cap (here the only page)
+    and the group is reported as truncated; without the cap it is not."""
+    capped = run_module("log_search", {"log_group_names": [groups + "api"], "scan_limit": 2})
+    assert capped["truncated"] == [groups + "api"] and capped["total"] >= 2
+    assert "(counting capped)" in capped["reason"]
+    full = run_module("log_search", {"log_group_names": [groups + "api"], "scan_limit": 3})
+    assert full["truncated"] == [groups + "api"] and full["total"] == 3  # the cap reached exactly
+    assert run_module("log_search", {"log_group_names": [groups + "api"]})["truncated"] == []

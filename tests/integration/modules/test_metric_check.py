@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 
 
 def put(cw, namespace, name, dims, values, minutes_ago=1):
@@ -92,4 +92,16 @@ def test_least_privilege(iam_sandbox, run_module_iam):
     args = {"metrics": [{"namespace": "AWS/Lambda", "metric_name": "Errors"}]}
     assert not run_module_iam("metric_check", args, iam_sandbox.iam_user(policy(actions))).get("failed")
     denied = run_module_iam("metric_check", args, iam_sandbox.iam_user(policy(["cloudwatch:DescribeAlarms"])))
-    assert denied["failed"] is True and "not authorized" in denied["msg"]
+    assert_denied(denied, "cloudwatch:GetMetricData")
+
+
+@pytest.mark.parametrize("how, expected", [("max", 9.0), ("min", 1.0), ("sum", 15.0), ("avg", 5.0)])
+def test_aggregate_of_the_window(aws, run_module, fn, how, expected):
+    """metrics.aggregate over the values CloudWatch returns for the window (1, 5, 9 put one minute apart)."""
+    cw = aws("cloudwatch")
+    for minutes_ago, value in ((3, 1), (2, 5), (1, 9)):
+        put(cw, "Custom/Ops", "Depth", {"Queue": fn}, [value], minutes_ago=minutes_ago)
+    result = run_module("metric_check", {"metrics": [{
+        "namespace": "Custom/Ops", "metric_name": "Depth", "dimensions": {"Queue": fn}, "statistic": "Maximum",
+        "window": "10m", "aggregate": how}]})
+    assert result["metrics"][0]["aggregate"] == expected and sorted(result["metrics"][0]["values"]) == [1, 5, 9]

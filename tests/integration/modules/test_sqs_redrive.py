@@ -5,11 +5,12 @@ The move-task path is unit-tested with Stubber (tests/unit/plugins/modules/test_
 """
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denied, documented_actions, policy
 from test_queue_depth import _queue
 
 
@@ -68,6 +69,20 @@ def test_max_messages_and_rate(pair, run_module):
         sqs.send_message(QueueUrl=dlq_url, MessageBody="m%d" % i)
     result = run_module("sqs_redrive", {"queue": dlq_url, "max_messages": 5, "rate": 100})
     assert result["moved"] == 5 and visible(sqs, dlq_url) == 7 and len(drain(sqs, url)) == 5
+    assert result["remaining"] == 0  # the cap was reached: nothing is missing
+
+
+def test_a_low_rate_spreads_the_moves_over_time(pair, run_module):
+    """rate=4 for 12 messages (batches of at most 10): the second batch may start only after 10/4 = 2.5 s. A lower
+    bound on the elapsed time - it fails only if the limit is not applied, never because the machine is slow."""
+    sqs, _name, url, dlq_url = pair
+    for i in range(12):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody="m%d" % i)
+    started = time.monotonic()
+    result = run_module("sqs_redrive", {"queue": dlq_url, "rate": 4, "method": "receive_send"})
+    elapsed = time.monotonic() - started
+    assert result["moved"] == 12 and len(drain(sqs, url)) == 12
+    assert elapsed >= 2.5, elapsed
 
 
 def test_explicit_destination_and_ambiguous_source(aws, run_module):
@@ -142,8 +157,13 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         sqs.send_message(QueueUrl=url, MessageBody="x")
         return {"queue": name, "purge": True, "confirm": True}
 
+    def auto_path():  # StartMessageMoveTask first (the emulator authorizes it, then answers NotImplemented)
+        return dict(redrive_path(), method="auto")
+
     for path, needed in ((redrive_path, ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ListDeadLetterSourceQueues",
-                                         "sqs:ReceiveMessage", "sqs:SendMessage", "sqs:DeleteMessage"]),
+                                         "sqs:ReceiveMessage", "sqs:SendMessage", "sqs:DeleteMessage",
+                                         "sqs:ListMessageMoveTasks"]),
+                         (auto_path, ["sqs:StartMessageMoveTask"]),
                          (purge_path, ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:PurgeQueue"])):
         allowed = run_module_iam("sqs_redrive", path(), iam_sandbox.iam_user(policy(actions)))
         assert not allowed.get("failed"), allowed["msg"]
@@ -151,5 +171,42 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         for missing in needed:
             denied = run_module_iam("sqs_redrive", path(),
                                     iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
-            assert denied.get("failed") is True, "%s still works without %s" % (path.__name__, missing)
-            assert "not authorized" in denied["msg"] or "AccessDenied" in denied["msg"], (missing, denied["msg"])
+            assert_denied(denied, missing)
+
+
+def test_a_destination_that_refuses_the_messages_keeps_them_in_the_dlq(aws, run_module):
+    """The emulator refuses a batch holding a message above the destination's MaximumMessageSize (the per-entry
+    refusals AWS can also answer are unit-tested with a fake, tests/unit/plugins/modules/test_sqs_redrive_logic.py)."""
+    sqs = aws("sqs")
+    name = "rd-" + uuid.uuid4().hex[:8]
+    dlq_url = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+    small_url = sqs.create_queue(QueueName=name + "-small", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq_url, MessageBody="x" * 2000)
+    result = run_module("sqs_redrive", {"queue": name + "-dlq", "destination": name + "-small",
+                                        "method": "receive_send", "visibility_timeout": 1})
+    assert result["failed"] is True and "shorter than 1024 bytes" in result["msg"], result["msg"]
+    time.sleep(1.5)  # the received message reappears after its visibility timeout
+    assert drain(sqs, dlq_url) == ["x" * 2000] and drain(sqs, small_url) == []
+
+
+def test_move_task_method_on_an_endpoint_without_it_fails_clearly(pair, run_module):
+    """method=move_task where the endpoint answers NotImplemented (the emulator): a clear failure, nothing moved."""
+    sqs, name, url, dlq_url = pair
+    sqs.send_message(QueueUrl=dlq_url, MessageBody="stay")
+    result = run_module("sqs_redrive", {"queue": name + "-dlq", "method": "move_task", "wait": True,
+                                        "wait_timeout": 30})
+    assert result["failed"] is True and "does not support StartMessageMoveTask" in result["msg"]
+    assert drain(sqs, dlq_url) == ["stay"] and drain(sqs, url) == []
+
+
+def test_allow_partial_accepts_what_remains(pair, run_module):
+    """wait_timeout=0 ends the redrive before a message moved: remaining is reported; it fails unless allow_partial."""
+    sqs, name, _url, dlq_url = pair
+    for i in range(3):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody="m%d" % i)
+    args = {"queue": name + "-dlq", "method": "receive_send", "wait_timeout": 0}
+    strict = run_module("sqs_redrive", args)
+    assert strict["failed"] is True and strict["remaining"] == 3 and "allow_partial" in strict["msg"]
+    partial = run_module("sqs_redrive", dict(args, allow_partial=True))
+    assert not partial.get("failed") and partial["remaining"] == 3 and partial["moved"] == 0
+    assert visible(sqs, dlq_url) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 
 def test_daily_health_reports_the_seeded_problems_and_fails(run_playbook):
@@ -19,6 +20,10 @@ def test_daily_health_reports_the_seeded_problems_and_fails(run_playbook):
     assert "| PASS | sts | identity | account 123456789012" in report
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
     assert [c["status"] for c in result["checks"]].count("fail") == 4
+    # Every check ran - the API probe and the health invocation too - and the run changed nothing.
+    ran = {(c["check"], c["resource"]): c["status"] for c in result["checks"]}
+    assert ran[("http", "api health")] == "pass" and ran[("invoke", "ai-investment-health-check")] == "pass"
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", proc.stdout), proc.stdout[-400:]
 
 
 def test_daily_health_can_report_without_failing(run_playbook):
@@ -107,7 +112,27 @@ def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):
     assert {c["check"] for c in result["checks"] if c["resource"] == "ai-investment-db"} == {"automated snapshot age"}
 
 
+def _inbox(sandbox):
+    """An SQS queue subscribed to the alert topic: what the incident really published arrives here."""
+    sqs, sns = sandbox.client("sqs"), sandbox.client("sns")
+    url = sqs.create_queue(QueueName="pb-incident-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ai-investment-alerts")][0]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+
+    def arrived():
+        messages = []
+        while True:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+            if not got:
+                return messages
+            messages += [json.loads(m["Body"]) for m in got]
+
+    return arrived
+
+
 def test_incident_playbook_in_production_without_confirmation_only_triages_and_notifies(sandbox, run_playbook):
+    inbox = _inbox(sandbox)
     args = {"incident_response_severity": "P2", "incident_response_title": "Orchestrator errors",
             "incident_response_functions": ["ai-investment-streaming"], "incident_response_actions": ["rollback"],
             "ops_runbooks_production": True}
@@ -117,12 +142,15 @@ def test_incident_playbook_in_production_without_confirmation_only_triages_and_n
     [record_file] = list(proc.reports.glob("incident-INC-*-orchestrator-errors-local.json"))
     incident = json.loads(record_file.read_text())["incident"]
     assert incident["notified"] == ["P2"] and incident["changes"] == []
+    [notification] = inbox()  # one message really published
+    assert "P2" in notification.get("Subject", "") + notification["Message"]
+    assert "Orchestrator errors" in notification["Message"]
     assert any("not run, production needs ops_runbooks_confirm=true" in e["event"] for e in incident["timeline"])
     confirmed = run_playbook("playbooks/incident.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout
     assert _alias_version(sandbox, "ai-investment-streaming") == "2"
     incident = json.loads(record_file.read_text())["incident"]
-    assert incident["notified"] == ["P2"]  # not notified twice
+    assert incident["notified"] == ["P2"] and inbox() == []  # not notified twice: nothing more arrived
     assert incident["changes"][0]["from"] == "3" and incident["changes"][0]["to"] == "2"
     resolved = run_playbook("playbooks/incident.yml", dict(args, incident_response_resolve=True,
                                                            incident_response_resolution="Rolled back",
@@ -131,6 +159,8 @@ def test_incident_playbook_in_production_without_confirmation_only_triages_and_n
     incident = json.loads(record_file.read_text())["incident"]
     assert incident["status"] == "Resolved" and incident["root_cause"] == "bad build 3"
     assert "resolved: Rolled back" in record_file.with_suffix(".md").read_text()
+    [resolution] = inbox()
+    assert "Rolled back" in resolution["Message"]
 
 
 def test_restore_playbook_takes_the_role_variable_and_still_the_deprecated_one(sandbox, run_playbook):

@@ -20,6 +20,7 @@ from ansible_collections.ops.runbooks.plugins.modules import dynamodb_restore
 UTC = datetime.timezone.utc
 NOW = datetime.datetime.now(UTC)
 TABLE_ARN = "arn:aws:dynamodb:eu-central-1:123456789012:table/orders"
+ARN = TABLE_ARN + "/backup/01700000000000-abcdef12"
 
 
 def _params(**kw):
@@ -107,3 +108,17 @@ def test_same_restore_rules():
 def test_validate(params, message):
     with pytest.raises(errors.OpsRunbooksError, match=message):
         dynamodb_restore.validate(_params(**params))
+
+
+def test_billing_mode_and_sse_overrides_reach_the_restore_request():
+    """billing_mode_override and sse_specification_override (sse_type, kms_master_key_id): the emulator ignores both
+    on a restore, so the request itself is checked here with botocore's Stubber."""
+    client = make_client("dynamodb")
+    params = dict(_params(backup_arn=ARN), target_table_name="orders-r", billing_mode_override="PROVISIONED",
+                  sse_specification_override={"enabled": True, "sse_type": "KMS", "kms_master_key_id": "alias/ops"})
+    with Stubber(client) as stub:
+        stub.add_response("restore_table_from_backup", {}, {
+            "TargetTableName": "orders-r", "BackupArn": ARN, "BillingModeOverride": "PROVISIONED",
+            "SSESpecificationOverride": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/ops"}})
+        dynamodb_restore._send_restore(client, params, {"backup_arn": ARN, "source_type": "backup"})
+        stub.assert_no_pending_responses()
