@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 """Benchmark: queue depth of 300 queues (each with a DLQ) in the emulator, three ways, in one run.
 
-(a) the seed 004 loop: ``aws sqs get-queue-url`` + ``aws sqs get-queue-attributes`` per queue and per DLQ
-    (the ``awscli`` PyPI package, installed into .build/bench-venv so it cannot disturb the pinned botocore);
-(b) raw boto3 with a thread pool of 16: the practical limit of reading the same numbers;
+(a) the runbook as written (runbook 004): ``aws sqs get-queue-url`` + ``aws sqs get-queue-attributes`` per queue
+    and per DLQ (the ``awscli`` PyPI package, pinned, installed into .build/bench-venv so it cannot disturb the
+    pinned botocore);
+(b) the limit: raw boto3 doing the module's own work - ListQueues by prefix (all pages) and GetQueueAttributes of
+    every queue listed, 16 threads;
 (c) ``ops.runbooks.queue_depth`` via ``ansible-playbook`` in one task (prefix selection, DLQs from the redrive
-    policy, oldest-age metric, thresholds), and the fixed start-up of a one-task playbook reported separately.
+    policy, oldest-age metric, thresholds); the fixed start-up of a one-task playbook is measured separately.
 
-Prints a/c and c/b (goals: a/c >= 30, c/b <= 1.5 plus one task's fixed start-up). Ratios, not seconds, are the
-result: they compare methods within the same run on the same machine.
+Each method runs BENCH_RUNS times (default 3); medians count, min and max show the spread. Prints a/c (goal >= 30)
+and c/b (goal <= 1.5 plus one task's start-up). BENCH_QUEUES sets the fleet size (default 300).
 """
 from __future__ import annotations
 
@@ -26,16 +28,21 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
 
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
+sys.path.insert(0, HERE)
+from common import RUNS, report, stats, timed  # noqa: E402  pylint: disable=wrong-import-position
+
 QUEUES = int(os.environ.get("BENCH_QUEUES", "300"))
 PREFIX = "bench-"
 BENCH_VENV = os.path.join(ROOT, ".build", "bench-venv")
+AWSCLI = "awscli==1.46.2"  # pinned: (a) must run the same CLI each time
+RUN_COUNT = int(os.environ.get("BENCH_RUNS", RUNS))
 
 
 def awscli():
     aws = os.path.join(BENCH_VENV, "bin", "aws")
     if not os.path.exists(aws):
         subprocess.run([sys.executable, "-m", "venv", BENCH_VENV], check=True)
-        subprocess.run([os.path.join(BENCH_VENV, "bin", "pip"), "install", "-q", "awscli"], check=True)
+        subprocess.run([os.path.join(BENCH_VENV, "bin", "pip"), "install", "-q", AWSCLI], check=True)
     return aws
 
 
@@ -54,8 +61,8 @@ def create_fleet(box):
         return list(pool.map(one, range(QUEUES)))
 
 
-def method_a(box, names):
-    """Seed 004: for each queue, two aws CLI calls; the weekly DLQ check does the same for each DLQ."""
+def method_a(box, names, _run=0):
+    """Runbook 004 as written: for each queue, two aws CLI calls; the weekly DLQ check does the same per DLQ."""
     aws = awscli()
     env = dict(os.environ, **box.env())
     attrs = "ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible ApproximateNumberOfMessagesDelayed"
@@ -68,16 +75,18 @@ def method_a(box, names):
                            + attrs.split(), env=env, check=True, capture_output=True)
 
 
-def method_b(box, names):
-    """boto3, 16 threads: URL + attributes of each queue and its DLQ."""
+def method_b(box, names, _run=0):
+    """The module's own reads in raw boto3, 16 threads: ListQueues by prefix (all pages), attributes of each."""
     sqs = box.client("sqs")
+    urls = [u for page in sqs.get_paginator("list_queues").paginate(QueueNamePrefix=PREFIX, MaxResults=1000)
+            for u in page.get("QueueUrls", [])]
+    assert len(urls) == 2 * len(names), len(urls)
 
-    def one(queue):
-        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    def one(url):
         return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
     with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(one, [q for n in names for q in (n, n + "-dlq")]))
+        return list(pool.map(one, urls))
 
 
 def playbook(box, tasks, workdir):
@@ -100,10 +109,12 @@ def method_c(box, workdir):
         "access_key": "{{ sandbox_aws_access_key }}", "secret_key": "{{ sandbox_aws_secret_key }}"},
         "register": "r"}
     check = {"name": "check", "ansible.builtin.assert": {"that": ["r.queues | length == %d" % QUEUES]}}
-    total = playbook(box, [task, check], workdir)
-    startup = playbook(box, [{"name": "noop", "ansible.builtin.debug": {"msg": "start-up only"}}, check | {
-        "ansible.builtin.assert": {"that": ["true"]}}], workdir)
-    return total, startup
+    return playbook(box, [task, check], workdir)
+
+
+def startup(box, workdir):
+    noop = {"name": "noop", "ansible.builtin.debug": {"msg": "start-up only"}}
+    return playbook(box, [noop, {"name": "check", "ansible.builtin.assert": {"that": ["true"]}}], workdir)
 
 
 def main():
@@ -111,20 +122,21 @@ def main():
         names = create_fleet(box)
         awscli()  # installed before timing
         method_b(box, names)  # warm the emulator once
-        start = time.perf_counter()
-        method_b(box, names)
-        b = time.perf_counter() - start
-        c, startup = method_c(box, workdir)
-        start = time.perf_counter()
-        method_a(box, names)
-        a = time.perf_counter() - start
-    c_net = c - startup
-    print("queue_depth benchmark: %d queues, each with a DLQ (%d queues in all)" % (QUEUES, 2 * QUEUES))
-    print("  (a) seed 004 aws CLI loop          %8.2f s" % a)
-    print("  (b) boto3, 16 threads (the limit)  %8.2f s" % b)
-    print("  (c) queue_depth via ansible-playbook %6.2f s  (of which one-task start-up %.2f s)" % (c, startup))
-    print("  a/c = %.1f   (goal >= 30)" % (a / c))
-    print("  c/b = %.2f   (c without start-up)/b = %.2f   (goal <= 1.5 + start-up)" % (c / b, c_net / b))
+        b = timed(method_b, RUN_COUNT, box, names)
+        c = stats([method_c(box, workdir) for _run in range(RUN_COUNT)])
+        s = stats([startup(box, workdir) for _run in range(RUN_COUNT)])
+        a = timed(method_a, RUN_COUNT, box, names)
+    c_net = c["median"] - s["median"]
+    report("queue_depth", "%d queues, each with a DLQ (%d queues in all)" % (QUEUES, 2 * QUEUES), {
+        "(a) the runbook as written: aws CLI loop": a,
+        "(b) the limit: boto3 ListQueues + attributes, 16 threads": b,
+        "(c) queue_depth via ansible-playbook": c,
+        "    one-task playbook start-up": s,
+    }, {
+        "a/c": (a["median"] / c["median"], "goal >= 30"),
+        "c/b": (c["median"] / b["median"], "goal <= 1.5 plus the start-up"),
+        "(c - start-up)/b": (c_net / b["median"], "goal <= 1.5"),
+    })
     return 0
 
 
