@@ -24,7 +24,7 @@ DEPS        := amazon community   # namespaces of the collections we depend on, 
 help:
 	@echo "make demo    - sandbox up, daily health playbook against inventories/local, sandbox down"
 	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
-	@echo "make bench   - benchmarks in bench/ (not part of make test)"
+	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
 	@echo "make soak    - the fault soak alone, printing its figures (runs, faults, inconsistent, lost, duplicates)"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"

@@ -25,7 +25,10 @@ def main():
         with open(RESULTS, encoding="utf-8") as fh:
             previous = dict((r["benchmark"], r) for r in json.load(fh).get("results", []))
     status, results = 0, []
+    only = os.environ.get("BENCH")  # e.g. BENCH=backup_verify: run that one, keep the others' last results
     for script in sorted(glob.glob(os.path.join(HERE, "bench_*.py"))):
+        if only and only not in os.path.basename(script):
+            continue
         print("== %s" % os.path.basename(script), flush=True)
         proc = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, text=True)
         for line in proc.stdout:
@@ -39,6 +42,8 @@ def main():
         if before:
             print("%s ratios since %s: %s" % (result["benchmark"], previous_when(), ", ".join(
                 "%s %s -> %s" % (k, before["ratios"].get(k), v) for k, v in result["ratios"].items())))
+    ran = set(r["benchmark"] for r in results)
+    results += [r for name, r in sorted(previous.items()) if name not in ran]
     with open(RESULTS, "w", encoding="utf-8") as fh:
         json.dump({"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),

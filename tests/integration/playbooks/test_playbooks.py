@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 
 def test_daily_health_reports_the_seeded_problems_and_fails(run_playbook):
     proc = run_playbook("playbooks/daily_health.yml")
@@ -234,3 +236,43 @@ def test_scaling_consumers_in_production_needs_confirmation(sandbox, run_playboo
     confirmed = run_playbook("playbooks/queue_ops.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
     assert lam.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 7
+
+
+def _put(sandbox, namespace, metric, dimensions, value, minutes_ago=1):
+    import datetime
+    sandbox.client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[{
+        "MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Timestamp": datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes_ago),
+        "Value": value}])
+
+
+def test_daily_health_applies_the_inventorys_queue_age(sandbox, run_playbook):
+    """inventories/local sets queue_max_age 15m (runbook 004): a queue whose oldest message is older fails."""
+    sqs = sandbox.client("sqs")
+    sqs.create_queue(QueueName="pb-age-old")
+    sqs.create_queue(QueueName="pb-age-young")
+    _put(sandbox, "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": "pb-age-old"}, 1000)
+    _put(sandbox, "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": "pb-age-young"}, 60)
+    proc = run_playbook("playbooks/daily_health.yml", {"health_check_checks": ["queues"],
+                                                       "health_check_queue_name_prefix": "pb-age-",
+                                                       "health_check_fail_on_failure": False})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads((proc.reports / "daily_health-local.json").read_text())
+    queues = dict((c["resource"], c) for c in result["checks"])
+    assert queues["pb-age-old"]["status"] == "fail" and "oldest message age (s) 1000 > 900" in queues["pb-age-old"]["reason"]
+    assert queues["pb-age-young"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("errors, status", [(3, "pass"), (7, "fail")])
+def test_incident_triage_uses_the_inventorys_error_threshold(sandbox, run_playbook, errors, status):
+    """Runbook 001's alarm: more than 5 errors in 5 minutes (inventories/local lambda_errors_5m), not any error."""
+    function = "pb-triage-%d" % errors
+    sandbox.client("logs").create_log_group(logGroupName="/aws/lambda/" + function)  # triage also reads its logs
+    _put(sandbox, "AWS/Lambda", "Errors", {"FunctionName": function}, errors)
+    proc = run_playbook("playbooks/incident.yml", {"incident_response_severity": "P3",
+                                                   "incident_response_title": "Triage threshold %d" % errors,
+                                                   "incident_response_functions": [function]})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [record_file] = list(proc.reports.glob("incident-INC-*-triage-threshold-%d-local.json" % errors))
+    [triage] = [c for c in json.loads(record_file.read_text())["checks"] if c["resource"].startswith(function)]
+    assert triage["status"] == status, triage
