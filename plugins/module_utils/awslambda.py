@@ -55,13 +55,17 @@ def get_alias(client, function_name, alias):
     except is_boto3_error_code("ResourceNotFoundException"):
         get_configuration(client, function_name)  # raises NotFound for an unknown function
         raise NotFound("alias %s of function %s not found" % (alias, function_name)) from None
-    weights = (raw.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
     return {
         "version": raw["FunctionVersion"],
-        "weights": dict((str(k), float(v)) for k, v in weights.items()),
+        "weights": normalized_weights((raw.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
         "description": raw.get("Description", ""),
         "revision_id": raw.get("RevisionId"),
     }
+
+
+def normalized_weights(weights):
+    """Routing weights as ``{version (str): weight (float)}``, the one form compared and returned."""
+    return dict((str(k), float(v)) for k, v in weights.items())
 
 
 def get_configuration(client, function_name, qualifier=None):
@@ -110,7 +114,7 @@ def move_alias(client, once_client, function_name, alias, version, weights, desc
     def moved():
         now = get_alias(client, function_name, alias)
         same = (now["version"], now["weights"], now["description"]) == (
-            str(version), dict((str(k), float(v)) for k, v in weights.items()), description)
+            str(version), normalized_weights(weights), description)
         return {"RevisionId": now["revision_id"]} if same else None
 
     return send_once(lambda: update_alias(once_client, function_name, alias, version, weights, description,

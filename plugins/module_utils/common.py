@@ -35,7 +35,7 @@ OPS_RUNBOOKS_COLLECTION_VERSION = "0.1.0"
 # Throttling). Bare HTTP statuses come as their number when the body is not an AWS error document.
 TRANSIENT_ERROR_CODES = [
     "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-    "ProvisionedThroughputExceededException", "RequestLimitExceeded", "SlowDown", "PriorRequestNotComplete",
+    "ProvisionedThroughputExceededException", "SlowDown", "PriorRequestNotComplete",
     "ServiceException", "ServiceUnavailableException", "InternalServerError", "InternalServerException",
     "TransactionInProgressException", "500", "502", "503", "504",
 ]

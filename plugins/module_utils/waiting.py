@@ -63,7 +63,7 @@ def _custom_waiter(client, name):
     global _FACTORY  # pylint: disable=global-statement  # the model is parsed once per module run
     if _FACTORY is None:
         _FACTORY = OpsRunbooksWaiters()
-    return _FACTORY.get_waiter(getattr(client, "client", client), name)
+    return _FACTORY.get_waiter(client, name)
 
 
 def wait_with_waiter(client, name, timeout, what, pause=2, custom=False, **params):
