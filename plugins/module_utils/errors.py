@@ -31,8 +31,10 @@ class OpsRunbooksError(AnsibleAWSError):
     """An expected reason to stop; its message is the task's ``msg`` and should name the parameter or resource."""
 
 
-class InvalidInput(OpsRunbooksError):
-    """A parameter value (or combination) the argument spec cannot reject; the message starts with its name."""
+class InvalidInput(OpsRunbooksError, ValueError):
+    """A parameter value (or combination) the argument spec cannot reject; the message starts with its name.
+
+    Also a ``ValueError``: the parsers of ``timeutil`` raise it, and code that only knows "a bad value" catches it."""
 
 
 class NotFound(OpsRunbooksError):
@@ -49,6 +51,14 @@ class WaitTimeout(OpsRunbooksError):
 
 class OperationFailed(OpsRunbooksError):
     """AWS or a tool reports a terminal failure (a version in state Failed, an export FAILED, pg_restore failed)."""
+
+
+def check_range(name, value, low, high=None, unit=""):
+    """InvalidInput naming ``name`` unless ``low <= value <= high`` (``high`` None: no upper bound; a ``value`` of
+    None passes, NaN does not): "rate: inf is out of range (1 to 500)"."""
+    if value is not None and not (low <= value and (high is None or value <= high)):
+        raise InvalidInput("%s: %s is out of range (%s to %s%s)" % (name, value, low, "any" if high is None else high,
+                                                                    unit))
 
 
 def _aws_errors():

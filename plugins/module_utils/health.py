@@ -58,10 +58,7 @@ def validate_health_spec(spec, module=None):
         if spec[key] < 0:
             raise InvalidInput("health_check.%s: %d is negative" % (key, spec[key]))
     if spec["metric_errors"]:
-        try:
-            parse_duration(spec["metric_errors"]["window"], "health_check.metric_errors.window")
-        except ValueError as e:
-            raise InvalidInput(str(e)) from None
+        parse_duration(spec["metric_errors"]["window"], "health_check.metric_errors.window")
         if spec["metric_errors"]["max"] < 0:
             raise InvalidInput("health_check.metric_errors.max: %d is negative" % spec["metric_errors"]["max"])
     if spec["url"] and not is_http_url(spec["url"]):

@@ -31,6 +31,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 
 SCRATCH_PREFIX = "ops_verify_"
 _SCRATCH_RE = re.compile(r"^%s[0-9a-f]{8}$" % SCRATCH_PREFIX)
@@ -72,8 +73,7 @@ def _database_errors(function):
 
 def validate_connection(conn):
     """What the argument spec cannot check; raises InvalidInput naming the option."""
-    if not 1 <= conn["connect_timeout"] <= 3600:
-        raise InvalidInput("connect_timeout: %d is out of range (1 to 3600 seconds)" % conn["connect_timeout"])
+    check_range("connect_timeout", conn["connect_timeout"], 1, 3600, " seconds")
     if conn["ssl_mode"] in ("verify-ca", "verify-full") and not conn.get("ca_cert"):
         raise InvalidInput("ca_cert: ssl_mode=%s checks the server's certificate against ca_cert; give it"
                            % conn["ssl_mode"])

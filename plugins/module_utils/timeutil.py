@@ -4,8 +4,8 @@
 """Time handling for runbook parameters: ISO 8601 timestamps and relative ages, always aware UTC.
 
 Runbooks speak in ages (``15m`` RPO, ``1d`` maximum dump age, ``2h`` ago) and timestamps. Every
-value coming in goes through one of these parsers, which raise ``ValueError`` with a message a
-module can show as is (prefixed with the parameter's name).
+value coming in goes through one of these parsers, which raise ``InvalidInput`` (a ``ValueError``) with a
+message a module can show as is (prefixed with the parameter's name).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import math
 import re
+
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 
 UTC = datetime.timezone.utc
 
@@ -23,6 +25,10 @@ _DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])", re.IGNORECASE)
 MAX_DURATION_SECONDS = 3650 * 86400
 
 
+class OutOfRange(InvalidInput):
+    """A well-formed value beyond what can be a date or a runbook duration (no other reading of it is tried)."""
+
+
 def utcnow():
     """The current time, aware, in UTC."""
     return datetime.datetime.now(UTC)
@@ -31,10 +37,10 @@ def utcnow():
 def parse_duration(value, name="value"):
     """Seconds (float) in a duration: a number of seconds, ``90s``, ``15m``, ``2h``, ``7d``, ``1w``, ``1h30m``.
 
-    Negative, empty and unparsable values raise ValueError naming ``name``.
+    Negative, empty and unparsable values raise InvalidInput naming ``name`` (OutOfRange beyond ten years).
     """
     if isinstance(value, bool):
-        raise ValueError("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
+        raise InvalidInput("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
@@ -45,11 +51,11 @@ def parse_duration(value, name="value"):
         elif text and _DURATION_PART_RE.sub("", text) == "":
             seconds = sum(float(n) * _UNITS[u.lower()] for n, u in _DURATION_PART_RE.findall(text))
         else:
-            raise ValueError("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
+            raise InvalidInput("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
     if math.isnan(seconds) or seconds < 0:
-        raise ValueError("%s: %r is negative; a duration must be zero or more" % (name, value))
+        raise InvalidInput("%s: %r is negative; a duration must be zero or more" % (name, value))
     if seconds > MAX_DURATION_SECONDS:
-        raise ValueError("%s: %r is longer than the longest duration accepted, 3650d (ten years)" % (name, value))
+        raise OutOfRange("%s: %r is longer than the longest duration accepted, 3650d (ten years)" % (name, value))
     return seconds
 
 
@@ -64,7 +70,7 @@ def parse_timestamp(value, name="value"):
         try:
             parsed = datetime.datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(
+            raise InvalidInput(
                 "%s: %r is not an ISO 8601 timestamp (e.g. 2026-11-22T08:00:00Z)" % (name, value)
             ) from None
     if parsed.tzinfo is None:
@@ -72,25 +78,24 @@ def parse_timestamp(value, name="value"):
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+05:00 has no UTC time
-        raise ValueError("%s: %r is out of the range of dates" % (name, value)) from None
+        raise OutOfRange("%s: %r is out of the range of dates" % (name, value)) from None
 
 
 def parse_point_in_time(value, name="value", now=None):
     """A timestamp, or a relative age (``2h`` = two hours before ``now``), as an aware UTC datetime."""
     now = now or utcnow()
     try:
-        seconds = parse_duration(value, name)
-    except ValueError as e:
-        if "longer than the longest" in str(e):
-            raise
-    else:
-        return now - datetime.timedelta(seconds=seconds)
+        return now - datetime.timedelta(seconds=parse_duration(value, name))
+    except OutOfRange:
+        raise
+    except InvalidInput:
+        pass
     try:
         return parse_timestamp(value, name)
-    except ValueError as e:
-        if "out of the range of dates" in str(e):
-            raise
-        raise ValueError(
+    except OutOfRange:
+        raise
+    except InvalidInput:
+        raise InvalidInput(
             "%s: %r is neither an ISO 8601 timestamp nor a relative age such as 2h or 7d" % (name, value)
         ) from None
 

@@ -231,6 +231,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newes
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
@@ -238,12 +239,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse
 
 
 def duration(value, name):
-    if value is None:
-        return None
-    try:
-        return parse_duration(value, name)
-    except ValueError as e:
-        raise InvalidInput(str(e)) from None
+    return None if value is None else parse_duration(value, name)
 
 
 def age_check(resource, check, when, limit, what):
@@ -460,9 +456,7 @@ def validate(params):
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
         raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
     for i, entry in enumerate(params["postgres"]):
-        if not 1 <= entry["restore_timeout"] <= MAX_RESTORE_TIMEOUT:
-            raise InvalidInput("postgres[%d].restore_timeout: %d is out of range (1 to %d seconds)" % (
-                i, entry["restore_timeout"], MAX_RESTORE_TIMEOUT))
+        check_range("postgres[%d].restore_timeout" % i, entry["restore_timeout"], 1, MAX_RESTORE_TIMEOUT, " seconds")
         if entry["jobs"] is not None and entry["jobs"] < 1:
             raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
         for table, minimum in entry["min_rows"].items():

@@ -168,10 +168,7 @@ def validate(params):
     """The checks the argument spec cannot make; returns ``max_backup_age`` in seconds (or None)."""
     max_age = None
     if params["max_backup_age"] is not None:
-        try:
-            max_age = parse_duration(params["max_backup_age"], "max_backup_age")
-        except ValueError as e:
-            raise InvalidInput(str(e)) from None
+        max_age = parse_duration(params["max_backup_age"], "max_backup_age")
     if params["retain"] is not None and params["retain"] < 1:
         raise InvalidInput("retain: %d must be 1 or more (retention never deletes every backup)" % params["retain"])
     if params["wait_timeout"] < 0:

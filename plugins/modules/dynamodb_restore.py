@@ -297,10 +297,7 @@ def resolve_source(ddb, params):
     if params["use_latest_restorable_time"]:
         return dict(plan, source_type="latest_restorable_time", restore_date_time=None)
     now = utcnow()
-    try:
-        when = parse_point_in_time(params["restore_date_time"], "restore_date_time", now=now)
-    except ValueError as e:
-        raise InvalidInput(str(e)) from None
+    when = parse_point_in_time(params["restore_date_time"], "restore_date_time", now=now)
     if when > now:
         raise InvalidInput("restore_date_time: %s is in the future" % isoformat(when))
     if not pitr["earliest"] <= when <= pitr["latest"]:

@@ -155,10 +155,7 @@ def validate(params):
     """The checks the argument spec cannot make; returns the window in seconds."""
     if not params["log_group_names"] and params["log_group_name_prefix"] is None:
         raise InvalidInput("one of log_group_names or log_group_name_prefix is required")
-    try:
-        window = parse_duration(params["window"], "window")
-    except ValueError as e:
-        raise InvalidInput(str(e)) from None
+    window = parse_duration(params["window"], "window")
     if window <= 0:
         raise InvalidInput("window: %r must be longer than zero" % params["window"])
     for key, low in (("max_events", 0), ("scan_limit", 1), ("max_matches", 0)):

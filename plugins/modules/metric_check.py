@@ -165,10 +165,7 @@ def validate(metric, index):
     period = metric["period"]
     if period not in (1, 5, 10, 30) and (period <= 0 or period % 60):
         raise InvalidInput("%s.period: %d must be 1, 5, 10, 30 or a multiple of 60" % (where, period))
-    try:
-        window = parse_duration(metric["window"], "%s.window" % where)
-    except ValueError as e:
-        raise InvalidInput(str(e)) from None
+    window = parse_duration(metric["window"], "%s.window" % where)
     if window < period:
         raise InvalidInput("%s.window: %s is shorter than the period of %ds" % (where, metric["window"], period))
     if metric["max"] is not None and metric["min"] is not None and metric["min"] > metric["max"]:

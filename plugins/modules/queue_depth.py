@@ -195,6 +195,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunb
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import list_queue_urls
@@ -235,9 +236,7 @@ def validate(params):
         raise InvalidInput("one of queues or queue_name_prefix is required")
     for key, low, high in (("wait_until_below", 1, None), ("wait_timeout", 0, None), ("poll_interval", 0, None),
                            ("concurrency", 1, 256), ("page_size", 1, 1000)):
-        value = params[key]
-        if value is not None and (value < low or (high is not None and value > high)):
-            raise InvalidInput("%s: %d is out of range (%d to %s)" % (key, value, low, high or "any"))
+        check_range(key, params[key], low, high)
     base = _limits(dict((k, params[k]) for k in LIMITS), "")
     per_queue = {}
     for queue, limits in (params["thresholds"] or {}).items():
@@ -256,10 +255,7 @@ def _limits(limits, where):
         if key not in LIMITS:
             raise InvalidInput("%s: unknown threshold (use one of %s)" % (name, ", ".join(LIMITS)))
         if key == "max_age":
-            try:
-                clean[key] = parse_duration(value, name)
-            except ValueError as e:
-                raise InvalidInput(str(e)) from None
+            clean[key] = parse_duration(value, name)
             continue
         if isinstance(value, bool):
             raise InvalidInput("%s: %r is not a number" % (name, value))

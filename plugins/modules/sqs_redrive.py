@@ -154,6 +154,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflic
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import dead_letter_sources
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
@@ -198,9 +199,7 @@ def validate(params):
         raise InvalidInput("purge and destination are exclusive: purge deletes, redrive moves")
     for key, low, high in (("max_messages", 1, None), ("rate", 1, MAX_RATE), ("wait_timeout", 0, MAX_WAIT_SECONDS),
                            ("visibility_timeout", 1, MAX_VISIBILITY_SECONDS)):
-        value = params[key]
-        if value is not None and not (low <= value <= (high if high is not None else value)):  # NaN fails too
-            raise InvalidInput("%s: %s is out of range (%s to %s)" % (key, value, low, high or "any"))
+        check_range(key, params[key], low, high)
 
 
 def url_of(sqs, value):
