@@ -19,12 +19,14 @@ SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
 .PHONY: help demo test venv system-deps collection-link lint sanity unit integration soak molecule build-check \
+        test-localstack localstack-venv \
         sandbox-up sandbox-down bench clean
 
 help:
 	@echo "make demo    - sandbox up, daily health playbook against inventories/local, sandbox down"
 	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
 	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
+	@echo "make test-localstack - the SQS, S3, CloudWatch and Logs module tests again, against LocalStack (CI runs it)"
 	@echo "make soak    - the fault soak alone, printing its figures (runs, faults, inconsistent, lost, duplicates)"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
@@ -40,6 +42,18 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 venv: system-deps $(VENV)/.installed
+
+# LocalStack (the second emulator) needs Python >= 3.13: its own venv, from python3.13 on PATH or pyenv's.
+LS_VENV     := $(ROOT)/.venv-localstack
+LS_PYTHON   ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
+
+$(LS_VENV)/.installed: tests/sandbox/requirements-localstack.txt
+	@[ -n "$(LS_PYTHON)" ] || { echo "make test-localstack needs python3.13 (PATH or ~/.pyenv/versions/3.13*)"; exit 1; }
+	@[ -x $(LS_VENV)/bin/python ] || $(LS_PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install -q --disable-pip-version-check -r tests/sandbox/requirements-localstack.txt
+	@touch $@
+
+localstack-venv: $(LS_VENV)/.installed
 
 collection-link:
 	@mkdir -p $(COLLECTIONS)/ansible_collections/ops
@@ -75,6 +89,13 @@ unit: venv collection-link
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+
+# The tests marked `localstack` (SQS, S3, CloudWatch, Logs modules) through the same fixtures, the sandbox running
+# LocalStack instead of moto; a test LocalStack cannot run says why (moto_only marker), listed by -rs.
+test-localstack: venv collection-link localstack-venv
+	@echo "== integration tests against LocalStack (second emulator)"
+	OPS_RUNBOOKS_EMULATOR=localstack OPS_RUNBOOKS_LOCALSTACK_PYTHON=$(LS_VENV)/bin/python \
+	  $(BIN)/python -m pytest -q -rs -n 2 --dist loadfile -m localstack tests/integration
 
 soak: venv collection-link
 	@echo "== soak: mutating modules at 20% faults, 10 seeded runs each, with the figures (also run by make test)"

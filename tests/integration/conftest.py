@@ -9,6 +9,13 @@
 - ``run_playbook``: ansible-playbook against inventories/local pointed at the sandbox.
 - ``faults``: a fault-injecting proxy (tests/sandbox/faults.py) in front of the sandbox's emulator, injecting
   nothing until configured; ``run_module_faulty`` runs a module through it.
+- ``emulator``: "moto" or "localstack" - which one the sandbox runs ($OPS_RUNBOOKS_EMULATOR).
+
+Two emulators: ``make integration`` runs everything on moto; ``make test-localstack`` runs the tests marked
+``localstack`` (modules on SQS, S3, CloudWatch, Logs) again with the sandbox on LocalStack. A test that cannot run
+there carries ``moto_only(reason)`` - LocalStack diverging from AWS, or a service it lacks - and is reported skipped
+with that reason (``-rs``), never silently; ``localstack_only(reason)`` the other way round. Tests using
+``iam_sandbox`` are moto-only by construction (LocalStack's community edition does not enforce IAM).
 """
 from __future__ import annotations
 
@@ -25,8 +32,35 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
 
 from faults import FaultProxy  # noqa: E402  pylint: disable=wrong-import-position
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
+from sandbox import default_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+EMULATOR = default_emulator()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "localstack: also run against LocalStack by make test-localstack")
+    config.addinivalue_line("markers", "moto_only(reason): cannot run on LocalStack, for the reason given")
+    config.addinivalue_line("markers", "localstack_only(reason): shows what only LocalStack does as AWS does")
+
+
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    """Skip, with the marker's reason, what the running emulator cannot show."""
+    other = "localstack_only" if EMULATOR == "moto" else "moto_only"
+    for item in items:
+        marker = item.get_closest_marker(other)
+        if marker:
+            reason = marker.args[0] if marker.args else marker.kwargs["reason"]
+        elif EMULATOR != "moto" and "iam_sandbox" in item.fixturenames:
+            reason = "least-privilege proof: LocalStack's community edition does not enforce IAM"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason="%s - %s" % (other.replace("_", " "), reason)))
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    return EMULATOR
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +74,7 @@ def sandbox():
 
 @pytest.fixture(scope="session")
 def iam_sandbox():
-    box = Sandbox(iam=True).start()
+    box = Sandbox(iam=True, emulator="moto").start()
     try:
         _canary(box)
         yield box
@@ -104,7 +138,7 @@ def run_module(sandbox):
 @pytest.fixture
 def faults(sandbox):
     """A FaultProxy in front of the sandbox's emulator (seed 0, no fault until ``faults.configure(...)``)."""
-    proxy = FaultProxy(sandbox.moto_port, lifetime=900).start()
+    proxy = FaultProxy(sandbox.emulator_port, lifetime=900).start()
     try:
         yield proxy
     finally:

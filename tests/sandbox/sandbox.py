@@ -3,7 +3,7 @@
 
 One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the pytest fixtures.
 
-    python tests/sandbox/sandbox.py up [--iam] [--moto-port N] [--pg-port N] [--faults SPEC]
+    python tests/sandbox/sandbox.py up [--emulator moto|localstack] [--iam] [--port N] [--pg-port N] [--faults SPEC]
     python tests/sandbox/sandbox.py down
     python tests/sandbox/sandbox.py run [--iam] [--faults SPEC] -- COMMAND ARGS...   # up, run, always down
 
@@ -14,6 +14,13 @@ One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the py
 dump paths; read by ``inventories/local``) and ``.sandbox.json`` (PIDs and temp dir, read by
 ``down``). ``down`` stops by PID what ``up`` started and removes the temp dir and both files.
 ``run`` also exports the endpoint and dummy credentials as ``AWS_*`` / ``PG*`` variables.
+
+The emulator is moto (default) or LocalStack (``--emulator localstack`` or ``OPS_RUNBOOKS_EMULATOR=localstack``):
+LocalStack runs in-process from its own venv (``.venv-localstack``, Python 3.13, made by ``make test-localstack``),
+bound to 127.0.0.1, with the services in ``LOCALSTACK_SERVICES`` only - DynamoDB, Lambda and RDS need downloads or
+Docker there and stay on moto, so the seed skips them and no health endpoint is served. It is the second opinion on
+the SQS, S3, CloudWatch and Logs modules: where moto is lax (FIFO deduplication, move-task preconditions), LocalStack
+behaves as AWS does.
 
 IAM-enforcing mode (``--iam``): moto is started with ``INITIAL_NO_AUTH_ACTION_COUNT`` so that only
 the first few requests are free; the sandbox spends them creating an ``sandbox-admin`` user whose
@@ -49,6 +56,8 @@ REGION = "eu-central-1"
 DUMMY_KEY = "testing"
 # Requests moto answers without authentication in IAM mode: CreateUser, PutUserPolicy, CreateAccessKey.
 IAM_FREE_REQUESTS = 3
+EMULATORS = ("moto", "localstack")
+LOCALSTACK_SERVICES = "sqs,s3,cloudwatch,logs,sns,sts,iam,kms"
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -56,6 +65,19 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def default_emulator():
+    return os.environ.get("OPS_RUNBOOKS_EMULATOR") or "moto"
+
+
+def localstack_python():
+    """The interpreter of LocalStack's own venv (``make test-localstack`` creates it)."""
+    python = os.path.abspath(os.environ.get("OPS_RUNBOOKS_LOCALSTACK_PYTHON") or
+                             os.path.join(ROOT, ".venv-localstack", "bin", "python"))
+    if not os.access(python, os.X_OK):
+        raise RuntimeError("LocalStack's venv is missing (%s): run make test-localstack" % python)
+    return python
 
 
 def pg_bindir():
@@ -71,16 +93,21 @@ def pg_bindir():
 class Sandbox:
     """Lifecycle of one emulator + PostgreSQL pair. Use as a context manager or start()/stop()."""
 
-    def __init__(self, iam=False, moto_port=0, pg_port=0, seed_data=True, faults=None):
+    def __init__(self, iam=False, emulator_port=0, pg_port=0, seed_data=True, faults=None, emulator=None):
+        self.emulator = emulator or default_emulator()
+        if self.emulator not in EMULATORS:
+            raise ValueError("emulator: %r is not one of %s" % (self.emulator, ", ".join(EMULATORS)))
+        if iam and self.emulator != "moto":
+            raise ValueError("iam: only moto enforces IAM (LocalStack's community edition does not)")
         self.iam = iam
         self.faults = faults  # a faults.py spec: modules and playbooks then go through the fault proxy
         self.faults_pid = None
         self.faults_url = None
-        self.moto_port = moto_port or free_port()
+        self.emulator_port = emulator_port or free_port()
         self.pg_port = pg_port or free_port()
         self.seed_data = seed_data
         self.tmpdir = None
-        self.moto_pid = None
+        self.emulator_pid = None
         self.pg_started = False
         self.admin_credentials = {"aws_access_key_id": DUMMY_KEY, "aws_secret_access_key": DUMMY_KEY}
         self.dumps = {}
@@ -90,7 +117,7 @@ class Sandbox:
     # ---- public surface -------------------------------------------------------------------
     @property
     def endpoint_url(self):
-        return "http://127.0.0.1:%d" % self.moto_port
+        return "http://127.0.0.1:%d" % self.emulator_port
 
     @property
     def health_url(self):
@@ -147,12 +174,6 @@ class Sandbox:
     def client(self, service, credentials=None):
         return self.session(credentials).client(service, endpoint_url=self.endpoint_url)
 
-    def reset_aws(self):
-        """Clear every resource in the emulator (and re-seed when seeding is on)."""
-        urllib.request.urlopen(urllib.request.Request(self.endpoint_url + "/moto-api/reset", method="POST"), timeout=10)
-        if self.seed_data:
-            seed.seed_aws(self.session(), self.endpoint_url, REGION)
-
     def iam_user(self, policy_document, name=None):
         """Create an IAM user holding exactly ``policy_document`` (inline); return its credentials."""
         iam = self.client("iam")
@@ -166,12 +187,15 @@ class Sandbox:
     def start(self):
         self.tmpdir = tempfile.mkdtemp(prefix="ops-runbooks-sandbox-")
         try:
-            self._start_moto()
+            if self.emulator == "localstack":
+                self._start_localstack()
+            else:
+                self._start_moto()
             self._start_postgres()
             if self.iam:
                 self._bootstrap_iam_admin()
             if self.seed_data:
-                seed.seed_aws(self.session(), self.endpoint_url, REGION)
+                seed.seed_aws(self.session(), self.endpoint_url, REGION, self.emulator)
                 self.dumps = seed.seed_postgres(_psycopg2(), self.pg_dsn, pg_bindir(),
                                                 os.path.join(self.tmpdir, "backups"))
             os.makedirs(os.path.join(self.tmpdir, "reports"), exist_ok=True)
@@ -184,7 +208,7 @@ class Sandbox:
 
     def _start_faults(self):
         faults.parse_spec(self.faults)  # a bad spec fails here, before a process starts
-        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faults.py"), str(self.moto_port), self.faults],
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faults.py"), str(self.emulator_port), self.faults],
                                 stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.faults_pid = proc.pid
         self.faults_url = proc.stdout.readline().strip()
@@ -196,9 +220,9 @@ class Sandbox:
             _kill(self.faults_pid)
             self.faults_pid = None
             self.faults_url = None
-        if self.moto_pid:
-            _kill(self.moto_pid)
-            self.moto_pid = None
+        if self.emulator_pid:
+            _kill(self.emulator_pid)
+            self.emulator_pid = None
         if self.pg_started:
             _as_postgres([os.path.join(pg_bindir(), "pg_ctl"), "-D", self._pgdata, "-m", "immediate", "-w", "stop"],
                          check=False)
@@ -225,21 +249,47 @@ class Sandbox:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(IAM_FREE_REQUESTS)
         log = open(os.path.join(self.tmpdir, "moto.log"), "wb")  # pylint: disable=consider-using-with
         proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, os.path.join(HERE, "moto_server.py"), str(self.moto_port), str(self.health_port)],
+            [sys.executable, os.path.join(HERE, "moto_server.py"), str(self.emulator_port), str(self.health_port)],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         log.close()
-        self.moto_pid = proc.pid
-        deadline = time.monotonic() + 30
+        self.emulator_pid = proc.pid
+        self._wait_ready(proc, "/moto-api/data.json", 30, "moto.log")
+
+    def _start_localstack(self):
+        """LocalStack in-process (no Docker) on 127.0.0.1 only, its files under the sandbox's temp dir."""
+        root = os.path.join(self.tmpdir, "localstack")
+        os.makedirs(os.path.join(root, "tmp"))
+        listen = "127.0.0.1:%d" % self.emulator_port
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "LOCALSTACK_"))}
+        env.update(
+            OVERRIDE_IN_DOCKER="0",  # the image has a Docker marker file: without this LocalStack wipes its temp dir
+            GATEWAY_SERVER="hypercorn", GATEWAY_LISTEN=listen, LOCALSTACK_HOST=listen,  # loopback only
+            SERVICES=LOCALSTACK_SERVICES, EAGER_SERVICE_LOADING="1",
+            SKIP_SSL_CERT_DOWNLOAD="1", DISABLE_EVENTS="1", DNS_ADDRESS="0",  # no downloads, no DNS server
+            SQS_ENDPOINT_STRATEGY="off",  # queue URLs on the endpoint itself, not on *.localstack.cloud names
+            FILESYSTEM_ROOT=root, TMPDIR=os.path.join(root, "tmp"),
+        )
+        log = open(os.path.join(self.tmpdir, "localstack.log"), "wb")  # pylint: disable=consider-using-with
+        proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [localstack_python(), "-m", "localstack.runtime.main"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=root,
+        )
+        log.close()
+        self.emulator_pid = proc.pid
+        self._wait_ready(proc, "/_localstack/health", 90, "localstack.log")
+
+    def _wait_ready(self, proc, path, timeout, log_name):
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("moto exited: see %s/moto.log" % self.tmpdir)
+                raise RuntimeError("%s exited: see %s/%s" % (self.emulator, self.tmpdir, log_name))
             try:
-                urllib.request.urlopen(self.endpoint_url + "/moto-api/data.json", timeout=1)
+                urllib.request.urlopen(self.endpoint_url + path, timeout=1)
                 return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("moto did not answer on %s" % self.endpoint_url)
+        raise RuntimeError("%s did not answer on %s" % (self.emulator, self.endpoint_url))
 
     def _start_postgres(self):
         bindir = pg_bindir()
@@ -350,7 +400,7 @@ def _write_files(box):
     with open(INVENTORY_VARS, "w", encoding="utf-8") as fh:
         fh.write("# Written by tests/sandbox/sandbox.py up; removed by down. Do not commit.\n")
         yaml.safe_dump(details, fh, default_flow_style=False)
-    state = {"moto_pid": box.moto_pid, "faults_pid": box.faults_pid,
+    state = {"emulator_pid": box.emulator_pid, "faults_pid": box.faults_pid,
              "pgdata": box._pgdata, "tmpdir": box.tmpdir,  # pylint: disable=protected-access
              "details": details, "env": box.env()}
     with open(STATE_FILE, "w", encoding="utf-8") as fh:
@@ -366,7 +416,8 @@ def _remove_files():
 def cmd_up(args):
     if os.path.exists(STATE_FILE):
         cmd_down(args)
-    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port, faults=args.faults).start()
+    box = Sandbox(iam=args.iam, emulator_port=args.emulator_port, pg_port=args.pg_port, faults=args.faults,
+                  emulator=args.emulator).start()
     _write_files(box)
     print("sandbox up: AWS endpoint %s%s, PostgreSQL 127.0.0.1:%d, state in %s" % (
         box.module_endpoint_url, " (fault proxy %s in front of %s)" % (args.faults, box.endpoint_url)
@@ -381,7 +432,7 @@ def cmd_down(_args):
         return 0
     with open(STATE_FILE, encoding="utf-8") as fh:
         state = json.load(fh)
-    for pid in (state.get("faults_pid"), state.get("moto_pid")):
+    for pid in (state.get("faults_pid"), state.get("emulator_pid")):
         if pid:
             _kill(pid)
     if state.get("pgdata") and os.path.isdir(state["pgdata"]):
@@ -399,7 +450,8 @@ def cmd_run(args):
     if not command:
         print("run: a command is required after --", file=sys.stderr)
         return 2
-    box = Sandbox(iam=args.iam, moto_port=args.moto_port, pg_port=args.pg_port, faults=args.faults)
+    box = Sandbox(iam=args.iam, emulator_port=args.emulator_port, pg_port=args.pg_port, faults=args.faults,
+                  emulator=args.emulator)
     try:
         box.start()
         _write_files(box)
@@ -415,7 +467,11 @@ def main(argv=None):
     for name in ("up", "run"):
         p = sub.add_parser(name)
         p.add_argument("--iam", action="store_true", help="enforce IAM (moto INITIAL_NO_AUTH_ACTION_COUNT)")
-        p.add_argument("--moto-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_MOTO_PORT", "0")))
+        p.add_argument("--port", "--moto-port", dest="emulator_port", type=int,
+                       default=int(os.environ.get("OPS_RUNBOOKS_MOTO_PORT", "0")), help="the emulator's port")
+        p.add_argument("--emulator", choices=EMULATORS, default=default_emulator(),
+                       help="moto (default) or localstack (SQS, S3, CloudWatch, Logs, SNS, STS, IAM only; "
+                            "$OPS_RUNBOOKS_EMULATOR)")
         p.add_argument("--pg-port", type=int, default=int(os.environ.get("OPS_RUNBOOKS_PG_PORT", "0")))
         p.add_argument("--faults", metavar="RATE[,kinds=a+b,seed=N,ops=Op+Op,budget=N]",
                        help="put the fault-injecting proxy (tests/sandbox/faults.py) between the modules and the "

@@ -75,20 +75,23 @@ def _zip(version):
     return buf.getvalue()
 
 
-def seed_aws(session, endpoint_url, region):
-    """Create the environment's AWS resources in the emulator."""
+def seed_aws(session, endpoint_url, region, emulator="moto"):
+    """Create the environment's AWS resources in the emulator (on LocalStack: its services only, no DynamoDB,
+    Lambda or RDS - see sandbox.py)."""
 
     def client(name):
         return session.client(name, endpoint_url=endpoint_url, region_name=region)
 
-    _seed_dynamodb(client("dynamodb"))
     _seed_s3(client("s3"), client("iam"), region)
-    role_arn = _seed_iam(client("iam"))
-    _seed_lambda(client("lambda"), role_arn)
     _seed_sqs(client("sqs"))
     topic_arn = client("sns").create_topic(Name=TOPIC)["TopicArn"]
     _seed_cloudwatch(client("cloudwatch"), topic_arn)
     _seed_logs(client("logs"))
+    if emulator != "moto":
+        return
+    _seed_dynamodb(client("dynamodb"))
+    role_arn = _seed_iam(client("iam"))
+    _seed_lambda(client("lambda"), role_arn)
     # The emulator takes an automated snapshot when the instance is created.
     client("rds").create_db_instance(DBInstanceIdentifier=RDS_INSTANCE, DBInstanceClass="db.t3.micro", Engine="postgres",
                                      AllocatedStorage=20, MasterUsername="app", MasterUserPassword="sandbox-only-1",

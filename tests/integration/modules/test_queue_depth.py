@@ -12,6 +12,8 @@ import pytest
 
 from iam import assert_denied, documented_actions, policy
 
+pytestmark = pytest.mark.localstack
+
 
 def _queue(sqs, name, dlq=True, **attributes):
     """Create a queue (with a DLQ named <name>-dlq unless dlq=False); return (url, dlq_url)."""
