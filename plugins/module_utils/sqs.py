@@ -103,33 +103,59 @@ def dead_letter_sources(client, url):
     return paginate(client, "list_dead_letter_source_queues", QueueUrl=url, MaxResults=1000).get("queueUrls", [])
 
 
-def move_batch(client, source_url, destination_url, limit, visibility_timeout=60):
+def redrive_deduplication_id(run_id, message_id):
+    """The deduplication id of a FIFO message re-sent by one redrive run: its own per run, never the original's.
+
+    SQS drops a send that repeats a deduplication id within 5 minutes (accepting it, answering with the first
+    send's MessageId), so re-sending with the original id loses every message redriven soon after it was sent.
+    Derived from the run and the message, a retry of the same send within the run still deduplicates."""
+    return "redrive-%s-%s" % (run_id, message_id)
+
+
+def is_fifo(url):
+    return queue_name_from_url(url).endswith(".fifo")
+
+
+def move_batch(client, source_url, destination_url, limit, visibility_timeout=60, run_id="0"):
     """Receive up to ``limit`` (<= 10) messages from the source, send them to the destination, and delete from the
     source only those the destination accepted: ``(received, moved, failed reasons)``.
 
     A message whose send failed stays in the source and becomes visible again after the visibility timeout: nothing
     is lost; a crash between send and delete can deliver a message twice (at-least-once, as SQS itself).
+
+    FIFO: the group id is kept (a batch holds the messages in the source's order, so order within a group is kept),
+    the deduplication id is the run's own (``redrive_deduplication_id``). An accepted entry counts as delivered only
+    when the destination answered with a sequence number and a MessageId of its own - a duplicate replays the
+    original send's MessageId, and such a message stays in the source, reported as a failure.
     """
     received = client.receive_message(
         aws_retry=True, QueueUrl=source_url, MaxNumberOfMessages=max(1, min(10, limit)), WaitTimeSeconds=1,
         VisibilityTimeout=visibility_timeout, MessageAttributeNames=["All"],
-        MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+        MessageSystemAttributeNames=["MessageGroupId"],
     ).get("Messages", [])
     if not received:
         return 0, 0, []
+    fifo = is_fifo(destination_url)
     entries = []
     for i, message in enumerate(received):
         entry = {"Id": str(i), "MessageBody": message["Body"]}
         if message.get("MessageAttributes"):
             entry["MessageAttributes"] = message["MessageAttributes"]
-        system = message.get("Attributes", {})
-        if system.get("MessageGroupId"):  # FIFO destination
-            entry["MessageGroupId"] = system["MessageGroupId"]
-            entry["MessageDeduplicationId"] = system.get("MessageDeduplicationId") or message["MessageId"]
+        group = message.get("Attributes", {}).get("MessageGroupId")
+        if group:
+            entry["MessageGroupId"] = group
+            if fifo:
+                entry["MessageDeduplicationId"] = redrive_deduplication_id(run_id, message["MessageId"])
         entries.append(entry)
     sent = client.send_message_batch(aws_retry=True, QueueUrl=destination_url, Entries=entries)
-    ok = [int(s["Id"]) for s in sent.get("Successful", [])]
-    failures = ["%s: %s" % (f.get("Code"), f.get("Message")) for f in sent.get("Failed", [])]
+    ok, failures = [], ["%s: %s" % (f.get("Code"), f.get("Message")) for f in sent.get("Failed", [])]
+    for answer in sent.get("Successful", []):
+        original = received[int(answer["Id"])]
+        if fifo and (not answer.get("SequenceNumber") or answer.get("MessageId") == original["MessageId"]):
+            failures.append("message %s: the destination took it for a duplicate of its first send and did not "
+                            "deliver it; it stays in the DLQ" % original["MessageId"])
+            continue
+        ok.append(int(answer["Id"]))
     if ok:
         deleted = client.delete_message_batch(aws_retry=True, QueueUrl=source_url, Entries=[
             {"Id": str(i), "ReceiptHandle": received[i]["ReceiptHandle"]} for i in ok])

@@ -15,8 +15,16 @@ description:
     one queue that C(ListDeadLetterSourceQueues) names for it (several or none is an error; then give O(destination)).
   - >-
     Uses SQS C(StartMessageMoveTask) where the endpoint supports it (O(method=auto) falls back when the endpoint answers
-    that it does not), otherwise receives from the DLQ and sends to the destination in batches of 10, deleting a
-    message from the DLQ only after the destination accepted it - no message is lost; delivery is at-least-once.
+    that it does not, or refuses the task because the queue is no longer any queue's dead-letter queue), otherwise
+    receives from the DLQ and sends to the destination in batches of 10, deleting a message from the DLQ only after
+    the destination accepted it - no message is lost; delivery is at-least-once.
+  - >-
+    FIFO queues always use the receive/send method, keeping each message's group (and so the order within a group)
+    but giving it a deduplication id of this run's own: SQS drops a send that repeats a deduplication id within 5
+    minutes of the first, so re-sending with the original id - as a move task does - silently loses every message
+    redriven soon after it was sent. A message counts as moved only when the FIFO destination answered with a
+    sequence number and a MessageId of its own; one it took for a duplicate stays in the DLQ and is reported in
+    RV(failures). O(method=move_task) on a FIFO queue is refused.
   - >-
     A redrive ends when the DLQ is empty (nothing visible, nothing in flight) or O(max_messages) moved. Messages a
     receive hid (its answer lost on the way, or another reader) become visible again after O(visibility_timeout);
@@ -44,7 +52,8 @@ options:
     description: Name or URL of the queue to move the messages to (default the DLQ's one source queue).
     type: str
   max_messages:
-    description: Move at most this many messages (default all).
+    description: Move at most this many messages (default all). Only the receive/send method can count; with
+      O(method=move_task) it is refused.
     type: int
   rate:
     description: At most this many messages per second (1 to 500, the limit of C(StartMessageMoveTask)).
@@ -63,7 +72,10 @@ options:
     type: bool
     default: false
   wait:
-    description: Wait for a move task to complete.
+    description:
+      - Wait for a move task to complete. With V(false) the module returns as soon as the task started, with
+        RV(task_handle) and C(changed=true); RV(moved) is then what the task had moved by that time.
+      - The receive/send method always runs to its end.
     type: bool
     default: true
   wait_timeout:
@@ -121,14 +133,22 @@ method:
   returned: when redriving
   type: str
 moved:
-  description: Messages moved (in check mode, that would move).
+  description: Messages moved (in check mode, that would move; with O(wait=false), moved by the task so far).
   returned: always
   type: int
-failed:
-  description: Send or delete failures (those messages stay in the DLQ).
+failures:
+  description:
+    - Send or delete failures, and FIFO messages the destination took for duplicates (those messages stay in the
+      DLQ).
+    - Returned as C(failed) until 0.2.0, where Ansible's own C(failed) flag overwrote it; C(failed) is now only
+      Ansible's flag.
   returned: always
   type: list
   elements: str
+task_handle:
+  description: The C(StartMessageMoveTask) handle (to follow or cancel the task), when a move task was started.
+  returned: when a move task was started
+  type: str
 purged:
   description: Whether the queue was purged (in check mode, would be).
   returned: always
@@ -146,6 +166,7 @@ remaining:
 """
 
 import time
+import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -157,6 +178,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTim
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import dead_letter_sources
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_fifo
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import is_queue_url
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import move_batch
 from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_arn
@@ -171,6 +193,9 @@ from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 # retried and then fails the task.
 UNSUPPORTED_CODES = ("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
                      "UnknownOperationException", "NotImplemented")
+# What AWS (and LocalStack) answer when the queue is not, or no longer, any queue's dead-letter queue: with method
+# auto the redrive then moves by receive/send to the given destination.
+NOT_A_DLQ_CODES = ("InvalidParameterValue", "InvalidParameterValueException")
 MOVE_TASK_POLL_SECONDS = 2
 MAX_RATE = 500  # messages per second: StartMessageMoveTask's MaxNumberOfMessagesPerSecond limit
 MAX_WAIT_SECONDS = 12 * 3600
@@ -197,6 +222,9 @@ def validate(params):
         raise InvalidInput("purge: purging %s deletes every message in it; set confirm=true to do so" % params["queue"])
     if params["purge"] and params["destination"]:
         raise InvalidInput("purge and destination are exclusive: purge deletes, redrive moves")
+    if params["method"] == "move_task" and params["max_messages"] is not None:
+        raise InvalidInput("max_messages: a move task cannot stop after a number of messages; use "
+                           "method=receive_send (or auto) with max_messages, or move_task without it")
     for key, low, high in (("max_messages", 1, None), ("rate", 1, MAX_RATE), ("wait_timeout", 0, MAX_WAIT_SECONDS),
                            ("visibility_timeout", 1, MAX_VISIBILITY_SECONDS)):
         check_range(key, params[key], low, high)
@@ -216,14 +244,19 @@ def choose_destination(sqs, dlq_url, destination):
     return sources[0]
 
 
-def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout):
-    """StartMessageMoveTask; returns the messages moved, or None when the endpoint does not offer the action."""
+def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout, fall_back=True):
+    """StartMessageMoveTask: ``(messages moved, task handle)``, or None when the endpoint does not offer the action -
+    or, with ``fall_back``, refuses it because the queue is not a dead-letter queue of any queue."""
     params = {"SourceArn": queue_arn(sqs, dlq_url), "DestinationArn": queue_arn(sqs, destination_url)}
     if rate:
         params["MaxNumberOfMessagesPerSecond"] = int(max(1, rate))
     try:
         handle = sqs.start_message_move_task(aws_retry=True, **params)["TaskHandle"]
     except is_boto3_error_code(UNSUPPORTED_CODES):
+        return None
+    except is_boto3_error_code(NOT_A_DLQ_CODES):
+        if not fall_back:
+            raise
         return None
 
     def task_state():
@@ -235,8 +268,8 @@ def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout):
 
     done, task, _polls = poll(task_state, MOVE_TASK_POLL_SECONDS, timeout=timeout)
     if not done:
-        raise WaitTimeout("wait_timeout: move task still %s after %ds" % (task.get("Status"), timeout))
-    return task.get("ApproximateNumberOfMessagesMoved", 0)
+        raise WaitTimeout("wait_timeout: move task %s still %s after %ds" % (handle, task.get("Status"), timeout))
+    return task.get("ApproximateNumberOfMessagesMoved", 0), handle
 
 
 def running_move_task(sqs, source_arn):
@@ -255,15 +288,16 @@ def left_in(sqs, url):
 
 
 def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, visibility_timeout=60,
-                           clock=time.monotonic, sleep=pause):
+                           clock=time.monotonic, sleep=pause, run_id="0"):
     """Batches of 10: receive, send, delete what was sent, until the DLQ is empty or ``limit`` moved, within
     ``timeout``. When a receive finds nothing while messages are hidden (in flight after a lost answer), wait for
-    them to reappear rather than stop. ``(moved, failures)``."""
+    them to reappear rather than stop. ``run_id`` makes the FIFO deduplication ids this run's own. ``(moved,
+    failures)``."""
     moved, failures = 0, []
     started = clock()
     while (limit is None or moved < limit) and clock() - started < timeout:
         want = 10 if limit is None else min(10, limit - moved)
-        received, ok, failed = move_batch(sqs, dlq_url, destination_url, want, visibility_timeout)
+        received, ok, failed = move_batch(sqs, dlq_url, destination_url, want, visibility_timeout, run_id)
         moved += ok
         failures += failed
         if failed and not ok:
@@ -286,7 +320,7 @@ def main():
     module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     sqs = module.retrying_client("sqs")
-    result = dict(changed=False, moved=0, failed=[], purged=False, would_move=0)
+    result = dict(changed=False, moved=0, failures=[], purged=False, would_move=0)
     with ending_on_error(module, result, "redrive %s" % params["queue"]):
         validate(params)
         # 1. The queue, and how many messages it holds.
@@ -307,37 +341,49 @@ def main():
             raise InvalidInput("destination: %s is the queue itself; a redrive moves messages to another queue"
                                % params["destination"])
         result["destination"] = destination
+        if is_fifo(source) and params["method"] == "move_task":
+            raise InvalidInput("method: %s is a FIFO queue; a move task re-sends each message with its original "
+                               "deduplication id, which SQS drops as a duplicate within 5 minutes of the first send. "
+                               "Use method=auto or receive_send (a deduplication id per run, arrival verified)"
+                               % queue_name_from_url(source))
         if module.check_mode or not visible:
             result.update(changed=bool(result["would_move"]), moved=result["would_move"])
             module.exit_json(msg="%d message(s) would move from %s to %s" % (result["would_move"], source, destination),
                              **result)
         moved = None
-        if params["method"] in ("auto", "move_task") and params["max_messages"] is None:
-            moved = move_with_task(sqs, source, destination, params["rate"], params["wait"], params["wait_timeout"])
-            if moved is None and params["method"] == "move_task":
+        if params["method"] in ("auto", "move_task") and params["max_messages"] is None and not is_fifo(source):
+            started = move_with_task(sqs, source, destination, params["rate"], params["wait"], params["wait_timeout"],
+                                     fall_back=params["method"] == "auto")
+            if started is None and params["method"] == "move_task":
                 raise OperationFailed("method=move_task: the endpoint does not support StartMessageMoveTask")
-            result["method"] = "move_task"
+            if started is not None:
+                moved, result["task_handle"] = started
+                result["method"] = "move_task"
         if moved is None:
             result["method"] = "receive_send"
             task = running_move_task(sqs, queue_arn(sqs, source))
             if task:
                 raise Conflict("a move task is running on %s (%s); wait for it to finish or cancel it before a "
                                "receive/send redrive" % (source, task.get("TaskHandle", "?")))
-            moved, result["failed"] = move_with_receive_send(sqs, source, destination, params["max_messages"],
-                                                             params["rate"], params["wait_timeout"],
-                                                             params["visibility_timeout"])
-        result.update(moved=moved, changed=moved > 0)
+            moved, result["failures"] = move_with_receive_send(sqs, source, destination, params["max_messages"],
+                                                               params["rate"], params["wait_timeout"],
+                                                               params["visibility_timeout"], run_id=uuid.uuid4().hex[:12])
+        # A started move task is a change even when it had moved nothing yet (wait=false).
+        result.update(moved=moved, changed=moved > 0 or "task_handle" in result)
         # What is left: everything in the DLQ, or what is missing to the cap.
         if params["wait"] or result["method"] == "receive_send":
             left = left_in(sqs, source)[0]
             cap = None if params["max_messages"] is None else max(0, params["max_messages"] - moved)
             result["remaining"] = left if cap is None else min(left, cap)
-        if result["failed"]:
+        if result["failures"]:
             raise OperationFailed("moved %d message(s); %d failed and stay in the DLQ: %s" % (
-                result["moved"], len(result["failed"]), "; ".join(result["failed"][:5])))
+                result["moved"], len(result["failures"]), "; ".join(result["failures"][:5])))
         if result.get("remaining") and not params["allow_partial"]:
             raise OperationFailed("moved %d message(s); %d remain in %s after %ds (allow_partial=true accepts a "
                                   "partial redrive)" % (moved, result["remaining"], source, params["wait_timeout"]))
+    if "task_handle" in result and not params["wait"]:
+        module.exit_json(msg="started move task %s from %s to %s (%d message(s) moved so far)" % (
+            result["task_handle"], result["source"], result["destination"], result["moved"]), **result)
     module.exit_json(msg="moved %d message(s) from %s to %s (%s)" % (
         result["moved"], result["source"], result["destination"], result["method"]), **result)
 

@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
-"""sqs_redrive against the emulator (which has no StartMessageMoveTask: method auto falls back to receive/send).
+"""sqs_redrive against both emulators: moto has no StartMessageMoveTask (method auto falls back to receive/send),
+LocalStack has it (method auto moves with a task). FIFO queues: test_sqs_fifo.py.
 
-The move-task path is unit-tested with Stubber (tests/unit/plugins/modules/test_sqs_redrive_logic.py).
+The move-task answers neither emulator gives (FAILED tasks, timeouts) are unit-tested with Stubber
+(tests/unit/plugins/modules/test_sqs_redrive_logic.py).
 """
 from __future__ import annotations
 
@@ -12,6 +14,10 @@ import pytest
 
 from iam import assert_denied, documented_actions, policy
 from test_queue_depth import _queue
+
+pytestmark = pytest.mark.localstack
+# The method auto picks for a standard queue: what the emulator offers.
+AUTO_METHOD = {"moto": "receive_send", "localstack": "move_task"}
 
 
 def drain(sqs, url):
@@ -33,6 +39,15 @@ def dlq_holding(sqs, prefix, count):
     return name, url, dlq_url, bodies
 
 
+def eventually_visible(sqs, url, count, timeout=10):
+    """Wait until ``count`` messages are visible (a hidden message returns after its visibility timeout - LocalStack
+    notices that on its own schedule)."""
+    deadline = time.monotonic() + timeout
+    while visible(sqs, url) != count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return visible(sqs, url)
+
+
 def visible(sqs, url):
     return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"]["ApproximateNumberOfMessages"])
@@ -46,7 +61,7 @@ def pair(aws):
     return sqs, name, url, dlq_url
 
 
-def test_redrive_25_messages_loses_none_and_duplicates_none(pair, run_module):
+def test_redrive_25_messages_loses_none_and_duplicates_none(pair, run_module, emulator):
     sqs, name, url, dlq_url = pair
     sent = ["message-%02d" % i for i in range(25)]
     for body in sent:
@@ -56,7 +71,8 @@ def test_redrive_25_messages_loses_none_and_duplicates_none(pair, run_module):
     assert planned["changed"] is True and planned["moved"] == 25 and visible(sqs, dlq_url) == 25
     result = run_module("sqs_redrive", {"queue": name + "-dlq"})
     assert not result.get("failed"), result["msg"]
-    assert (result["moved"], result["method"], result["destination"]) == (25, "receive_send", url)
+    assert (result["moved"], result["method"], result["destination"]) == (25, AUTO_METHOD[emulator], url)
+    assert result["failures"] == [] and ("task_handle" in result) == (AUTO_METHOD[emulator] == "move_task")
     assert visible(sqs, dlq_url) == 0
     assert sorted(drain(sqs, url)) == sent  # every message exactly once
     again = run_module("sqs_redrive", {"queue": name + "-dlq"})
@@ -185,10 +201,14 @@ def test_a_destination_that_refuses_the_messages_keeps_them_in_the_dlq(aws, run_
     result = run_module("sqs_redrive", {"queue": name + "-dlq", "destination": name + "-small",
                                         "method": "receive_send", "visibility_timeout": 1})
     assert result["failed"] is True and "shorter than 1024 bytes" in result["msg"], result["msg"]
-    time.sleep(1.5)  # the received message reappears after its visibility timeout
+    # Refused per entry (LocalStack) the reasons are in failures too - a list, not Ansible's failed flag; refused as a
+    # whole batch (moto) the error ends the task before there is a reason per message.
+    assert isinstance(result["failures"], list) and all("1024" in f for f in result["failures"])
+    assert eventually_visible(sqs, dlq_url, 1) == 1  # the received message reappears after its visibility timeout
     assert drain(sqs, dlq_url) == ["x" * 2000] and drain(sqs, small_url) == []
 
 
+@pytest.mark.moto_only("LocalStack offers StartMessageMoveTask")
 def test_move_task_method_on_an_endpoint_without_it_fails_clearly(pair, run_module):
     """method=move_task where the endpoint answers NotImplemented (the emulator): a clear failure, nothing moved."""
     sqs, name, url, dlq_url = pair
@@ -210,3 +230,44 @@ def test_allow_partial_accepts_what_remains(pair, run_module):
     partial = run_module("sqs_redrive", dict(args, allow_partial=True))
     assert not partial.get("failed") and partial["remaining"] == 3 and partial["moved"] == 0
     assert visible(sqs, dlq_url) == 3
+
+
+def test_move_task_with_max_messages_is_refused_and_moves_nothing(pair, run_module):
+    """A move task cannot stop after N messages: the combination is refused, not silently run as receive/send."""
+    sqs, name, url, dlq_url = pair
+    sqs.send_message(QueueUrl=dlq_url, MessageBody="stay")
+    result = run_module("sqs_redrive", {"queue": name + "-dlq", "method": "move_task", "max_messages": 1})
+    assert result["failed"] is True and "max_messages" in result["msg"] and "method" in result["msg"]
+    assert drain(sqs, dlq_url) == ["stay"] and drain(sqs, url) == []
+
+
+def test_a_queue_no_longer_anyones_dlq_is_redriven_to_the_given_destination(aws, run_module, emulator):
+    """The source queue dropped its redrive policy: AWS and LocalStack refuse StartMessageMoveTask (the queue is not
+    a DLQ); method auto then moves by receive/send to the destination given (moto accepts the task: no fall-back)."""
+    sqs = aws("sqs")
+    name = "rd-" + uuid.uuid4().hex[:8]
+    url, dlq_url = _queue(sqs, name)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": ""})
+    bodies = ["orphan-%d" % i for i in range(4)]
+    for body in bodies:
+        sqs.send_message(QueueUrl=dlq_url, MessageBody=body)
+    result = run_module("sqs_redrive", {"queue": name + "-dlq", "destination": name})
+    assert not result.get("failed"), result["msg"]
+    assert (result["moved"], result["method"]) == (4, "receive_send")
+    assert sorted(drain(sqs, url)) == bodies and visible(sqs, dlq_url) == 0
+
+
+@pytest.mark.localstack_only("moto has no StartMessageMoveTask")
+def test_wait_false_returns_the_task_handle_and_changed(pair, run_module):
+    """wait=false returns as soon as the task started: changed with its handle, whatever it had moved by then."""
+    sqs, name, url, dlq_url = pair
+    for i in range(20):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody="w%02d" % i)
+    result = run_module("sqs_redrive", {"queue": name + "-dlq", "wait": False, "rate": 1})
+    assert not result.get("failed"), result["msg"]
+    assert result["changed"] is True and result["method"] == "move_task" and result["task_handle"]
+    assert "started move task" in result["msg"] and 0 <= result["moved"] < 20
+    tasks = sqs.list_message_move_tasks(SourceArn=sqs.get_queue_attributes(
+        QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])["Results"]
+    assert tasks[0]["TaskHandle"] == result["task_handle"]
+    sqs.cancel_message_move_task(TaskHandle=result["task_handle"])

@@ -175,7 +175,7 @@ def test_a_bare_500_is_not_unsupported(no_backoff_sleep):
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
         stub.add_response("list_message_move_tasks", {"Results": [
             {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 3}]})
-        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) == 3  # retried, not "unsupported"
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) == (3, "h1")  # retried, not "unsupported"
         stub.assert_no_pending_responses()
 
 
@@ -219,7 +219,7 @@ def test_move_task_wait_timeout(no_backoff_sleep):
         _arns(stub)
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
         stub.add_response("list_message_move_tasks", {"Results": [{"TaskHandle": "h1", "Status": "RUNNING"}]})
-        with pytest.raises(errors.WaitTimeout, match="move task still RUNNING after 0s"):
+        with pytest.raises(errors.WaitTimeout, match="move task h1 still RUNNING after 0s"):
             sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 0)
 
 

@@ -6,6 +6,7 @@ decision, are tested with botocore's Stubber. The receive/send loop's stopping a
 """
 from __future__ import annotations
 
+import botocore.exceptions
 import pytest
 from stubbed import add_queue_arns
 from stubbed import retrying
@@ -32,7 +33,7 @@ def test_move_task_runs_until_completed():
             "DestinationArn": "arn:aws:sqs:eu-central-1:123456789012:q", "MaxNumberOfMessagesPerSecond": 50})
         stub.add_response("list_message_move_tasks", {"Results": [
             {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 25}]})
-        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, 50, True, 60) == 25
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, 50, True, 60) == (25, "h1")
         stub.assert_no_pending_responses()
 
 
@@ -42,6 +43,19 @@ def test_move_task_unsupported_falls_back():
         _arns(stub)
         stub.add_client_error("start_message_move_task", "UnsupportedOperation", http_status_code=400)
         assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60) is None
+
+
+def test_a_queue_that_is_no_dlq_falls_back_under_auto_and_fails_when_forced():
+    """AWS refuses StartMessageMoveTask with InvalidParameterValue when no queue names the source as its DLQ."""
+    client = make_client("sqs")
+    with Stubber(client) as stub:
+        for fall_back in (True, False):
+            _arns(stub)
+            stub.add_client_error("start_message_move_task", "InvalidParameterValue", http_status_code=400,
+                                  service_message="Source queue must be configured as a Dead Letter Queue.")
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60, fall_back=True) is None
+        with pytest.raises(botocore.exceptions.ClientError, match="Dead Letter Queue"):
+            sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60, fall_back=False)
 
 
 def test_move_task_failure_is_an_error():
@@ -157,3 +171,63 @@ def test_hidden_messages_that_never_return_end_at_the_timeout():
     moved, _failed = sqs_redrive.move_with_receive_send(fake, DLQ, DEST, None, None, 20, visibility_timeout=60,
                                                         clock=clock, sleep=sleep)
     assert moved == 0 and len(fake.hidden) == 5 and now[0] == pytest.approx(20)
+
+
+FIFO_DLQ = DLQ + ".fifo"
+FIFO_DEST = DEST + ".fifo"
+
+
+class FifoQueues:
+    """A FIFO destination that deduplicates as SQS does: a repeated deduplication id is accepted, not delivered, and
+    answered with the first send's MessageId and SequenceNumber."""
+
+    def __init__(self, messages, first_sends):
+        self.dlq = list(messages)  # (message id, group, body)
+        self.dest, self.first_sends, self.sent_ids = [], dict(first_sends), []
+
+    def receive_message(self, aws_retry=False, QueueUrl=None, MaxNumberOfMessages=10, **kw):  # noqa: N803
+        return {"Messages": [{"Body": body, "ReceiptHandle": mid, "MessageId": mid,
+                              "Attributes": {"MessageGroupId": group}}
+                             for mid, group, body in self.dlq[:MaxNumberOfMessages]]}
+
+    def send_message_batch(self, aws_retry=False, QueueUrl=None, Entries=None):  # noqa: N803
+        answers = []
+        for entry in Entries:
+            dedup = entry["MessageDeduplicationId"]
+            self.sent_ids.append(dedup)
+            if dedup in self.first_sends:  # a duplicate: accepted, dropped, the first send replayed
+                answers.append({"Id": entry["Id"], "MessageId": self.first_sends[dedup], "SequenceNumber": "1"})
+                continue
+            new_id = "new-%d" % len(self.dest)
+            self.first_sends[dedup] = new_id
+            self.dest.append((entry["MessageGroupId"], entry["MessageBody"]))
+            answers.append({"Id": entry["Id"], "MessageId": new_id, "SequenceNumber": str(100 + len(self.dest))})
+        return {"Successful": answers}
+
+    def delete_message_batch(self, aws_retry=False, QueueUrl=None, Entries=None):  # noqa: N803
+        gone = set(e["ReceiptHandle"] for e in Entries)
+        self.dlq = [m for m in self.dlq if m[0] not in gone]
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+    def get_queue_attributes(self, aws_retry=False, QueueUrl=None, AttributeNames=None):  # noqa: N803
+        return {"Attributes": {"ApproximateNumberOfMessages": str(len(self.dlq)),
+                               "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0"}}
+
+
+def test_fifo_redrive_uses_its_own_deduplication_ids_and_keeps_groups_and_order():
+    messages = [("id-%d" % i, "g%d" % (i % 2), "b%d" % i) for i in range(5)]
+    fake = FifoQueues(messages, first_sends={"orig-%d" % i: "id-%d" % i for i in range(5)})
+    moved, failures = sqs_redrive.move_with_receive_send(fake, FIFO_DLQ, FIFO_DEST, None, None, 60, run_id="r1")
+    assert (moved, failures, fake.dlq) == (5, [], [])
+    assert fake.dest == [(group, body) for _mid, group, body in messages]
+    assert fake.sent_ids == ["redrive-r1-id-%d" % i for i in range(5)]
+
+
+def test_a_fifo_send_answered_as_a_duplicate_of_the_original_stays_in_the_dlq():
+    """Should the destination ever answer with the moved message's own MessageId (a duplicate of its first send:
+    nothing delivered), the message is not deleted and the run reports it."""
+    messages = [("id-0", "g", "b0"), ("id-1", "g", "b1")]
+    fake = FifoQueues(messages, first_sends={"redrive-r1-id-1": "id-1"})
+    moved, failures = sqs_redrive.move_with_receive_send(fake, FIFO_DLQ, FIFO_DEST, None, None, 60, run_id="r1")
+    assert moved == 1 and failures and all("id-1" in f and "duplicate" in f for f in failures)
+    assert fake.dlq == [("id-1", "g", "b1")] and fake.dest == [("g", "b0")]
