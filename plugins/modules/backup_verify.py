@@ -77,10 +77,27 @@ options:
         default: false
       require_encryption:
         description:
-          - An explicit default encryption configuration. Without one, the check warns (AWS applies SSE-S3 to new
-            objects of every bucket since January 2023).
+          - Check the bucket's default encryption against O(s3[].encryption) and O(s3[].kms_key_id). With V(false)
+            the check only reports what is configured.
+          - Every bucket has default encryption on AWS since January 2023 (SSE-S3 when nothing else is configured), so
+            the question is not whether a bucket is encrypted but with what, and under whose key.
         type: bool
         default: true
+      encryption:
+        description:
+          - The default encryption the bucket must have. V(sse-s3) accepts any (SSE-S3, the AWS default, or KMS);
+            V(kms) requires SSE-KMS or DSSE-KMS (C(aws:kms), C(aws:kms:dsse)) - SSE-S3 then fails, because the
+            backup's readers are not controlled by a key policy.
+        type: str
+        choices: [sse-s3, kms]
+        default: sse-s3
+      kms_key_id:
+        description:
+          - The KMS key the bucket's default encryption must use (implies O(s3[].encryption=kms)). Compared with the
+            bucket's C(KMSMasterKeyID) as written - a key ARN, key id, alias ARN or C(alias/name), matched by the
+            C(key/...) or C(alias/...) part - so give it in the form the bucket configuration uses. No key in the
+            configuration means the AWS managed key C(aws/s3), which fails this check.
+        type: str
   rds:
     description: RDS instances to check.
     type: list
@@ -310,18 +327,41 @@ def check_s3(s3, entry):
         found.append(make_check(bucket, "replication", checks.FAIL if entry["require_replication"] else checks.PASS,
                                 "no enabled replication rule%s" % ("" if entry["require_replication"] else " (not required)"),
                                 0, 1 if entry["require_replication"] else None))
-    config = get_s3_bucket_encryption(s3, bucket) or {}
-    algorithms = sorted(set(r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in config.get("Rules", [])
-                            if "ApplyServerSideEncryptionByDefault" in r))
-    if algorithms:
-        found.append(make_check(bucket, "encryption", checks.PASS, "default encryption %s" % ", ".join(algorithms),
-                                algorithms, "configured"))
-    elif entry["require_encryption"]:
-        found.append(make_check(bucket, "encryption", checks.WARN, "no explicit default encryption configuration "
-                                "(AWS applies SSE-S3 to new objects)", None, "configured"))
-    else:
-        found.append(make_check(bucket, "encryption", checks.PASS, "no explicit default encryption (not required)", None, None))
+    found.append(encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), entry))
     return found
+
+
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+
+def key_part(key):
+    """``key/<id>`` or ``alias/<name>`` of a key ARN, alias ARN, alias name or bare key id."""
+    tail = key.split(":", 5)[-1] if key.startswith("arn:") else key
+    return tail if tail.startswith(("key/", "alias/")) else "key/" + tail
+
+
+def encryption_check(bucket, config, entry):
+    """The default encryption against what the entry expects: SSE-S3 or KMS, and the expected key."""
+    defaults = [r["ApplyServerSideEncryptionByDefault"] for r in (config or {}).get("Rules", [])
+                if "ApplyServerSideEncryptionByDefault" in r]
+    # No configuration returned (an emulator; never on AWS since 2023): the bucket gets AWS's default, SSE-S3.
+    algorithm = defaults[0]["SSEAlgorithm"] if defaults else "AES256"
+    key = defaults[0].get("KMSMasterKeyID") if defaults else None
+    observed = {"algorithm": algorithm, "kms_key_id": key}
+    described = "SSE-S3 (AES256%s)" % ("" if defaults else ", AWS's default") if algorithm == "AES256" else \
+        "%s with %s" % (algorithm, key or "the AWS managed key aws/s3")
+    wants_kms = entry["encryption"] == "kms" or bool(entry["kms_key_id"])
+    expected = {"algorithm": "aws:kms" if wants_kms else "any", "kms_key_id": entry["kms_key_id"]}
+    if not entry["require_encryption"]:
+        return make_check(bucket, "encryption", checks.PASS, "default encryption %s (not checked)" % described,
+                          observed, None)
+    if wants_kms and algorithm not in KMS_ALGORITHMS:
+        return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, KMS expected" % described,
+                          observed, expected)
+    if entry["kms_key_id"] and (not key or key_part(key) != key_part(entry["kms_key_id"])):
+        return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, key %s expected" % (
+            described, entry["kms_key_id"]), observed, expected)
+    return make_check(bucket, "encryption", checks.PASS, "default encryption %s" % described, observed, expected)
 
 
 # ---- RDS ---------------------------------------------------------------------------------------------------------
@@ -431,7 +471,8 @@ ARGUMENT_SPEC = dict(
         max_restore_lag=dict(type="str"), max_backup_age=dict(type="str"))),
     s3=dict(type="list", elements="dict", default=[], options=dict(
         bucket=dict(type="str", required=True), require_versioning=dict(type="bool", default=True),
-        require_replication=dict(type="bool", default=False), require_encryption=dict(type="bool", default=True))),
+        require_replication=dict(type="bool", default=False), require_encryption=dict(type="bool", default=True),
+        encryption=dict(type="str", choices=["sse-s3", "kms"], default="sse-s3"), kms_key_id=dict(type="str"))),
     rds=dict(type="list", elements="dict", default=[], options=dict(
         db_instance_identifier=dict(type="str", required=True), max_snapshot_age=dict(type="str", default="1d"),
         snapshot_type=dict(type="str", default="automated",

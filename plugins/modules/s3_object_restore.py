@@ -152,16 +152,17 @@ def main():
         if not current["delete_marker"] and (current["version_id"] == chosen["version_id"] or
                                              current["etag"] == chosen["etag"]):
             module.exit_json(msg="%s is present" % where, **result)
-        result["changed"] = True
         if module._diff:  # pylint: disable=protected-access
             result["diff"] = {"before": {"current": "delete marker" if current["delete_marker"] else current["version_id"]},
                               "after": {"current": "copy of %s" % chosen["version_id"]}}
         if module.check_mode:
+            result["changed"] = True
             module.exit_json(msg="would restore %s to version %s" % (where, chosen["version_id"]), **result)
-        # 4. Copy the version over the key: a new current version, history intact.
+        # 4. Copy the version over the key: a new current version, history intact. Changed once the copy is made
+        # (a refused copy changes nothing and says so).
         copied = s3.copy_object(aws_retry=True, Bucket=bucket, Key=key,
                                 CopySource={"Bucket": bucket, "Key": key, "VersionId": chosen["version_id"]})
-        result["new_version_id"] = copied.get("VersionId")
+        result.update(changed=True, new_version_id=copied.get("VersionId"))
     module.exit_json(msg="restored %s to version %s" % (where, chosen["version_id"]), **result)
 
 

@@ -246,6 +246,7 @@ def test_dynamodb_restore_lag_beyond_rpo_fails(run_module):
     assert result["failed"] is True and "restore lag" in result["msg"] and "(RPO 0s)" in result["msg"]
 
 
+@pytest.mark.localstack
 def test_s3_checks(run_module):
     result = run_module("backup_verify", {"fail_on": "never", "s3": [
         {"bucket": "ai-investment-raw-data", "require_replication": True},
@@ -260,10 +261,13 @@ def test_s3_checks(run_module):
         ("ai-investment-backtests", "versioning", "fail"), ("ai-investment-backtests", "replication", "pass"),
         ("ai-investment-backtests", "encryption", "pass"),
         ("ai-investment-eval", "versioning", "pass"), ("ai-investment-eval", "replication", "pass"),
-        ("ai-investment-eval", "encryption", "warn"),
+        ("ai-investment-eval", "encryption", "pass"),
         ("no-such-bucket-here", "bucket", "fail"),
     ]
-    assert result["checks"][2]["reason"] == "default encryption aws:kms"
+    assert result["checks"][2]["reason"] == "default encryption aws:kms with the AWS managed key aws/s3"
+    # ai-investment-eval has no encryption configuration of its own: SSE-S3, as every bucket on AWS since 2023.
+    assert result["checks"][8]["reason"].startswith("default encryption SSE-S3 (AES256")
+    assert result["checks"][8]["observed"] == {"algorithm": "AES256", "kms_key_id": None}
 
 
 def test_rds_recent_automated_snapshot_passes(run_module):
@@ -363,13 +367,42 @@ def test_connection_from_the_pg_environment_variables(sandbox, run_module, monke
     assert not result.get("failed"), result["msg"]
 
 
-@pytest.mark.parametrize("required, status", [(True, "warn"), (False, "pass")])
-def test_require_encryption_on_a_bucket_without_a_default(run_module, required, status):
-    """ai-investment-eval has no default encryption configuration in the sandbox (AWS applies SSE-S3 anyway)."""
-    result = run_module("backup_verify", {"s3": [{"bucket": "ai-investment-eval", "require_versioning": False,
-                                                  "require_encryption": required}]})
-    [encryption] = [c for c in result["checks"] if c["check"] == "encryption"]
-    assert encryption["status"] == status and not result.get("failed")
+@pytest.fixture
+def kms_bucket(aws):
+    """A bucket encrypting by default with a customer managed KMS key: ``(bucket, key ARN, key id)``."""
+    key = aws("kms").create_key(Description="ops-runbooks backup key")["KeyMetadata"]
+    bucket = "bv-kms-" + uuid.uuid4().hex[:8]
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]})
+    return bucket, key["Arn"], key["KeyId"]
+
+
+@pytest.mark.localstack
+def test_encryption_kms_and_the_expected_key(run_module, kms_bucket):
+    """What the check asks is KMS vs SSE-S3 and under which key - every bucket is encrypted on AWS since 2023."""
+    bucket, key_arn, key_id = kms_bucket
+    other_key = key_arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    result = run_module("backup_verify", {"fail_on": "never", "s3": [
+        {"bucket": bucket, "require_versioning": False, "kms_key_id": key_arn},
+        {"bucket": bucket, "require_versioning": False, "kms_key_id": key_id},
+        {"bucket": bucket, "require_versioning": False, "encryption": "kms"},
+        {"bucket": bucket, "require_versioning": False, "kms_key_id": other_key},
+        {"bucket": "ai-investment-eval", "require_versioning": False, "encryption": "kms"},
+        {"bucket": "ai-investment-raw-data", "kms_key_id": key_arn},
+        {"bucket": "ai-investment-eval", "require_versioning": False, "encryption": "kms",
+         "require_encryption": False},
+    ]})
+    got = [(c["status"], c["reason"]) for c in result["checks"] if c["check"] == "encryption"]
+    assert [status for status, _reason in got] == ["pass", "pass", "pass", "fail", "fail", "fail", "pass"], got
+    assert got[3][1] == "default encryption aws:kms with %s, key %s expected" % (key_arn, other_key)
+    # moto returns no configuration (the AWS default applies), LocalStack returns SSE-S3 as AWS does.
+    assert got[4][1] in ("default encryption SSE-S3 (AES256, AWS's default), KMS expected",
+                         "default encryption SSE-S3 (AES256), KMS expected")
+    assert "the AWS managed key aws/s3, key %s expected" % key_arn in got[5][1]
+    assert got[6][1].endswith("(not checked)")
+    assert result["summary"]["fail"] == 3
 
 
 def test_pg_bin_dir_names_the_tools(sandbox, pg, run_module, tmp_path):

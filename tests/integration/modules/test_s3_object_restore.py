@@ -8,6 +8,8 @@ import pytest
 
 from iam import assert_denied, documented_actions, policy
 
+pytestmark = pytest.mark.localstack
+
 BUCKET = "ai-investment-curated-data"  # versioned in the seed
 
 
@@ -66,6 +68,9 @@ def test_least_privilege(iam_sandbox, run_module_iam):
     allowed = run_module_iam("s3_object_restore", deleted_key(), iam_sandbox.iam_user(policy(actions)))
     assert not allowed.get("failed"), allowed["msg"]
     for missing in [a for a in actions if a != "s3:GetObjectVersion"]:  # the emulator does not check the copy source
-        denied = run_module_iam("s3_object_restore", deleted_key(),
+        args = deleted_key()
+        denied = run_module_iam("s3_object_restore", args,
                                 iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
         assert_denied(denied, missing)
+        # A refused restore changed nothing and says so (the copy is where s3:PutObject is needed).
+        assert denied["changed"] is False and not s3.list_objects_v2(Bucket=BUCKET, Prefix=args["key"]).get("Contents")

@@ -103,11 +103,14 @@ def test_dynamodb_restore_playbook_restores_verifies_and_switches(sandbox, run_p
 
 def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):
     proc = run_playbook("playbooks/verify_backups.yml")
-    # The seeded environment has one real finding: ai-investment-backtests is not versioned.
-    assert proc.returncode != 0 and "1 backup check(s) failed" in proc.stdout, proc.stdout
+    # The seeded environment has two real findings: ai-investment-backtests is not versioned, and ai-investment-eval
+    # is encrypted with SSE-S3 where runbook 001 says every bucket uses KMS.
+    assert proc.returncode != 0 and "2 backup check(s) failed" in proc.stdout, proc.stdout
     report = (proc.reports / "verify_backups-local.md").read_text()
     assert report.splitlines()[4].startswith("| FAIL | ai-investment-backtests | versioning |")
-    assert "| WARN | ai-investment-eval | encryption |" in report
+    assert "| FAIL | ai-investment-eval | encryption | default encryption SSE-S3 (AES256, AWS's default), KMS " \
+        "expected |" in report
+    assert "| PASS | ai-investment-raw-data | encryption | default encryption aws:kms" in report
     result = json.loads((proc.reports / "verify_backups-local.json").read_text())
     restores = [c for c in result["checks"] if c["check"] == "restore"]
     assert [c["status"] for c in restores] == ["pass", "pass"]
