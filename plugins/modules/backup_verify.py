@@ -29,6 +29,7 @@ description:
 notes:
   - "IAM actions (least privilege): C(dynamodb:DescribeContinuousBackups), C(dynamodb:ListBackups) (O(dynamodb));
     C(s3:GetBucketVersioning), C(s3:GetReplicationConfiguration), C(s3:GetEncryptionConfiguration) (O(s3));
+    C(kms:DescribeKey) (O(s3[].kms_key_id) in another form than the bucket's configuration, e.g. an alias);
     C(rds:DescribeDBInstances), C(rds:DescribeDBSnapshots) (O(rds))."
   - >-
     PostgreSQL needs C(psycopg2) on the host that runs the module, the C(pg_restore) and C(psql) client programs
@@ -93,10 +94,11 @@ options:
         default: sse-s3
       kms_key_id:
         description:
-          - The KMS key the bucket's default encryption must use (implies O(s3[].encryption=kms)). Compared with the
-            bucket's C(KMSMasterKeyID) as written - a key ARN, key id, alias ARN or C(alias/name), matched by the
-            C(key/...) or C(alias/...) part - so give it in the form the bucket configuration uses. No key in the
-            configuration means the AWS managed key C(aws/s3), which fails this check.
+          - The KMS key the bucket's default encryption must use (implies O(s3[].encryption=kms)) - a key ARN, key
+            id, alias ARN or C(alias/name), e.g. runbook 000's C(alias/ai-investment-key). Compared with the bucket's
+            C(KMSMasterKeyID) as written first; when the two name the key differently, both are resolved with
+            C(kms:DescribeKey) and the key ARNs compared. No key in the configuration means the AWS managed key
+            C(aws/s3), which fails this check.
         type: str
   rds:
     description: RDS instances to check.
@@ -231,6 +233,7 @@ restores:
 """
 
 import datetime
+import functools
 import os
 import time
 
@@ -302,7 +305,7 @@ def check_dynamodb(ddb, entry, index):
 
 
 # ---- S3 ----------------------------------------------------------------------------------------------------------
-def check_s3(s3, entry):
+def check_s3(s3, entry, kms):
     bucket = entry["bucket"]
     try:  # also the existence check: s3:GetBucketVersioning is needed anyway, s3:ListBucket (HeadBucket) is not
         versioning = s3.get_bucket_versioning(aws_retry=True, Bucket=bucket).get("Status", "Disabled")
@@ -327,7 +330,7 @@ def check_s3(s3, entry):
         found.append(make_check(bucket, "replication", checks.FAIL if entry["require_replication"] else checks.PASS,
                                 "no enabled replication rule%s" % ("" if entry["require_replication"] else " (not required)"),
                                 0, 1 if entry["require_replication"] else None))
-    found.append(encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), entry))
+    found.append(encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), entry, kms))
     return found
 
 
@@ -340,7 +343,22 @@ def key_part(key):
     return tail if tail.startswith(("key/", "alias/")) else "key/" + tail
 
 
-def encryption_check(bucket, config, entry):
+def key_arn(kms, key):
+    """The key ARN an id, ARN or alias names (None when there is no such key). ``kms`` makes the client."""
+    try:
+        return kms().describe_key(aws_retry=True, KeyId=key)["KeyMetadata"]["Arn"]
+    except is_boto3_error_code("NotFoundException"):
+        return None
+
+
+def same_key(kms, configured, expected):
+    if key_part(configured) == key_part(expected):
+        return True
+    expected_arn = key_arn(kms, expected)
+    return expected_arn is not None and key_arn(kms, configured) == expected_arn
+
+
+def encryption_check(bucket, config, entry, kms):
     """The default encryption against what the entry expects: SSE-S3 or KMS, and the expected key."""
     defaults = [r["ApplyServerSideEncryptionByDefault"] for r in (config or {}).get("Rules", [])
                 if "ApplyServerSideEncryptionByDefault" in r]
@@ -358,7 +376,7 @@ def encryption_check(bucket, config, entry):
     if wants_kms and algorithm not in KMS_ALGORITHMS:
         return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, KMS expected" % described,
                           observed, expected)
-    if entry["kms_key_id"] and (not key or key_part(key) != key_part(entry["kms_key_id"])):
+    if entry["kms_key_id"] and (not key or not same_key(kms, key, entry["kms_key_id"])):
         return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, key %s expected" % (
             described, entry["kms_key_id"]), observed, expected)
     return make_check(bucket, "encryption", checks.PASS, "default encryption %s" % described, observed, expected)
@@ -520,8 +538,9 @@ def main():
         # 2. S3: versioning, replication, default encryption.
         if params["s3"]:
             s3 = module.retrying_client("s3")
+            kms = functools.lru_cache(maxsize=None)(lambda: module.retrying_client("kms"))  # only when needed
             for entry in params["s3"]:
-                found.extend(check_s3(s3, entry))
+                found.extend(check_s3(s3, entry, kms))
         # 3. RDS: newest snapshot young enough.
         if params["rds"]:
             rds = module.retrying_client("rds")

@@ -60,6 +60,7 @@ DLQ_MESSAGES = {"ai-investment-score-dlq": 1}
 TOPIC = "ai-investment-alerts"
 RDS_INSTANCE = "ai-investment-db"  # seed 000 "Backup Verification": aws rds describe-db-instances
 ALARM_IN_ALARM = "ai-investment-score-errors"
+KMS_ALIAS = "alias/ai-investment-key"
 
 HANDLER = b"""
 import json
@@ -82,7 +83,7 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
     def client(name):
         return session.client(name, endpoint_url=endpoint_url, region_name=region)
 
-    _seed_s3(client("s3"), client("iam"), region)
+    _seed_s3(client("s3"), client("iam"), region, _seed_kms(client("kms")))
     _seed_sqs(client("sqs"))
     topic_arn = client("sns").create_topic(Name=TOPIC)["TopicArn"]
     _seed_cloudwatch(client("cloudwatch"), topic_arn)
@@ -117,7 +118,16 @@ def _seed_dynamodb(ddb):
             ddb.create_backup(TableName=name, BackupName="%s-seed" % name)
 
 
-def _seed_s3(s3, iam, region):
+def _seed_kms(kms):
+    """Runbook 001's customer managed key (runbook 000's security audit: describe-key --key-id alias/ai-investment-key),
+    with rotation; returns its ARN."""
+    key = kms.create_key(Description="ai-investment: encryption for all services (runbook 001)")["KeyMetadata"]
+    kms.create_alias(AliasName=KMS_ALIAS, TargetKeyId=key["KeyId"])
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    return key["Arn"]
+
+
+def _seed_s3(s3, iam, region, key_arn):
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     for name, (versioning, encryption, replicate) in BUCKETS.items():
         s3.create_bucket(Bucket=name, **location)
@@ -127,7 +137,8 @@ def _seed_s3(s3, iam, region):
             s3.put_bucket_encryption(
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
-                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                                                      "KMSMasterKeyID": key_arn}}]
                 },
             )
         s3.put_object(Bucket=name, Key="README.txt", Body=b"seeded by ops.runbooks sandbox\n")

@@ -264,7 +264,8 @@ def test_s3_checks(run_module):
         ("ai-investment-eval", "encryption", "pass"),
         ("no-such-bucket-here", "bucket", "fail"),
     ]
-    assert result["checks"][2]["reason"] == "default encryption aws:kms with the AWS managed key aws/s3"
+    assert result["checks"][2]["reason"].startswith("default encryption aws:kms with arn:aws:kms:eu-central-1:")
+    assert result["checks"][2]["observed"]["algorithm"] == "aws:kms"
     # ai-investment-eval has no encryption configuration of its own: SSE-S3, as every bucket on AWS since 2023.
     assert result["checks"][8]["reason"].startswith("default encryption SSE-S3 (AES256")
     assert result["checks"][8]["observed"] == {"algorithm": "AES256", "kms_key_id": None}
@@ -299,10 +300,11 @@ def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox,
     actions = documented_actions("backup_verify")
     assert set(actions) == {"dynamodb:DescribeContinuousBackups", "dynamodb:ListBackups", "s3:GetBucketVersioning",
                             "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
-                            "rds:DescribeDBInstances", "rds:DescribeDBSnapshots"}
+                            "rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "kms:DescribeKey"}
     args = {"fail_on": "never",
             "dynamodb": [{"table": "ai-investment-signals", "max_restore_lag": "1d", "max_backup_age": "1d"}],
-            "s3": [{"bucket": "ai-investment-raw-data", "require_replication": True}],
+            "s3": [{"bucket": "ai-investment-raw-data", "require_replication": True,
+                    "kms_key_id": "alias/ai-investment-key"}],
             "rds": [{"db_instance_identifier": "ai-investment-db"}]}
     allowed = run_module_iam("backup_verify", args, iam_sandbox.iam_user(policy(actions)))
     assert not allowed.get("failed"), allowed["msg"]
@@ -393,16 +395,19 @@ def test_encryption_kms_and_the_expected_key(run_module, kms_bucket):
         {"bucket": "ai-investment-raw-data", "kms_key_id": key_arn},
         {"bucket": "ai-investment-eval", "require_versioning": False, "encryption": "kms",
          "require_encryption": False},
+        {"bucket": "ai-investment-raw-data", "kms_key_id": "alias/ai-investment-key"},  # resolved: the seeded key
+        {"bucket": "ai-investment-raw-data", "kms_key_id": "alias/no-such-key"},
     ]})
     got = [(c["status"], c["reason"]) for c in result["checks"] if c["check"] == "encryption"]
-    assert [status for status, _reason in got] == ["pass", "pass", "pass", "fail", "fail", "fail", "pass"], got
+    assert [s for s, _reason in got] == ["pass", "pass", "pass", "fail", "fail", "fail", "pass", "pass", "fail"], got
     assert got[3][1] == "default encryption aws:kms with %s, key %s expected" % (key_arn, other_key)
     # moto returns no configuration (the AWS default applies), LocalStack returns SSE-S3 as AWS does.
     assert got[4][1] in ("default encryption SSE-S3 (AES256, AWS's default), KMS expected",
                          "default encryption SSE-S3 (AES256), KMS expected")
-    assert "the AWS managed key aws/s3, key %s expected" % key_arn in got[5][1]
+    assert got[5][1].endswith(", key %s expected" % key_arn)
     assert got[6][1].endswith("(not checked)")
-    assert result["summary"]["fail"] == 3
+    assert got[8][1].endswith(", key alias/no-such-key expected")
+    assert result["summary"]["fail"] == 4
 
 
 def test_pg_bin_dir_names_the_tools(sandbox, pg, run_module, tmp_path):
