@@ -69,6 +69,13 @@ options:
       min:
         description: The aggregate must not be below this.
         type: float
+      warn:
+        description:
+          - A warning level before O(metrics[].max) or O(metrics[].min) (runbook 004 grades most signals in two
+            steps), in the direction of the limit - with O(metrics[].max), or no limit, an aggregate above it is
+            C(warn); with only O(metrics[].min), below it. A warning never fails the task.
+        type: float
+        version_added: 0.2.0
       fail_on_no_data:
         description: No datapoint in the window is C(fail) instead of C(unknown) (the same as O(metrics[].no_data=fail)).
         type: bool
@@ -108,6 +115,16 @@ EXAMPLES = r"""
         dimensions: {FunctionName: ai-investment-score}
         window: 1h
         max: 10000
+
+- name: DLQ depth in two steps (runbook 004 - warn above 0, fail above 10)
+  ops.runbooks.metric_check:
+    metrics:
+      - namespace: AWS/SQS
+        metric_name: ApproximateNumberOfMessagesVisible
+        statistic: Maximum
+        dimensions: {QueueName: ai-investment-score-dlq}
+        warn: 0
+        max: 10
   register: lambda_metrics
 """
 
@@ -122,13 +139,13 @@ metrics:
     values: {description: "Datapoints in the window, oldest first.", type: list, elements: float}
     timestamps: {description: Their times (ISO 8601)., type: list, elements: str}
     aggregate: {description: The value judged (null without data)., type: float}
-    status: {description: "C(pass), C(fail) or C(unknown).", type: str}
+    status: {description: "C(pass), C(warn), C(fail) or C(unknown).", type: str}
     reason: {description: Why., type: str}
 summary:
   description: Counts by status.
   returned: always
   type: dict
-  sample: {pass: 2, fail: 1, unknown: 0}
+  sample: {pass: 2, warn: 0, fail: 1, unknown: 0}
 checks:
   description: The same results in the collection's common check model.
   returned: always
@@ -170,6 +187,13 @@ def validate(metric, index):
         raise InvalidInput("%s.window: %s is shorter than the period of %ds" % (where, metric["window"], period))
     if metric["max"] is not None and metric["min"] is not None and metric["min"] > metric["max"]:
         raise InvalidInput("%s: min %s is above max %s" % (where, metric["min"], metric["max"]))
+    if metric.get("warn") is not None:
+        if metric["max"] is not None and metric["warn"] > metric["max"]:
+            raise InvalidInput("%s.warn: %s is above max %s (a warning comes before the failure)"
+                               % (where, metric["warn"], metric["max"]))
+        if metric["max"] is None and metric["min"] is not None and metric["warn"] < metric["min"]:
+            raise InvalidInput("%s.warn: %s is below min %s (a warning comes before the failure)"
+                               % (where, metric["warn"], metric["min"]))
     return window
 
 
@@ -194,6 +218,13 @@ def metric_status(metric, value):
         return checks.FAIL, "%s %s > %s" % (label, num(value), num(metric["max"]))
     if metric["min"] is not None and value < metric["min"]:
         return checks.FAIL, "%s %s < %s" % (label, num(value), num(metric["min"]))
+    warn = metric.get("warn")
+    if warn is not None:
+        if metric["max"] is None and metric["min"] is not None:
+            if value < warn:
+                return checks.WARN, "%s %s < %s (warning level)" % (label, num(value), num(warn))
+        elif value > warn:
+            return checks.WARN, "%s %s > %s (warning level)" % (label, num(value), num(warn))
     limits = " ".join(p for p in ("<= %s" % num(metric["max"]) if metric["max"] is not None else "",
                                   ">= %s" % num(metric["min"]) if metric["min"] is not None else "") if p)
     return checks.PASS, ("%s %s %s" % (label, num(value), limits)).strip()
@@ -217,6 +248,7 @@ ARGUMENT_SPEC = dict(
         aggregate=dict(type="str", default="auto", choices=["auto", "sum", "max", "min", "avg", "latest"]),
         max=dict(type="float"),
         min=dict(type="float"),
+        warn=dict(type="float"),
         fail_on_no_data=dict(type="bool", default=False),
         no_data=dict(type="str", choices=["unknown", "pass", "fail"], default="unknown"),
     )),
@@ -255,9 +287,9 @@ def main():
             "status": status, "reason": reason,
         })
     found = [checks.make_check(r["label"], "metric", r["status"], r["reason"], r["aggregate"],
-                               {"max": m["max"], "min": m["min"]}) for r, m in zip(results, metrics)]
+                               {"max": m["max"], "min": m["min"], "warn": m["warn"]}) for r, m in zip(results, metrics)]
     result.update(metrics=results, checks=found,
-                  summary=checks.summarize(results, keys=(checks.PASS, checks.FAIL, checks.UNKNOWN)))
+                  summary=checks.summarize(results, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.UNKNOWN)))
     failed = [r["reason"] for r in results if r["status"] == checks.FAIL]
     checks.end_module(module, result, failed and "%d metric(s) out of bounds: %s" % (len(failed), "; ".join(failed)))
 

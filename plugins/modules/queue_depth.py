@@ -59,6 +59,12 @@ options:
     description: A dead-letter queue with more visible messages than this fails (and so does its queue).
     type: int
     default: 0
+  warn_dlq_visible:
+    description:
+      - A dead-letter queue with more visible messages than this warns (and so does its queue), up to
+        O(max_dlq_visible) - runbook 004 grades DLQ messages as warn above 0, fail above 10.
+    type: int
+    version_added: 0.2.0
   max_age:
     description:
       - A queue whose oldest message is older than this fails, for example V(15m). Read from CloudWatch
@@ -67,7 +73,7 @@ options:
   thresholds:
     description:
       - Per-queue overrides, keyed by queue name, of V(max_visible), V(warn_visible), V(max_in_flight),
-        V(max_dlq_visible) and V(max_age).
+        V(max_dlq_visible), V(warn_dlq_visible) and V(max_age).
     type: dict
     default: {}
   wait_until_below:
@@ -208,7 +214,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
-COUNT_LIMITS = ("max_visible", "warn_visible", "max_in_flight", "max_dlq_visible")
+COUNT_LIMITS = ("max_visible", "warn_visible", "max_in_flight", "max_dlq_visible", "warn_dlq_visible")
 LIMITS = COUNT_LIMITS + ("max_age",)
 
 ARGUMENT_SPEC = dict(
@@ -219,6 +225,7 @@ ARGUMENT_SPEC = dict(
     warn_visible=dict(type="int"),
     max_in_flight=dict(type="int"),
     max_dlq_visible=dict(type="int", default=0),
+    warn_dlq_visible=dict(type="int"),
     max_age=dict(type="str"),
     thresholds=dict(type="dict", default={}),
     wait_until_below=dict(type="int"),
@@ -359,7 +366,8 @@ def queue_entry(name, depths, dlqs, limits, ages):
         if dlq_depth is None:
             dlq_status, dlq_reasons = checks.FAIL, ["dead-letter queue %s not found" % dlqs[name]]
         else:
-            dlq_status, reason = checks.threshold(dlq_depth["visible"], "visible", limits.get("max_dlq_visible"))
+            dlq_status, reason = checks.threshold(dlq_depth["visible"], "visible", limits.get("max_dlq_visible"),
+                                                  limits.get("warn_dlq_visible"))
             dlq_reasons = [reason]
         entry["dlq"] = {
             "name": dlqs[name],

@@ -46,7 +46,7 @@ def test_thresholds_aggregates_and_no_data(aws, run_module, fn):
     assert (by_label["duration"]["aggregate"], by_label["duration"]["status"]) == (12000, "fail")
     assert by_label["throttles"]["status"] == "pass" and by_label["throttles"]["reason"] == "throttles 0 <= 1"
     assert by_label["invocations"]["status"] == "unknown" and by_label["invocations"]["aggregate"] is None
-    assert result["summary"] == {"pass": 1, "fail": 2, "unknown": 1}
+    assert result["summary"] == {"pass": 1, "warn": 0, "fail": 2, "unknown": 1}
     assert len(by_label["errors"]["values"]) >= 1 and len(by_label["errors"]["timestamps"]) == len(
         by_label["errors"]["values"])
     failing = run_module("metric_check", {"metrics": [{"namespace": "AWS/Lambda", "metric_name": "Errors",
@@ -120,3 +120,41 @@ def test_the_same_metric_and_dimensions_in_two_namespaces_are_two_metrics(aws, r
         {"namespace": namespace, "metric_name": "Depth", "dimensions": {"Queue": fn}, "statistic": "Maximum",
          "max": 10} for namespace in ("Custom/Blue", "Custom/Green")]})
     assert [(m["aggregate"], m["status"]) for m in result["metrics"]] == [(3, "pass"), (40, "fail")]
+
+
+@pytest.mark.parametrize("value, status, reason", [
+    (0, "pass", "dlq 0 <= 10"),
+    (3, "warn", "dlq 3 > 0 (warning level)"),
+    (11, "fail", "dlq 11 > 10"),
+])
+def test_warn_tier_before_max(aws, run_module, fn, value, status, reason):
+    """Runbook 004's DLQ tiers: warn above 0, fail above 10. A warning does not fail the task."""
+    put(aws("cloudwatch"), "Custom/Tiers", "Depth", {"Queue": fn}, [value])
+    result = run_module("metric_check", {"metrics": [
+        {"label": "dlq", "namespace": "Custom/Tiers", "metric_name": "Depth", "dimensions": {"Queue": fn},
+         "statistic": "Maximum", "warn": 0, "max": 10}]})
+    [metric] = result["metrics"]
+    assert (metric["status"], metric["reason"]) == (status, reason)
+    assert bool(result.get("failed")) == (status == "fail")
+    assert result["summary"][status] == 1 and result["checks"][0]["expected"] == {"max": 10, "min": None, "warn": 0}
+
+
+def test_warn_tier_above_min(aws, run_module, fn):
+    """With only a lower limit the warning level is a lower one too: fewer than warn invocations warns."""
+    put(aws("cloudwatch"), "Custom/Tiers", "Invocations", {"Fn": fn}, [4])
+    result = run_module("metric_check", {"metrics": [
+        {"label": "invocations", "namespace": "Custom/Tiers", "metric_name": "Invocations", "dimensions": {"Fn": fn},
+         "min": 1, "warn": 10}]})
+    assert (result["metrics"][0]["status"], result["metrics"][0]["reason"]) == (
+        "warn", "invocations 4 < 10 (warning level)")
+    assert not result.get("failed")
+
+
+@pytest.mark.parametrize("metric, message", [
+    ({"max": 5, "warn": 6}, "metrics[0].warn: 6.0 is above max 5.0"),
+    ({"min": 5, "warn": 4}, "metrics[0].warn: 4.0 is below min 5.0"),
+])
+def test_a_warning_level_beyond_the_limit_is_refused(run_module, metric, message):
+    result = run_module("metric_check", {"metrics": [dict({"namespace": "Custom/Tiers", "metric_name": "X"},
+                                                          **metric)]})
+    assert result["failed"] is True and message in result["msg"], result["msg"]

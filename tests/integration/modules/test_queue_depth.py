@@ -73,6 +73,25 @@ def test_message_in_dlq_fails_the_queue(aws, run_module, prefix):
     assert not report_only.get("failed") and report_only["summary"]["fail"] == 1
 
 
+@pytest.mark.parametrize("in_dlq, status, reason", [
+    (0, "pass", "visible 0 <= 0"),
+    (3, "warn", "visible 3 > 0 (warning level)"),
+    (11, "fail", "visible 11 > 10"),
+])
+def test_dlq_tiers_warn_then_fail(aws, run_module, prefix, in_dlq, status, reason):
+    """Runbook 004: DLQ messages warn above 0 and fail above 10; the queue takes its DLQ's status."""
+    sqs = aws("sqs")
+    _url, dlq_url = _queue(sqs, prefix + "tiers")
+    _send(sqs, dlq_url, in_dlq)
+    result = run_module("queue_depth", {"queues": [prefix + "tiers"], "warn_dlq_visible": 0, "max_dlq_visible": 10})
+    [queue] = result["queues"]
+    assert (queue["dlq"]["status"], queue["dlq"]["reasons"], queue["status"]) == (status, [reason], status)
+    assert bool(result.get("failed")) == (status == "fail") and result["summary"][status] == 1
+    per_queue = run_module("queue_depth", {"queues": [prefix + "tiers"], "thresholds": {
+        prefix + "tiers": {"warn_dlq_visible": 0, "max_dlq_visible": 10}}})
+    assert per_queue["queues"][0]["status"] == status
+
+
 def test_global_and_per_queue_thresholds(aws, run_module, prefix):
     sqs = aws("sqs")
     for name in ("a", "b", "c"):
