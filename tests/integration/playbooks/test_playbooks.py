@@ -38,6 +38,8 @@ def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playboo
     # Every check ran - the API probe and the health invocation too - and the run changed nothing.
     ran = {(c["check"], c["resource"]): c["status"] for c in result["checks"]}
     assert ran[("http", "api health")] == "pass" and ran[("invoke", "ai-investment-health-check")] == "pass"
+    aliases = [c for c in result["checks"] if c["check"] == "lambda alias"]
+    assert len(aliases) == 6 and {(c["status"], c["reason"]) for c in aliases} == {("pass", "alias live -> version 3")}
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", proc.stdout), proc.stdout[-400:]
 
 
@@ -47,6 +49,16 @@ def test_daily_health_can_report_without_failing(run_playbook):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
     assert {c["check"] for c in result["checks"]} == {"identity", "bucket reachable"}
+
+
+def test_daily_health_fails_a_function_without_the_environments_alias(run_playbook):
+    """Runbook 000's production alias does not exist in the sandbox (its functions serve live): each one fails."""
+    proc = run_playbook("playbooks/daily_health.yml", {"health_check_checks": ["lambda"],
+                                                       "health_check_lambda_alias": "production"})
+    assert proc.returncode != 0 and "6 check(s) failed" in proc.stdout, proc.stdout[-1500:]
+    result = json.loads((proc.reports / "daily_health-local.json").read_text())
+    failed = [(c["resource"], c["check"], c["reason"]) for c in result["checks"] if c["status"] == "fail"]
+    assert failed == [(fn, "lambda alias", "alias production not found") for fn in seed.FUNCTIONS]
 
 
 def test_queue_check_playbook_judges_the_environment(sandbox, run_playbook):
