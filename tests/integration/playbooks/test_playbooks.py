@@ -130,11 +130,14 @@ def test_dynamodb_restore_playbook_restores_verifies_and_switches(sandbox, run_p
 
 def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):
     proc = run_playbook("playbooks/verify_backups.yml")
-    # The seeded environment has two real findings: ai-investment-backtests is not versioned, and ai-investment-eval
-    # is encrypted with SSE-S3 where runbook 001 says every bucket uses KMS.
-    assert proc.returncode != 0 and "2 backup check(s) failed" in proc.stdout, proc.stdout
+    # The seeded environment has four real findings: ai-investment-backtests is not versioned, ai-investment-eval is
+    # encrypted with SSE-S3 where runbook 001 says every bucket uses KMS, and the backup policy's on-demand backups of
+    # ai-investment-outcomes (daily) and ai-investment-agents-config (weekly) were never taken.
+    assert proc.returncode != 0 and "4 backup check(s) failed" in proc.stdout, proc.stdout
     report = (proc.reports / "verify_backups-local.md").read_text()
-    assert report.splitlines()[4].startswith("| FAIL | ai-investment-backtests | versioning |")
+    failed = [line.split(" | ")[1:3] for line in report.splitlines() if line.startswith("| FAIL ")]
+    assert failed == [["ai-investment-outcomes", "backup age"], ["ai-investment-agents-config", "backup age"],
+                      ["ai-investment-backtests", "versioning"], ["ai-investment-eval", "encryption"]], failed
     assert "| FAIL | ai-investment-eval | encryption | default encryption SSE-S3 (AES256, AWS's default), KMS " \
         "expected |" in report
     assert "| PASS | ai-investment-raw-data | encryption | default encryption aws:kms" in report
