@@ -7,7 +7,8 @@ Usage: python moto_server.py PORT [HEALTH_PORT]
 
 With HEALTH_PORT, the same process also serves ``GET /health`` on 127.0.0.1:HEALTH_PORT (200, ``{"status": "ok"}``):
 the application health endpoint of the runbooks (000's API ``/health``, 003's ``http://localhost:8000/health``) for
-the health checks, living exactly as long as the emulator.
+the health checks, living exactly as long as the emulator. ``GET /api/health`` answers the same until a test asks
+it to fail: ``POST /api/health?status=500`` makes it answer 500 (``{"status": "error"}``), ``?status=200`` heals it.
 """
 from __future__ import annotations
 
@@ -95,10 +96,30 @@ BaseResponse.call_action = _call_action
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
+    api_status = 200  # what GET /api/health answers; POST /api/health?status=N sets it (200 or 500)
+
     def do_GET(self):  # noqa: N802  pylint: disable=invalid-name
-        ok = self.path.split("?")[0] == "/health"
-        body = json.dumps({"status": "ok"} if ok else {"error": "not found"}).encode()
-        self.send_response(200 if ok else 404)
+        path = self.path.split("?")[0]
+        if path == "/health":
+            self._answer(200, {"status": "ok"})
+        elif path == "/api/health":
+            status = _Health.api_status
+            self._answer(status, {"status": "ok" if status == 200 else "error"})
+        else:
+            self._answer(404, {"error": "not found"})
+
+    def do_POST(self):  # noqa: N802  pylint: disable=invalid-name
+        path, _sep, query = self.path.partition("?")
+        wanted = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("status")
+        if path != "/api/health" or wanted not in ("200", "500"):
+            self._answer(400, {"error": "POST /api/health?status=200|500"})
+            return
+        _Health.api_status = int(wanted)
+        self._answer(200, {"api_status": _Health.api_status})
+
+    def _answer(self, status, document):
+        body = json.dumps(document).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -125,6 +125,16 @@ class Sandbox:
         return "http://127.0.0.1:%d/health" % self.health_port
 
     @property
+    def api_health_url(self):
+        """The API health endpoint: 200 until ``set_api_health(500)``, then 500 until ``set_api_health(200)``."""
+        return "http://127.0.0.1:%d/api/health" % self.health_port
+
+    def set_api_health(self, status):
+        """Make the API health endpoint answer ``status`` (200 or 500) from now on."""
+        urllib.request.urlopen(urllib.request.Request("%s?status=%d" % (self.api_health_url, status), method="POST"),
+                               timeout=5)
+
+    @property
     def pg_dsn(self):
         return {"host": "127.0.0.1", "port": self.pg_port, "user": "postgres"}
 
@@ -148,6 +158,7 @@ class Sandbox:
             "sandbox_pg_dumps": self.dumps,
             "sandbox_pg_ca_cert": self.pg_ca_cert,
             "sandbox_health_url": self.health_url,
+            "sandbox_api_health_url": self.api_health_url,
             "sandbox_reports_dir": os.path.join(self.tmpdir, "reports") if self.tmpdir else None,
         }
 

@@ -61,6 +61,22 @@ def test_daily_health_fails_a_function_without_the_environments_alias(run_playbo
     assert failed == [(fn, "lambda alias", "alias production not found") for fn in seed.FUNCTIONS]
 
 
+def test_daily_health_fails_when_the_api_answers_500_and_passes_once_it_heals(sandbox, run_playbook):
+    """The sandbox's API health endpoint answers 500 on demand: the HTTP check fails with the status, then passes."""
+    args = {"health_check_checks": ["http"],
+            "health_check_http_endpoints": [{"name": "api", "url": sandbox.api_health_url}]}
+    sandbox.set_api_health(500)
+    try:
+        down = run_playbook("playbooks/daily_health.yml", args)
+        [check] = json.loads((down.reports / "daily_health-local.json").read_text())["checks"]
+    finally:
+        sandbox.set_api_health(200)
+    assert down.returncode != 0 and "1 check(s) failed" in down.stdout, down.stdout[-1500:]
+    assert (check["resource"], check["status"]) == ("api", "fail") and "500" in check["reason"], check
+    up = run_playbook("playbooks/daily_health.yml", args)
+    assert up.returncode == 0, up.stdout[-1500:]
+
+
 def test_queue_check_playbook_judges_the_environment(sandbox, run_playbook):
     seed.put_metrics(sandbox.client("cloudwatch"))  # fresh oldest-message ages
     proc = run_playbook("playbooks/queue_check.yml", {"queue_ops_thresholds": {"ai-investment-ingest": {"max_visible": 2}}})
