@@ -76,6 +76,27 @@ options:
             C(warn); with only O(metrics[].min), below it. A warning never fails the task.
         type: float
         version_added: 0.2.0
+      per:
+        description:
+          - Judge a rate instead of the metric - 100 times the metric's aggregate divided by this metric's aggregate
+            over the same window, in percent (runbook 004's Lambda error rate is C(Errors) per C(Invocations), warning
+            above 2 %, critical above 5 %). Without datapoints of it, or with 0, the rate has no data.
+        type: dict
+        version_added: 0.2.0
+        suboptions:
+          metric_name:
+            description: The denominator's metric name, for example V(Invocations).
+            type: str
+            required: true
+          namespace:
+            description: Its namespace (default the metric's).
+            type: str
+          dimensions:
+            description: Its dimensions (default the metric's).
+            type: dict
+          statistic:
+            description: Its statistic (default the metric's).
+            type: str
       fail_on_no_data:
         description: No datapoint in the window is C(fail) instead of C(unknown) (the same as O(metrics[].no_data=fail)).
         type: bool
@@ -125,6 +146,17 @@ EXAMPLES = r"""
         dimensions: {QueueName: ai-investment-score-dlq}
         warn: 0
         max: 10
+
+- name: Lambda error rate (runbook 004 - Errors per Invocations, warning > 2 %, critical > 5 %)
+  ops.runbooks.metric_check:
+    metrics:
+      - label: score error rate (%)
+        namespace: AWS/Lambda
+        metric_name: Errors
+        dimensions: {FunctionName: ai-investment-score}
+        per: {metric_name: Invocations}
+        warn: 2
+        max: 5
   register: lambda_metrics
 """
 
@@ -138,7 +170,8 @@ metrics:
     label: {description: Name of the result., type: str}
     values: {description: "Datapoints in the window, oldest first.", type: list, elements: float}
     timestamps: {description: Their times (ISO 8601)., type: list, elements: str}
-    aggregate: {description: The value judged (null without data)., type: float}
+    aggregate: {description: "The value judged (null without data); with O(metrics[].per), the rate in percent.", type: float}
+    denominator: {description: "With O(metrics[].per), the aggregate of that metric (null without data).", type: float}
     status: {description: "C(pass), C(warn), C(fail) or C(unknown).", type: str}
     reason: {description: Why., type: str}
 summary:
@@ -179,6 +212,11 @@ def validate(metric, index):
     if not _STATISTIC_RE.match(metric["statistic"]):
         raise InvalidInput("%s.statistic: %r is not a statistic (Sum, Average, Maximum, Minimum, SampleCount, p99, ...)"
                            % (where, metric["statistic"]))
+    per = metric.get("per") or {}
+    if per.get("namespace") is not None and not _NAMESPACE_RE.match(per["namespace"]):
+        raise InvalidInput("%s.per.namespace: %r is not a CloudWatch namespace" % (where, per["namespace"]))
+    if per.get("statistic") is not None and not _STATISTIC_RE.match(per["statistic"]):
+        raise InvalidInput("%s.per.statistic: %r is not a statistic" % (where, per["statistic"]))
     period = metric["period"]
     if period not in (1, 5, 10, 30) and (period <= 0 or period % 60):
         raise InvalidInput("%s.period: %d must be 1, 5, 10, 30 or a multiple of 60" % (where, period))
@@ -230,6 +268,21 @@ def metric_status(metric, value):
     return checks.PASS, ("%s %s %s" % (label, num(value), limits)).strip()
 
 
+def denominator(metric):
+    """The query of a rate's denominator: ``per`` over the metric's own namespace, dimensions and statistic."""
+    per = metric["per"]
+    return dict(metric, metric_name=per["metric_name"], namespace=per["namespace"] or metric["namespace"],
+                dimensions=metric["dimensions"] if per["dimensions"] is None else per["dimensions"],
+                statistic=per["statistic"] or metric["statistic"], per=None)
+
+
+def rate(value, per_value):
+    """100 * value / per_value, or None when either has no data or the denominator is 0."""
+    if value is None or not per_value:
+        return None
+    return 100.0 * value / per_value
+
+
 def default_label(metric):
     dims = ",".join("%s=%s" % (k, v) for k, v in sorted(metric["dimensions"].items()))
     return "%s/%s%s %s" % (metric["namespace"], metric["metric_name"], "[%s]" % dims if dims else "",
@@ -249,6 +302,8 @@ ARGUMENT_SPEC = dict(
         max=dict(type="float"),
         min=dict(type="float"),
         warn=dict(type="float"),
+        per=dict(type="dict", options=dict(metric_name=dict(type="str", required=True), namespace=dict(type="str"),
+                                           dimensions=dict(type="dict"), statistic=dict(type="str"))),
         fail_on_no_data=dict(type="bool", default=False),
         no_data=dict(type="str", choices=["unknown", "pass", "fail"], default="unknown"),
     )),
@@ -267,25 +322,38 @@ def main():
         windows = [validate(m, i) for i, m in enumerate(metrics)]
         for metric in metrics:
             metric["label"] = metric["label"] or default_label(metric)
+        # A rate's denominator is one more query, read in the same batch as its metric.
+        queries = list(metrics) + [denominator(m) for m in metrics if m["per"]]
+        windows += [w for m, w in zip(metrics, windows) if m["per"]]
         # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
         end = utcnow()
-        series = [None] * len(metrics)
+        series = [None] * len(queries)
         for window in sorted(set(windows)):
             indexes = [i for i, w in enumerate(windows) if w == window]
             start = end - datetime.timedelta(seconds=window)
-            for i, found in zip(indexes, metric_series(cloudwatch, [metrics[i] for i in indexes], start, end)):
+            for i, found in zip(indexes, metric_series(cloudwatch, [queries[i] for i in indexes], start, end)):
                 series[i] = found
+        denominators = iter(series[len(metrics):])
 
     results = []
     for metric, (timestamps, values) in zip(metrics, series):
         value = aggregate(list(values), metric["aggregate"], metric["statistic"])
+        entry = {}
+        if metric["per"]:
+            _per_timestamps, per_values = next(denominators)
+            entry["denominator"] = aggregate(list(per_values), metric["aggregate"], metric["statistic"])
+            value = rate(value, entry["denominator"])
         status, reason = metric_status(metric, value)
-        results.append({
+        if metric["per"] and value is None:
+            reason = "%s: no %s in the last %s to divide by" % (metric["label"], metric["per"]["metric_name"],
+                                                              metric["window"])
+        entry.update({
             "label": metric["label"], "namespace": metric["namespace"], "metric_name": metric["metric_name"],
             "dimensions": metric["dimensions"], "statistic": metric["statistic"], "window": metric["window"],
             "values": list(values), "timestamps": [isoformat(t) for t in timestamps], "aggregate": value,
             "status": status, "reason": reason,
         })
+        results.append(entry)
     found = [checks.make_check(r["label"], "metric", r["status"], r["reason"], r["aggregate"],
                                {"max": m["max"], "min": m["min"], "warn": m["warn"]}) for r, m in zip(results, metrics)]
     result.update(metrics=results, checks=found,

@@ -158,3 +158,33 @@ def test_a_warning_level_beyond_the_limit_is_refused(run_module, metric, message
     result = run_module("metric_check", {"metrics": [dict({"namespace": "Custom/Tiers", "metric_name": "X"},
                                                           **metric)]})
     assert result["failed"] is True and message in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize("errors, status, reason", [
+    ([1, 0], "pass", "error rate 0.500 <= 5"),
+    ([3, 2], "warn", "error rate 2.500 > 2 (warning level)"),
+    ([8, 4], "fail", "error rate 6 > 5"),
+])
+def test_a_rate_per_another_metric(aws, run_module, fn, errors, status, reason):
+    """Runbook 004's Lambda error rate: Errors per Invocations over the window, warn above 2 %, fail above 5 %."""
+    cw = aws("cloudwatch")
+    put(cw, "AWS/Lambda", "Errors", {"FunctionName": fn}, errors)
+    put(cw, "AWS/Lambda", "Invocations", {"FunctionName": fn}, [100, 100])
+    result = run_module("metric_check", {"fail_on": "never", "metrics": [
+        {"label": "error rate", "namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": {"FunctionName": fn},
+         "per": {"metric_name": "Invocations"}, "warn": 2, "max": 5}]})
+    [metric] = result["metrics"]
+    assert (metric["status"], metric["reason"]) == (status, reason)
+    assert metric["denominator"] == 200 and metric["aggregate"] == pytest.approx(100.0 * sum(errors) / 200)
+
+
+def test_a_rate_without_its_denominator_has_no_data(aws, run_module, fn):
+    """No Invocations in the window: the rate is unknown (or what no_data says), never a division by zero."""
+    put(aws("cloudwatch"), "AWS/Lambda", "Errors", {"FunctionName": fn}, [2])
+    result = run_module("metric_check", {"metrics": [
+        {"label": "error rate", "namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": {"FunctionName": fn},
+         "per": {"metric_name": "Invocations", "namespace": "AWS/Lambda", "dimensions": {"FunctionName": fn},
+                 "statistic": "Sum"}, "max": 5}]})
+    [metric] = result["metrics"]
+    assert (metric["status"], metric["aggregate"], metric["denominator"]) == ("unknown", None, None)
+    assert metric["reason"] == "error rate: no Invocations in the last 5m to divide by"

@@ -10,7 +10,6 @@ import seed
 
 
 def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playbook):
-    seed.put_metrics(sandbox.client("cloudwatch"))  # fresh datapoints: every metric check has data
     proc = run_playbook("playbooks/daily_health.yml")
     assert proc.returncode != 0, proc.stdout
     assert "3 check(s) failed" in proc.stdout, proc.stdout
@@ -21,17 +20,20 @@ def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playboo
     assert lines[0] == "| FAIL | cloudwatch | alarms in ALARM | ai-investment-score-errors |"
     assert lines[1].startswith("| FAIL | /aws/lambda/ai-investment* | log ERROR |")
     assert lines[2].startswith('| FAIL | /aws/lambda/ai-investment* | log "Task timed out" |')
-    warnings = sorted(line for line in lines if line.startswith("| WARN "))
-    assert lines[3:5] == warnings and len(warnings) == 2, lines[:6]
-    # The orchestrator runs close to its timeout (seeded longest 22 s of 30 s: runbook 004's warning band, > 70 %).
+    # Then the warnings, runbook 004's warning bands in the seeded data: the orchestrator close to its timeout
+    # (longest 22 s of 30 s > 70 %), the evaluation function's error rate (2.4-3.2 % > 2 %), a message in a DLQ.
+    warnings = [line for line in lines if line.startswith("| WARN ")]
+    assert lines[3:6] == warnings and len(warnings) == 3, lines[:7]
     assert warnings[0].startswith("| WARN | ai-investment-orchestrator longest duration (ms, timeout 30 s) | metric |")
     assert "22000 > 21000 (warning level)" in warnings[0]
-    assert warnings[1].startswith("| WARN | ai-investment-score | queue depth |"), warnings
-    assert "dlq ai-investment-score-dlq: visible 1 > 0 (warning level)" in warnings[1]
+    assert warnings[1].startswith("| WARN | ai-investment-evaluation error rate (%) | metric |")
+    assert re.search(r"error rate \(%\) (2\.400|3\.200) > 2 \(warning level\)", warnings[1]), warnings[1]
+    assert warnings[2].startswith("| WARN | ai-investment-score | queue depth |"), warnings
+    assert "dlq ai-investment-score-dlq: visible 1 > 0 (warning level)" in warnings[2]
     assert "| PASS | sts | identity | account 123456789012" in report
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
     statuses = [c["status"] for c in result["checks"]]
-    assert statuses.count("fail") == 3 and statuses.count("warn") == 2
+    assert statuses.count("fail") == 3 and statuses.count("warn") == 3
     assert [c["reason"] for c in result["checks"] if c["status"] == "unknown"] == []  # the seed leaves no gap
     order = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3, "skipped": 4}
     assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)  # fail, warn, unknown, pass
@@ -78,7 +80,6 @@ def test_daily_health_fails_when_the_api_answers_500_and_passes_once_it_heals(sa
 
 
 def test_queue_check_playbook_judges_the_environment(sandbox, run_playbook):
-    seed.put_metrics(sandbox.client("cloudwatch"))  # fresh oldest-message ages
     proc = run_playbook("playbooks/queue_check.yml", {"queue_ops_thresholds": {"ai-investment-ingest": {"max_visible": 2}}})
     assert proc.returncode != 0
     assert "Queues failed: ai-investment-ingest;" in proc.stdout, proc.stdout
