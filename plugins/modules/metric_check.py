@@ -346,7 +346,7 @@ def main():
         status, reason = metric_status(metric, value)
         if metric["per"] and value is None:
             reason = "%s: no %s in the last %s to divide by" % (metric["label"], metric["per"]["metric_name"],
-                                                              metric["window"])
+                                                                metric["window"])
         entry.update({
             "label": metric["label"], "namespace": metric["namespace"], "metric_name": metric["metric_name"],
             "dimensions": metric["dimensions"], "statistic": metric["statistic"], "window": metric["window"],
