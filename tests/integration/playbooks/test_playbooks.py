@@ -326,3 +326,37 @@ def test_incident_triage_uses_the_inventorys_error_threshold(sandbox, run_playbo
     [record_file] = list(proc.reports.glob("incident-INC-*-triage-threshold-%d-local.json" % errors))
     [triage] = [c for c in json.loads(record_file.read_text())["checks"] if c["resource"].startswith(function)]
     assert triage["status"] == status, triage
+
+
+def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_playbook):
+    """DynamoDB throttled requests (warning > 5, critical > 10 in 5 minutes) and Lambda concurrent executions
+    (warning > 8, critical > 10), each once in the warning band and once in the failure band - on tables and functions
+    of the test's own, so the seeded environment's report stays as it is."""
+    import datetime
+    ddb, lam, cw = sandbox.client("dynamodb"), sandbox.client("lambda"), sandbox.client("cloudwatch")
+    role = sandbox.client("iam").get_role(RoleName="ai-investment-lambda-exec")["Role"]["Arn"]
+    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    tables, functions = ["tier-throttled-7", "tier-throttled-12"], ["tier-concurrency-9", "tier-concurrency-11"]
+    for table in tables:
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        cw.put_metric_data(Namespace="AWS/DynamoDB", MetricData=[{
+            "MetricName": "ThrottledRequests", "Dimensions": [{"Name": "TableName", "Value": table}],
+            "Timestamp": now, "Value": int(table.rsplit("-", 1)[1])}])
+    for function in functions:
+        lam.create_function(FunctionName=function, Runtime="python3.11", Role=role, Handler="index.handler",
+                            Code={"ZipFile": seed._zip(0)}, Timeout=30)  # pylint: disable=protected-access
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+            "MetricName": "ConcurrentExecutions", "Dimensions": [{"Name": "FunctionName", "Value": function}],
+            "Timestamp": now, "Value": int(function.rsplit("-", 1)[1])}])
+    proc = run_playbook("playbooks/daily_health.yml", {
+        "health_check_checks": ["lambda", "dynamodb"], "health_check_tables": tables,
+        "health_check_functions": functions, "health_check_lambda_alias": "", "health_check_fail_on_failure": False})
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    result = json.loads((proc.reports / "daily_health-local.json").read_text())
+    tiers = dict((c["resource"], c["status"]) for c in result["checks"]
+                 if c["check"] == "throttling" or c["resource"].endswith("concurrent executions"))
+    assert tiers == {"tier-throttled-7 throttled requests": "warn", "tier-throttled-12 throttled requests": "fail",
+                     "tier-concurrency-9 concurrent executions": "warn",
+                     "tier-concurrency-11 concurrent executions": "fail"}, tiers
