@@ -290,6 +290,8 @@ FUNCTION_LOAD = {
     "ai-investment-evaluation": (25, (1, 1, 1, 0), 2500, 6000),
     "ai-investment-streaming": (200, (0,), 150, 400),
 }
+API_NAME, API_STAGE = "ai-investment", "sandbox"  # runbook 001 ApiStack; inventories/local names the stage
+API_LOAD = (300, 1, 180)  # requests a minute, 5xx a minute (0.33 %: under runbook 004's warning of 1 %), average ms
 OLDEST_MESSAGE_AGE = {"ai-investment-ingest": 120, "ai-investment-score": 30, "ai-investment-orchestrator": 0}
 
 
@@ -316,10 +318,16 @@ def put_metrics(cw, now=None):
                                         "Unit": "Milliseconds", "StatisticValues": {
                                             "SampleCount": calls, "Sum": average * calls,
                                             "Minimum": min(average, 50), "Maximum": longest}}))
+        api_dims = [{"Name": "ApiName", "Value": API_NAME}, {"Name": "Stage", "Value": API_STAGE}]
+        requests, server_errors, latency = API_LOAD
+        for metric, value, unit in (("Count", requests, "Count"), ("5XXError", server_errors, "Count"),
+                                    ("4XXError", 0, "Count"), ("Latency", latency, "Milliseconds")):
+            data.append(("AWS/ApiGateway", {"MetricName": metric, "Dimensions": api_dims, "Timestamp": at,
+                                            "Value": value, "Unit": unit}))
         for queue, age in OLDEST_MESSAGE_AGE.items():
             data.append(("AWS/SQS", {"MetricName": "ApproximateAgeOfOldestMessage", "Timestamp": at, "Value": age,
                                      "Dimensions": [{"Name": "QueueName", "Value": queue}], "Unit": "Seconds"}))
-    for namespace in ("AWS/Lambda", "AWS/SQS"):
+    for namespace in ("AWS/Lambda", "AWS/SQS", "AWS/ApiGateway"):
         datums = [d for ns, d in data if ns == namespace]
         # Small calls: botocore gzips a request body above 10 KB, and moto's IAM mode then rejects its signature.
         for offset in range(0, len(datums), 40):

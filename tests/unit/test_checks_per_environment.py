@@ -17,7 +17,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENVIRONMENTS = ("dev", "staging", "production")
 # What runbook 000's "System Health Check" and 004's morning check need to run in every real environment.
-MUST_RUN = ("identity", "http", "lambda", "lambda_invoke", "alarms", "dynamodb", "s3", "queues", "logs", "postgres",
+MUST_RUN = ("identity", "http", "api", "lambda", "lambda_invoke", "alarms", "dynamodb", "s3", "queues", "logs", "postgres",
             "host")
 
 
@@ -78,3 +78,4 @@ def test_every_morning_check_runs_in_every_real_environment(plans, env):
     assert plans[env]["lambda_invoke"]["health_check_invoke_function"] == "ai-investment-health-check"
     assert plans[env]["lambda"]["health_check_lambda_alias"] == env  # runbook 000 "Rollback Procedure"
     assert plans[env]["queues"]["health_check_queue_max_age"] == "15m"
+    assert plans[env]["api"]["health_check_api_stage"] == env  # runbook 000 deploys the stage named after it

@@ -40,6 +40,7 @@ def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playboo
     # Every check ran - the API probe and the health invocation too - and the run changed nothing.
     ran = {(c["check"], c["resource"]): c["status"] for c in result["checks"]}
     assert ran[("http", "api health")] == "pass" and ran[("invoke", "ai-investment-health-check")] == "pass"
+    assert ran[("metric", "ai-investment sandbox 5xx rate (%)")] == "pass"  # the seeded API: 0.33 % 5xx
     aliases = [c for c in result["checks"] if c["check"] == "lambda alias"]
     assert len(aliases) == 6 and {(c["status"], c["reason"]) for c in aliases} == {("pass", "alias live -> version 3")}
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", proc.stdout), proc.stdout[-400:]
@@ -330,8 +331,9 @@ def test_incident_triage_uses_the_inventorys_error_threshold(sandbox, run_playbo
 
 def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_playbook):
     """DynamoDB throttled requests (warning > 5, critical > 10 in 5 minutes) and Lambda concurrent executions
-    (warning > 8, critical > 10), each once in the warning band and once in the failure band - on tables and functions
-    of the test's own, so the seeded environment's report stays as it is."""
+    (warning > 8, critical > 10), each once in the warning band and once in the failure band, and an API's 5xx rate
+    in its failure band (> 5 %) - on tables, functions and an API of the test's own, so the seeded environment's
+    report stays as it is."""
     import datetime
     ddb, lam, cw = sandbox.client("dynamodb"), sandbox.client("lambda"), sandbox.client("cloudwatch")
     role = sandbox.client("iam").get_role(RoleName="ai-investment-lambda-exec")["Role"]["Arn"]
@@ -350,13 +352,18 @@ def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_play
         cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
             "MetricName": "ConcurrentExecutions", "Dimensions": [{"Name": "FunctionName", "Value": function}],
             "Timestamp": now, "Value": int(function.rsplit("-", 1)[1])}])
+    for metric, value in (("Count", 100), ("5XXError", 7)):  # 7 % of the requests: above the failure level of 5 %
+        cw.put_metric_data(Namespace="AWS/ApiGateway", MetricData=[{
+            "MetricName": metric, "Timestamp": now, "Value": value,
+            "Dimensions": [{"Name": "ApiName", "Value": "tier-api"}, {"Name": "Stage", "Value": "t"}]}])
     proc = run_playbook("playbooks/daily_health.yml", {
-        "health_check_checks": ["lambda", "dynamodb"], "health_check_tables": tables,
-        "health_check_functions": functions, "health_check_lambda_alias": "", "health_check_fail_on_failure": False})
+        "health_check_checks": ["api", "lambda", "dynamodb"], "health_check_tables": tables,
+        "health_check_functions": functions, "health_check_lambda_alias": "", "health_check_fail_on_failure": False,
+        "health_check_api_name": "tier-api", "health_check_api_stage": "t"})
     assert proc.returncode == 0, proc.stdout[-2000:]
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
     tiers = dict((c["resource"], c["status"]) for c in result["checks"]
-                 if c["check"] == "throttling" or c["resource"].endswith("concurrent executions"))
+                 if c["check"] == "throttling" or c["resource"].endswith(("concurrent executions", "5xx rate (%)")))
     assert tiers == {"tier-throttled-7 throttled requests": "warn", "tier-throttled-12 throttled requests": "fail",
                      "tier-concurrency-9 concurrent executions": "warn",
-                     "tier-concurrency-11 concurrent executions": "fail"}, tiers
+                     "tier-concurrency-11 concurrent executions": "fail", "tier-api t 5xx rate (%)": "fail"}, tiers
