@@ -330,8 +330,9 @@ def test_incident_triage_uses_the_inventorys_error_threshold(sandbox, run_playbo
 
 
 def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_playbook):
-    """DynamoDB throttled requests (warning > 5, critical > 10 in 5 minutes) and Lambda concurrent executions
-    (warning > 8, critical > 10), each once in the warning band and once in the failure band, and an API's 5xx rate
+    """DynamoDB throttled requests (warning > 5, critical > 10 in 5 minutes), Lambda concurrent executions
+    (warning > 8, critical > 10), error rate (> 2 %, > 5 %) and longest invocation against the timeout (> 70 %,
+    > 80 %), each once in the warning band and once in the failure band, and an API's 5xx rate
     in its failure band (> 5 %) - on tables, functions and an API of the test's own, so the seeded environment's
     report stays as it is."""
     import datetime
@@ -349,9 +350,15 @@ def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_play
     for function in functions:
         lam.create_function(FunctionName=function, Runtime="python3.11", Role=role, Handler="index.handler",
                             Code={"ZipFile": seed._zip(0)}, Timeout=30)  # pylint: disable=protected-access
-        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
-            "MetricName": "ConcurrentExecutions", "Dimensions": [{"Name": "FunctionName", "Value": function}],
-            "Timestamp": now, "Value": int(function.rsplit("-", 1)[1])}])
+        warn_band = function.endswith("-9")  # the other function is in the failure band of each tier
+        dims = [{"Name": "FunctionName", "Value": function}]
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+            {"MetricName": "ConcurrentExecutions", "Dimensions": dims, "Timestamp": now,
+             "Value": int(function.rsplit("-", 1)[1])},
+            {"MetricName": "Invocations", "Dimensions": dims, "Timestamp": now, "Value": 100},
+            {"MetricName": "Errors", "Dimensions": dims, "Timestamp": now, "Value": 3 if warn_band else 6},
+            {"MetricName": "Duration", "Dimensions": dims, "Timestamp": now, "StatisticValues": {  # of a 30 s timeout
+                "SampleCount": 10, "Sum": 10000, "Minimum": 100, "Maximum": 22000 if warn_band else 25000}}])
     for metric, value in (("Count", 100), ("5XXError", 7)):  # 7 % of the requests: above the failure level of 5 %
         cw.put_metric_data(Namespace="AWS/ApiGateway", MetricData=[{
             "MetricName": metric, "Timestamp": now, "Value": value,
@@ -362,8 +369,12 @@ def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_play
         "health_check_api_name": "tier-api", "health_check_api_stage": "t"})
     assert proc.returncode == 0, proc.stdout[-2000:]
     result = json.loads((proc.reports / "daily_health-local.json").read_text())
-    tiers = dict((c["resource"], c["status"]) for c in result["checks"]
-                 if c["check"] == "throttling" or c["resource"].endswith(("concurrent executions", "5xx rate (%)")))
+    tiers = dict((c["resource"], c["status"]) for c in result["checks"] if c["check"] == "throttling" or c[
+        "resource"].endswith(("concurrent executions", "5xx rate (%)", "error rate (%)", "(ms, timeout 30 s)")))
     assert tiers == {"tier-throttled-7 throttled requests": "warn", "tier-throttled-12 throttled requests": "fail",
                      "tier-concurrency-9 concurrent executions": "warn",
-                     "tier-concurrency-11 concurrent executions": "fail", "tier-api t 5xx rate (%)": "fail"}, tiers
+                     "tier-concurrency-11 concurrent executions": "fail",
+                     "tier-concurrency-9 error rate (%)": "warn", "tier-concurrency-11 error rate (%)": "fail",
+                     "tier-concurrency-9 longest duration (ms, timeout 30 s)": "warn",
+                     "tier-concurrency-11 longest duration (ms, timeout 30 s)": "fail",
+                     "tier-api t 5xx rate (%)": "fail"}, tiers
