@@ -324,10 +324,16 @@ def put_metrics(cw, now=None):
                                     ("4XXError", 0, "Count"), ("Latency", latency, "Milliseconds")):
             data.append(("AWS/ApiGateway", {"MetricName": metric, "Dimensions": api_dims, "Timestamp": at,
                                             "Value": value, "Unit": unit}))
+        for table in TABLES:
+            table_dims = [{"Name": "TableName", "Value": table}]
+            for metric, value in (("ConsumedReadCapacityUnits", 30), ("ConsumedWriteCapacityUnits", 12),
+                                  ("ThrottledRequests", 0)):
+                data.append(("AWS/DynamoDB", {"MetricName": metric, "Dimensions": table_dims, "Timestamp": at,
+                                              "Value": value, "Unit": "Count"}))
         for queue, age in OLDEST_MESSAGE_AGE.items():
             data.append(("AWS/SQS", {"MetricName": "ApproximateAgeOfOldestMessage", "Timestamp": at, "Value": age,
                                      "Dimensions": [{"Name": "QueueName", "Value": queue}], "Unit": "Seconds"}))
-    for namespace in ("AWS/Lambda", "AWS/SQS", "AWS/ApiGateway"):
+    for namespace in ("AWS/Lambda", "AWS/SQS", "AWS/ApiGateway", "AWS/DynamoDB"):
         datums = [d for ns, d in data if ns == namespace]
         # Small calls: botocore gzips a request body above 10 KB, and moto's IAM mode then rejects its signature.
         for offset in range(0, len(datums), 40):
