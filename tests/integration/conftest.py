@@ -165,7 +165,7 @@ def run_module_iam(iam_sandbox):
 def run_playbook(sandbox, tmp_path):
     """ansible-playbook PLAYBOOK against inventories/local with the sandbox's details as extra vars."""
 
-    def run(playbook, extra_vars=None, check=False):
+    def run(playbook, extra_vars=None, check=False, extra_inventory=None):
         details = dict(sandbox.details())
         details.update(extra_vars or {})
         vars_file = tmp_path / "sandbox_vars.json"
@@ -175,6 +175,10 @@ def run_playbook(sandbox, tmp_path):
                    ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, playbook),
                "-i", os.path.join(ROOT, "inventories", "local"), "-e", "@%s" % vars_file]
+        if extra_inventory:  # a second inventory source beside inventories/local (more hosts, same group_vars)
+            inventory_file = tmp_path / "extra_inventory.json"
+            inventory_file.write_text(json.dumps(extra_inventory))
+            cmd += ["-i", str(inventory_file)]
         if check:
             cmd.append("--check")
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900, check=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 import seed
@@ -378,3 +379,29 @@ def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_play
                      "tier-concurrency-9 longest duration (ms, timeout 30 s)": "warn",
                      "tier-concurrency-11 longest duration (ms, timeout 30 s)": "fail",
                      "tier-api t 5xx rate (%)": "fail"}, tiers
+
+
+def test_daily_health_runs_runbook_003s_checks_on_the_data_readiness_host(sandbox, run_playbook, tmp_path):
+    """A host in the data_readiness group gets runbook 003's checks (group_vars/data_readiness): its API, disk,
+    memory, the last 100 lines of its error log - in a report of its own. Here the host is this machine, its API the
+    sandbox's endpoint and its log a file of 150 lines with an ERROR line outside the last 100 and one inside."""
+    log = tmp_path / "error.log"
+    lines = ["2026-11-22 07:%02d:00 INFO batch %d ok" % (i % 60, i) for i in range(150)]
+    lines[10] = "2026-11-22 07:10:00 ERROR dataset 3 failed validation (old)"
+    lines[140] = "2026-11-22 08:20:00 ERROR dataset 17 failed validation"
+    log.write_text("\n".join(lines) + "\n")
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+            "health_check_http_endpoints": [{"name": "data-readiness api", "url": sandbox.health_url}],
+            "health_check_app_log_path": str(log)}
+    proc = run_playbook("playbooks/daily_health.yml", {"health_check_fail_on_failure": False},
+                        extra_inventory={"data_readiness": {"hosts": {"readiness-1": host}}})
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    result = json.loads((proc.reports / "daily_health_readiness-1-local.json").read_text())
+    by_check = dict((c["check"], c) for c in result["checks"])
+    assert sorted(by_check) == ["app log errors", "disk", "http", "memory"], sorted(by_check)
+    assert by_check["http"]["status"] == "pass" and by_check["http"]["resource"] == "data-readiness api"
+    assert (by_check["app log errors"]["status"], by_check["app log errors"]["observed"]) == ("fail", 1)
+    assert "dataset 17 failed validation" in by_check["app log errors"]["reason"]
+    assert "in the last 100" in by_check["app log errors"]["reason"]
+    # The controller's own report is there too, unchanged in shape.
+    assert (proc.reports / "daily_health-local.json").exists()
