@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+"""What AWX and ansible-builder read: collections/requirements.yml, meta/execution-environment.yml,
+requirements-runtime.txt, bindep.txt, execution-environment.yml. Offline: the project is installed from a fresh copy
+of the repository (nothing pre-linked), and ansible-builder only writes a build context (no container runtime)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+DEVELOPMENT_ONLY = ("moto", "molecule", "pytest", "ansible-lint", "ansible-builder", "localstack")
+
+
+def load(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def galaxy_dependencies():
+    return load("galaxy.yml")["dependencies"]
+
+
+def clean_env():
+    env = dict(os.environ)
+    for key in ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH"):
+        env.pop(key, None)
+    return env
+
+
+def test_awx_installs_this_collection_from_the_project_and_galaxy_ymls_dependencies():
+    """AWX's project update reads collections/requirements.yml, never galaxy.yml: the two must say the same."""
+    entries = load("collections/requirements.yml")["collections"]
+    assert entries[0] == {"name": "./", "type": "dir"}
+    assert dict((e["name"], e["version"]) for e in entries[1:]) == galaxy_dependencies()
+
+
+def test_the_execution_environment_carries_the_same_dependencies():
+    ee = load("execution-environment.yml")
+    assert ee["version"] == 3
+    galaxy = ee["dependencies"]["galaxy"]["collections"]
+    assert dict((c["name"], c["version"]) for c in galaxy) == galaxy_dependencies()
+    assert ee["dependencies"]["python"] == "requirements-runtime.txt" and ee["dependencies"]["system"] == "bindep.txt"
+    requires = load("meta/runtime.yml")["requires_ansible"]
+    assert requires == ">=2.17.0" and ee["dependencies"]["ansible_core"]["package_pip"].startswith("ansible-core>=2.17")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The collection installed as AWX's project update does: from a fresh copy of the repository, by
+    ``ansible-galaxy collection install -r`` with the requirements' ``./`` entry (offline; the Galaxy dependencies
+    are not downloaded here)."""
+    project, collections = tmp_path_factory.mktemp("project"), tmp_path_factory.mktemp("collections")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.split(b"\0")
+    subprocess.run(["cp", "--parents", "-t", str(project)] + [f.decode() for f in files if f], cwd=ROOT, check=True)
+    only_this = project / "collections" / "this-only.yml"
+    only_this.write_text(yaml.safe_dump({"collections": [load("collections/requirements.yml")["collections"][0]]}))
+    proc = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-r", str(only_this), "-p",
+                           str(collections), "--offline", "--no-deps"], cwd=project, capture_output=True, text=True,
+                          env=clean_env(), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return collections
+
+
+def test_the_project_install_has_the_roles_modules_and_ee_metadata(installed):
+    root = installed / "ansible_collections" / "ops" / "runbooks"
+    for path in ("roles/health_check/tasks/main.yml", "plugins/modules/sqs_redrive.py",
+                 "meta/execution-environment.yml", "requirements-runtime.txt", "bindep.txt"):
+        assert (root / path).is_file(), path
+    for path in ("Makefile", "requirements.txt", "bench", ".venv", ".build"):
+        assert not (root / path).exists(), path  # galaxy.yml's build_ignore holds for a dir install too
+
+
+def test_ansible_builder_collects_exactly_the_runtime_dependencies(installed, tmp_path):
+    proc = subprocess.run([os.path.join(BIN, "ansible-builder"), "introspect", "--sanitize", str(installed)],
+                          capture_output=True, text=True, env=clean_env(), check=True)
+    found = yaml.safe_load(proc.stdout.split("\n", 1)[1])
+    python = sorted(re.split(r"[<>=\s]", line, maxsplit=1)[0] for line in found["python"])
+    assert python == ["boto3", "botocore", "psycopg2-binary"], found["python"]
+    assert any(line.startswith("postgresql-client [platform:dpkg]") for line in found["system"]), found["system"]
+    context = tmp_path / "context"
+    subprocess.run([os.path.join(BIN, "ansible-builder"), "create", "-f", os.path.join(ROOT, "execution-environment.yml"),
+                    "-c", str(context)], capture_output=True, text=True, env=clean_env(), check=True, cwd=ROOT)
+    lines = (context / "_build" / "requirements.txt").read_text().splitlines()
+    names = sorted(re.split(r"[<>=\s\[]", line, maxsplit=1)[0] for line in lines if line.strip() and line[0] != "#")
+    assert names == ["boto3", "botocore", "psycopg2-binary"] and not set(names) & set(DEVELOPMENT_ONLY), names
+    assert "postgresql-client" in (context / "_build" / "bindep.txt").read_text()
