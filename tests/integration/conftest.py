@@ -172,6 +172,7 @@ def run_playbook(sandbox, tmp_path):
         vars_file.write_text(json.dumps(details))
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                    OPS_RUNBOOKS_REPORTS_DIR=str(tmp_path / "reports"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_SHOW_CUSTOM_STATS="true",  # what AWX keeps as the job's artifacts (set_stats)
                    ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, playbook),
                "-i", os.path.join(ROOT, "inventories", "local"), "-e", "@%s" % vars_file]
