@@ -326,7 +326,8 @@ def main():
         # 1. The queue, and how many messages it holds.
         source = url_of(sqs, params["queue"])
         result["source"] = source
-        visible = queue_depth(sqs, source)["visible"]
+        depth = queue_depth(sqs, source)
+        visible = depth["visible"]
         result["would_move"] = visible if params["max_messages"] is None else min(visible, params["max_messages"])
         # 2. Purge (confirmed) ...
         if params["purge"]:
@@ -361,7 +362,7 @@ def main():
                 result["method"] = "move_task"
         if moved is None:
             result["method"] = "receive_send"
-            task = running_move_task(sqs, queue_arn(sqs, source))
+            task = running_move_task(sqs, depth["arn"])
             if task:
                 raise Conflict("a move task is running on %s (%s); wait for it to finish or cancel it before a "
                                "receive/send redrive" % (source, task.get("TaskHandle", "?")))

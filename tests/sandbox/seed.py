@@ -12,6 +12,7 @@ ALARM, and the score function's log group holds ERROR and ``Task timed out`` lin
 """
 from __future__ import annotations
 
+import datetime
 import gzip
 import io
 import json
@@ -297,8 +298,6 @@ OLDEST_MESSAGE_AGE = {"ai-investment-ingest": 120, "ai-investment-score": 30, "a
 
 def put_metrics(cw, now=None):
     """Put the seeded datapoints around ``now`` (once per emulator: a second put would double the sums)."""
-    import datetime
-
     now = now or datetime.datetime.now(datetime.timezone.utc)
     data = []
     for minute in range(-METRIC_AHEAD, METRIC_PAST):

@@ -2,6 +2,7 @@
 """Playbooks against inventories/local pointed at the sandbox: the chain emulator -> module_defaults -> module -> report."""
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import sys
@@ -295,7 +296,6 @@ def test_scaling_consumers_in_production_needs_confirmation(sandbox, run_playboo
 
 
 def _put(sandbox, namespace, metric, dimensions, value, minutes_ago=1):
-    import datetime
     sandbox.client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[{
         "MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
         "Timestamp": datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes_ago),
@@ -340,7 +340,6 @@ def test_runbook_004_tiers_warn_then_fail_in_the_health_report(sandbox, run_play
     > 80 %), each once in the warning band and once in the failure band, and an API's 5xx rate
     in its failure band (> 5 %) - on tables, functions and an API of the test's own, so the seeded environment's
     report stays as it is."""
-    import datetime
     ddb, lam, cw = sandbox.client("dynamodb"), sandbox.client("lambda"), sandbox.client("cloudwatch")
     role = sandbox.client("iam").get_role(RoleName="ai-investment-lambda-exec")["Role"]["Arn"]
     now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
