@@ -165,13 +165,14 @@ def run_module_iam(iam_sandbox):
 def run_playbook(sandbox, tmp_path):
     """ansible-playbook PLAYBOOK against inventories/local with the sandbox's details as extra vars."""
 
-    def run(playbook, extra_vars=None, check=False, extra_inventory=None):
+    def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None):
+        reports = reports or tmp_path / "reports"  # another directory: a job on another machine / in fresh AWX dir
         details = dict(sandbox.details())
         details.update(extra_vars or {})
         vars_file = tmp_path / "sandbox_vars.json"
         vars_file.write_text(json.dumps(details))
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-                   OPS_RUNBOOKS_REPORTS_DIR=str(tmp_path / "reports"), ANSIBLE_NOCOLOR="1",
+                   OPS_RUNBOOKS_REPORTS_DIR=str(reports), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_SHOW_CUSTOM_STATS="true",  # what AWX keeps as the job's artifacts (set_stats)
                    ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, playbook),
@@ -183,7 +184,7 @@ def run_playbook(sandbox, tmp_path):
         if check:
             cmd.append("--check")
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900, check=False)
-        proc.reports = tmp_path / "reports"
+        proc.reports = reports
         return proc
 
     return run

@@ -59,6 +59,11 @@ QUEUE_MESSAGES = {"ai-investment-ingest": 3}
 DLQ_MESSAGES = {"ai-investment-score-dlq": 1}
 
 TOPIC = "ai-investment-alerts"
+# The operations tooling's own resources (named outside the system's ai-investment- prefix, so no check of the
+# system counts them): the incident records (incident_record, ops_runbooks_incident_table) and a queue subscribed to
+# the alert topic, where tests read what was notified (and an alarm consumer would read the alarms).
+INCIDENT_TABLE = "ops-runbooks-incidents"
+ALERT_INBOX = "ops-runbooks-alert-inbox"
 RDS_INSTANCE = "ai-investment-db"  # seed 000 "Backup Verification": aws rds describe-db-instances
 ALARM_IN_ALARM = "ai-investment-score-errors"
 KMS_ALIAS = "alias/ai-investment-key"
@@ -87,12 +92,16 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
     _seed_s3(client("s3"), client("iam"), region, _seed_kms(client("kms")))
     _seed_sqs(client("sqs"))
     topic_arn = client("sns").create_topic(Name=TOPIC)["TopicArn"]
+    _subscribe_inbox(client("sns"), client("sqs"), topic_arn)
     _seed_cloudwatch(client("cloudwatch"), topic_arn)
     put_metrics(client("cloudwatch"))
     _seed_logs(client("logs"))
     if emulator != "moto":
         return
     _seed_dynamodb(client("dynamodb"))
+    client("dynamodb").create_table(TableName=INCIDENT_TABLE, BillingMode="PAY_PER_REQUEST",
+                                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
     role_arn = _seed_iam(client("iam"))
     _seed_lambda(client("lambda"), role_arn)
     # The emulator takes an automated snapshot when the instance is created.
@@ -118,6 +127,17 @@ def _seed_dynamodb(ddb):
             )
         if backup:
             ddb.create_backup(TableName=name, BackupName="%s-seed" % name)
+
+
+def _subscribe_inbox(sns, sqs, topic_arn):
+    """Every message on the alert topic also lands, raw, in the inbox queue."""
+    url = sqs.create_queue(QueueName=ALERT_INBOX)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": arn,
+                                                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]})})
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
 
 
 def _seed_kms(kms):

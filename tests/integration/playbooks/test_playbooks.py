@@ -190,6 +190,54 @@ def _inbox(sandbox):
     return arrived
 
 
+def custom_stats(proc):
+    """The run's custom stats (set_stats, what AWX keeps as the job's artifacts), as printed by the callback."""
+    stats = proc.stdout[proc.stdout.index("CUSTOM STATS"):]
+    return json.loads(stats[stats.index("RUN: ") + 5:].strip())
+
+
+def test_incident_jobs_in_fresh_directories_notify_once(sandbox, run_playbook, tmp_path):
+    """Two jobs for the same incident, each in its own empty directory (two AWX jobs): the record lives in the
+    incident table, so the second continues it and sends nothing."""
+    inbox = _inbox(sandbox)
+    args = {"incident_response_severity": "P1", "incident_response_title": "Fresh directories"}
+    first = run_playbook("playbooks/incident.yml", args, reports=tmp_path / "job-1")
+    second = run_playbook("playbooks/incident.yml", args, reports=tmp_path / "job-2")
+    assert first.returncode == 0 and second.returncode == 0, first.stdout + second.stdout
+    [notification] = inbox()
+    assert "Fresh directories" in notification["Message"]
+    assert custom_stats(first)["ops_runbooks_incident"]["notified_now"] == ["P1"]
+    assert custom_stats(second)["ops_runbooks_incident"]["notified_now"] == []
+    key = "local/" + custom_stats(first)["ops_runbooks_incident"]["id"]
+    item = sandbox.client("dynamodb").get_item(TableName=seed.INCIDENT_TABLE, Key={"id": {"S": key}})["Item"]
+    record = json.loads(item["record"]["S"])
+    assert record["notified"] == ["P1"] and sum("notified [P1]" in e["event"] for e in record["timeline"]) == 1
+    [second_report] = (tmp_path / "job-2").glob("incident-INC-*-fresh-directories-local.json")
+    assert json.loads(second_report.read_text())["incident"]["notified"] == ["P1"]  # continued, not reopened
+
+
+def test_a_check_mode_run_writes_its_report_as_a_plan_and_uploads_it_encrypted(sandbox, run_playbook, tmp_path):
+    s3 = sandbox.client("s3")
+    bucket = "ops-reports-" + tmp_path.name.lower().replace("_", "-")[-20:]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    proc = run_playbook("playbooks/daily_health.yml", {"ops_runbooks_reports_s3_bucket": bucket,
+                                                       "ops_runbooks_reports_s3_kms_key": seed.KMS_ALIAS,
+                                                       "health_check_fail_on_failure": False}, check=True)
+    assert proc.returncode == 0, proc.stdout
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", proc.stdout), proc.stdout[-400:]
+    plan = proc.reports / "daily_health-local-plan.md"
+    assert plan.read_text().startswith("# Plan (check mode, nothing changed): Health check: local")
+    assert json.loads((proc.reports / "daily_health-local-plan.json").read_text())["plan"] is True
+    assert not (proc.reports / "daily_health-local.md").exists()  # the last real report is not overwritten
+    uris = custom_stats(proc)["ops_runbooks_reports"]["daily_health"]["s3_uris"]
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    assert len(uris) == 2 and all(u.startswith("s3://%s/ops-runbooks-reports/local/%s/" % (bucket, today))
+                                  for u in uris), uris
+    for uri, local in zip(uris, (plan, proc.reports / "daily_health-local-plan.json")):
+        obj = s3.get_object(Bucket=bucket, Key=uri.split("/", 3)[3])
+        assert obj["ServerSideEncryption"] == "aws:kms" and obj["Body"].read().decode() == local.read_text()
+
+
 def test_incident_playbook_in_production_without_confirmation_only_triages_and_notifies(sandbox, run_playbook):
     inbox = _inbox(sandbox)
     args = {"incident_response_severity": "P2", "incident_response_title": "Orchestrator errors",
@@ -205,6 +253,9 @@ def test_incident_playbook_in_production_without_confirmation_only_triages_and_n
     assert "P2" in notification.get("Subject", "") + notification["Message"]
     assert "Orchestrator errors" in notification["Message"]
     assert any("not run, production needs ops_runbooks_confirm=true" in e["event"] for e in incident["timeline"])
+    held = custom_stats(proc)["ops_runbooks_incident"]  # the held-back actions survive the job too
+    assert held["held_back"] == ["rollback"] and held["notified_now"] == ["P2"] and held["changes"] == []
+    assert "[WARNING]: held back: " in proc.stdout + proc.stderr
     confirmed = run_playbook("playbooks/incident.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout
     assert _alias_version(sandbox, "ai-investment-streaming") == "2"

@@ -1,0 +1,263 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: incident_record
+short_description: Read or store an incident record in DynamoDB, with optimistic locking
+version_added: 0.1.0
+description:
+  - Keeps the record of an incident (runbook 004 - id, severity, who was notified, what changed, the timeline) where
+    the next job finds it, whichever machine or AWX job directory it runs in - so a second job for the same incident
+    continues the record and does not notify twice.
+  - Each item holds the record as JSON (attribute C(record)), its C(revision) (1 on the first write, one more on each
+    write), C(updated_at), and C(environment) / C(severity) / C(status) copied from the record for queries.
+  - Optimistic locking - with O(revision), the write happens only when the stored revision still is that one (V(0) -
+    no item yet). Two jobs that read the same revision cannot both write; the second gets a conflict and the stored
+    record, re-reads and decides again (the incident role claims a notification this way before sending it).
+  - Writing a record equal to the stored one changes nothing (C(changed=false), no write).
+notes:
+  - "The table - partition key C(id), type string; nothing else is required (on-demand billing suits it). Create it
+    once per account, for example with
+    C(aws dynamodb create-table --table-name ai-investment-incidents --attribute-definitions AttributeName=id,AttributeType=S
+    --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST)."
+  - "IAM actions (least privilege): C(dynamodb:GetItem), C(dynamodb:PutItem) (only with O(state=present)), on the table."
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  table:
+    description: Name of the DynamoDB table holding the records.
+    type: str
+    required: true
+  key:
+    description: The record's key (its C(id) attribute), for example C(production/INC-20261123-score-api-returning-5xx).
+    type: str
+    required: true
+  state:
+    description: V(read) returns the stored record; V(present) stores O(record).
+    type: str
+    choices: [read, present]
+    default: read
+  record:
+    description: The record to store (required with O(state=present)); any JSON-serializable mapping.
+    type: dict
+  revision:
+    description:
+      - The revision this write is based on (as returned by the read). The write happens only when the stored
+        revision is still this one (V(0) - only when there is no record yet). Omitted - the write is unconditional.
+    type: int
+  on_conflict:
+    description:
+      - What a conflict (the stored revision is not O(revision)) does - V(fail) fails the task; V(return) returns
+        C(conflict=true) with the stored record and revision, for the caller to decide again.
+    type: str
+    choices: [fail, return]
+    default: fail
+  wait:
+    description: After a write, read the item back (strongly consistent) until it shows the new revision.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for O(wait).
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Read the incident's record (found=false when this is its first job)
+  ops.runbooks.incident_record:
+    table: ai-investment-incidents
+    key: production/INC-20261123-score-api-returning-5xx
+  register: stored
+
+- name: Claim the P1 notification - only one job can move the record from this revision
+  ops.runbooks.incident_record:
+    table: ai-investment-incidents
+    key: production/INC-20261123-score-api-returning-5xx
+    state: present
+    record: "{{ stored.record | combine({'notified': stored.record.notified + ['P1']}) }}"
+    revision: "{{ stored.revision }}"
+    on_conflict: return
+  register: claim
+"""
+
+RETURN = r"""
+key:
+  description: The record's key.
+  returned: always
+  type: str
+found:
+  description: Whether a record was stored before this task.
+  returned: always
+  type: bool
+record:
+  description: The record after the task (the stored one; with O(state=present) the written one, in check mode the
+    one that would be written; after a conflict the stored one). Null when there is none.
+  returned: always
+  type: dict
+revision:
+  description: The revision of RV(record) (0 - none stored; in check mode the one a write would give).
+  returned: always
+  type: int
+  sample: 3
+conflict:
+  description: The stored revision was not O(revision), so nothing was written (only with O(on_conflict=return)).
+  returned: always
+  type: bool
+"""
+
+import datetime
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
+
+READ_BACK_SECONDS = 1
+COPIED_FIELDS = ("environment", "severity", "status")  # copied to top-level attributes, for queries
+
+ARGUMENT_SPEC = dict(
+    table=dict(type="str", required=True),
+    key=dict(type="str", required=True, no_log=False),
+    state=dict(type="str", choices=["read", "present"], default="read"),
+    record=dict(type="dict"),
+    revision=dict(type="int"),
+    on_conflict=dict(type="str", choices=["fail", "return"], default="fail"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=30),
+)
+
+
+def check_params(params):
+    if not params["table"].strip():
+        raise InvalidInput("table: must not be empty")
+    if not params["key"].strip():
+        raise InvalidInput("key: must not be empty")
+    check_range("revision", params["revision"], 0)
+    check_range("wait_timeout", params["wait_timeout"], 0)
+    if params["record"] is not None:
+        try:
+            json.dumps(params["record"], sort_keys=True)
+        except (TypeError, ValueError) as e:
+            raise InvalidInput("record: not JSON-serializable (%s)" % e) from None
+
+
+def read(ddb, table, key):
+    """(record, revision) stored under ``key`` (None, 0 when there is none); NotFound for a missing table."""
+    try:
+        item = ddb.get_item(aws_retry=True, TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise NotFound("table: %s not found (create it, see the module's notes)" % table) from None
+    if not item:
+        return None, 0
+    try:
+        return json.loads(item["record"]["S"]), int(item["revision"]["N"])
+    except (KeyError, ValueError) as e:
+        raise Conflict("key: item %s in %s is not an incident record (%s)" % (key, table, e)) from None
+
+
+def item_of(key, record, revision):
+    item = {"id": {"S": key}, "record": {"S": json.dumps(record, sort_keys=True)}, "revision": {"N": str(revision)},
+            "updated_at": {"S": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
+    for field in COPIED_FIELDS:
+        if isinstance(record.get(field), str) and record[field]:
+            item[field] = {"S": record[field]}
+    return item
+
+
+def write(ddb, table, key, record, revision, based_on):
+    """PutItem of revision ``revision``; conditional on the stored revision being ``based_on`` (None: always).
+    True when written, False on a conflict."""
+    params = dict(TableName=table, Item=item_of(key, record, revision))
+    if based_on == 0:
+        params.update(ConditionExpression="attribute_not_exists(id)")
+    elif based_on is not None:
+        params.update(ConditionExpression="revision = :based_on",
+                      ExpressionAttributeValues={":based_on": {"N": str(based_on)}})
+    try:
+        ddb.put_item(aws_retry=True, **params)
+    except is_boto3_error_code("ConditionalCheckFailedException"):
+        return False
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise NotFound("table: %s not found (create it, see the module's notes)" % table) from None
+    return True
+
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                                  required_if=[("state", "present", ["record"])])
+    params = module.params
+    table, key = params["table"], params["key"]
+    ddb = module.retrying_client("dynamodb")
+    result = dict(changed=False, key=key, found=False, record=None, revision=0, conflict=False)
+    with ending_on_error(module, result, "store the incident record %s in %s" % (key, table)):
+        check_params(params)
+        # 1. What is stored?
+        stored, revision = read(ddb, table, key)
+        result.update(found=stored is not None, record=stored, revision=revision)
+        if params["state"] == "read":
+            module.exit_json(**result)
+
+        # 2. Based on what the caller read? Another job may have written since.
+        wanted = params["record"]
+        based_on = params["revision"]
+        if based_on is not None and based_on != revision:
+            if params["on_conflict"] == "fail":
+                raise Conflict("revision: the record %s is at revision %d, not %d - another job wrote it meanwhile; "
+                               "read it again" % (key, revision, based_on))
+            result.update(conflict=True)
+            module.exit_json(**result)
+        if stored == wanted:
+            module.exit_json(**result)
+
+        # 3. Plan, diff, check mode.
+        result.update(changed=True, record=wanted, revision=revision + 1)
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=stored or {}, after=wanted)
+        if module.check_mode:
+            module.exit_json(**result)
+
+        # 4. Write (conditionally), then read back. A lost answer retried by the client meets its own write: that
+        # is no conflict.
+        if not write(ddb, table, key, wanted, revision + 1, revision if based_on is not None else None):
+            now_stored, now_revision = read(ddb, table, key)
+            if (now_stored, now_revision) != (wanted, revision + 1):
+                if params["on_conflict"] == "fail":
+                    raise Conflict("revision: the record %s moved to revision %d while this task wrote it - another "
+                                   "job wrote it meanwhile; read it again" % (key, now_revision))
+                result.update(changed=False, conflict=True, record=now_stored, revision=now_revision)
+                module.exit_json(**result)
+        if params["wait"]:
+            done, _value, _reads = poll(lambda: (read(ddb, table, key)[1] >= revision + 1, None), READ_BACK_SECONDS,
+                                        timeout=params["wait_timeout"])
+            if not done:
+                raise WaitTimeout("wait_timeout: the record %s did not show revision %d after %ds"
+                                  % (key, revision + 1, params["wait_timeout"]))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
