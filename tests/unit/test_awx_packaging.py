@@ -91,3 +91,32 @@ def test_ansible_builder_collects_exactly_the_runtime_dependencies(installed, tm
     names = sorted(re.split(r"[<>=\s\[]", line, maxsplit=1)[0] for line in lines if line.strip() and line[0] != "#")
     assert names == ["boto3", "botocore", "psycopg2-binary"] and not set(names) & set(DEVELOPMENT_ONLY), names
     assert "postgresql-client" in (context / "_build" / "bindep.txt").read_text()
+
+
+def test_the_built_tarball_holds_no_navigator_artifacts_build_dirs_or_sandbox_state(tmp_path):
+    """Build from a copy of the repository with everything a working tree collects planted in it (navigator log and
+    artifacts, .build, the sandbox's inventory file, reports, the LocalStack venv), then list the tarball."""
+    import tarfile  # pylint: disable=import-outside-toplevel
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.split(b"\0")
+    subprocess.run(["cp", "--parents", "-t", str(tree)] + [f.decode() for f in files if f], cwd=ROOT, check=True)
+    planted = ["ansible-navigator.log", "playbooks/daily_health-artifact-2026-11-23T01:02:03.json",
+               ".build/collections/x", "inventories/local/group_vars/all/sandbox.yml", "reports/daily_health-local.md",
+               ".venv-localstack/bin/python", ".venv/bin/python", "requirements.txt", "Makefile"]
+    for path in planted:
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text("planted")
+    proc = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path",
+                           str(tmp_path), "--force", str(tree)], capture_output=True, text=True, env=clean_env(),
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [tarball] = tmp_path.glob("ops-runbooks-*.tar.gz")
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    assert "roles/health_check/tasks/main.yml" in names and "plugins/lookup/reports_dir.py" in names
+    leaked = [n for n in names if n in planted or n.split("/")[0] in (".build", ".venv", ".venv-localstack", "reports")
+              or "-artifact-" in n]
+    assert leaked == [], leaked
