@@ -59,11 +59,12 @@ QUEUE_MESSAGES = {"ai-investment-ingest": 3}
 DLQ_MESSAGES = {"ai-investment-score-dlq": 1}
 
 TOPIC = "ai-investment-alerts"
-# The operations tooling's own resources (named outside the system's ai-investment- prefix, so no check of the
-# system counts them): the incident records (incident_record, ops_runbooks_incident_table) and a queue subscribed to
-# the alert topic, where tests read what was notified (and an alarm consumer would read the alarms).
+# The operations tooling's own resources (named outside the system's ai-investment- prefix and the tests' ops-
+# prefix, so no check of the system or of a test counts them): the incident records (incident_record,
+# ops_runbooks_incident_table) and a queue subscribed to the alert topic, where tests read what was notified (and an
+# alarm consumer would read the alarms).
 INCIDENT_TABLE = "ops-runbooks-incidents"
-ALERT_INBOX = "ops-runbooks-alert-inbox"
+ALERT_INBOX = "runbooks-alert-inbox"
 RDS_INSTANCE = "ai-investment-db"  # seed 000 "Backup Verification": aws rds describe-db-instances
 ALARM_IN_ALARM = "ai-investment-score-errors"
 KMS_ALIAS = "alias/ai-investment-key"
