@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: ops.runbooks contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filter ``ops.runbooks.result_to_check``: one registered task result (or loop item) as a check of the common model."""
+"""Filters ``ops.runbooks.result_to_check`` (a registered task result or loop item) and ``ops.runbooks.log_to_check``
+(a log_search result) as checks of the common model."""
 
 from __future__ import annotations
 
@@ -30,6 +31,24 @@ def result_to_check(result, check="task", resource=None):
     }
 
 
+def log_to_check(result, resource):
+    """A registered ``ops.runbooks.log_search`` result (or loop item) as a check: ``log <pattern>`` with its status,
+    the match counts per group, and the first matching line in the reason."""
+    if not isinstance(result, dict):
+        raise TypeError("log_to_check expects a registered log_search result (a dict), got %s" % type(result).__name__)
+    pattern = result.get("filter_pattern") or result.get("item") or ""
+    matches = result.get("matches") or []
+    first = matches[0].get("message", "").strip() if matches else ""
+    return {
+        "resource": resource,
+        "check": "log %s" % pattern,
+        "status": "fail" if result.get("failed") and not result.get("status") else result.get("status", "unknown"),
+        "observed": dict((g, n) for g, n in (result.get("counts") or {}).items() if n),
+        "expected": None,
+        "reason": (result.get("reason") or result.get("msg") or "") + (": %s" % first[:120] if first else ""),
+    }
+
+
 class FilterModule:
     def filters(self):
-        return {"result_to_check": result_to_check}
+        return {"result_to_check": result_to_check, "log_to_check": log_to_check}

@@ -146,3 +146,67 @@ def invoke(client, function_name, qualifier, payload):
         parsed = body.decode("utf-8", "replace")
     return {"status_code": response.get("StatusCode"), "function_error": response.get("FunctionError"),
             "payload": parsed}
+
+
+# ---- configuration of $LATEST (lambda_config; secret_rotate's refresh goes through the same code) ----------------
+ENV_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+# What a published version carries besides timeout, memory and environment: when the alias's version and $LATEST
+# differ in any of these, publishing $LATEST would deploy more than a configuration change.
+DEPLOYED_FIELDS = ("CodeSha256", "Runtime", "Handler", "Role", "Layers", "Architectures")
+
+
+def settings_of(configuration):
+    """The part of a function configuration that lambda_config manages, values included (never returned)."""
+    return {"timeout": configuration.get("Timeout"), "memory_size": configuration.get("MemorySize"),
+            "environment": dict((configuration.get("Environment") or {}).get("Variables") or {})}
+
+
+def deployed_of(configuration):
+    layers = [layer.get("Arn") for layer in configuration.get("Layers") or []]
+    return dict((field, layers if field == "Layers" else configuration.get(field)) for field in DEPLOYED_FIELDS)
+
+
+def wanted_settings(current, timeout=None, memory_size=None, environment=None, remove_environment=None):
+    """``current`` with the requested changes: variables set or removed, every other variable kept."""
+    variables = dict(current["environment"])
+    variables.update(dict((k, str(v)) for k, v in (environment or {}).items()))
+    for name in remove_environment or []:
+        variables.pop(name, None)
+    return {"timeout": current["timeout"] if timeout is None else timeout,
+            "memory_size": current["memory_size"] if memory_size is None else memory_size,
+            "environment": variables}
+
+
+def environment_changes(before, after):
+    """``{name: added|removed|value changed|unchanged}`` - names and flags only, never values."""
+    names = sorted(set(before) | set(after))
+    return dict((n, "added" if n not in before else "removed" if n not in after else
+                 "value changed" if before[n] != after[n] else "unchanged") for n in names)
+
+
+def public_settings(settings):
+    """What may be shown of settings: numbers and variable names."""
+    return {"timeout": settings["timeout"], "memory_size": settings["memory_size"],
+            "environment_keys": sorted(settings["environment"])}
+
+
+def update_configuration(client, once_client, function_name, settings, revision_id=None):
+    """Set timeout, memory and the whole variable set of ``$LATEST`` once (a lost answer is recognized by the
+    configuration it would have made); ``revision_id`` makes AWS refuse when someone changed it meanwhile."""
+    params = {"FunctionName": function_name, "Timeout": settings["timeout"], "MemorySize": settings["memory_size"],
+              "Environment": {"Variables": settings["environment"]}}
+    if revision_id:
+        params["RevisionId"] = revision_id
+
+    def applied():
+        now = get_configuration(client, function_name)
+        return now if settings_of(now) == settings else None
+
+    return send_once(lambda: once_client.update_function_configuration(**params), applied)
+
+
+def publish_version(client, function_name, code_sha256, description):
+    """Publish ``$LATEST`` as a version (AWS returns the existing version when nothing changed since the last
+    publish, so a repeated request publishes nothing new); ``code_sha256`` makes AWS refuse when the code moved."""
+    return client.publish_version(aws_retry=True, FunctionName=function_name, CodeSha256=code_sha256,
+                                  Description=description)["Version"]

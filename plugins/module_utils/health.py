@@ -47,9 +47,12 @@ HEALTH_CHECK_SPEC = dict(
 )
 
 
-def validate_health_spec(spec, module=None):
+def validate_health_spec(spec, module=None, wait_timeout=None):
     """Raise InvalidInput (naming the sub-option) for values the argument spec cannot check; credentials in
-    ``url`` are registered with the module so that Ansible masks them in every output."""
+    ``url`` are registered with the module so that Ansible masks them in every output. With ``wait_timeout``, the
+    gate's pauses must fit in it, so that a gate always reaches a verdict within a known time."""
+    if wait_timeout is not None and wait_timeout < 0:
+        raise InvalidInput("wait_timeout: %d is negative" % wait_timeout)
     if spec is None:
         return
     if module is not None and spec["url"]:
@@ -65,6 +68,10 @@ def validate_health_spec(spec, module=None):
         raise InvalidInput("health_check.url: %r is not an http(s) URL" % redact_url(spec["url"]))
     if not (spec["invoke"] or spec["metric_errors"] or spec["alarms"] or spec["url"]):
         raise InvalidInput("health_check: configure at least one of invoke, metric_errors, alarms, url")
+    if wait_timeout is not None and spec["retries"] * spec["delay"] > wait_timeout:
+        raise InvalidInput("health_check: retries %d x delay %ds = %ds of pauses do not fit in wait_timeout %ds; the "
+                           "gate must reach a verdict within wait_timeout" % (
+                               spec["retries"], spec["delay"], spec["retries"] * spec["delay"], wait_timeout))
 
 
 def check_invoke(lam, function_name, alias, options):

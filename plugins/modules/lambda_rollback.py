@@ -62,59 +62,6 @@ options:
         execution role.
     type: bool
     default: true
-  health_check:
-    description:
-      - Checks run after the rollback, polled up to O(health_check.retries) more times, O(health_check.delay)
-        seconds apart, until all pass. When they still fail, see O(revert_on_failure).
-    type: dict
-    suboptions:
-      invoke:
-        description: Invoke the alias synchronously; fails on a C(FunctionError) or a status outside the expected set.
-        type: dict
-        suboptions:
-          payload:
-            description: The event to invoke with.
-            type: raw
-            default: {}
-          expected_status:
-            description:
-              - Allowed statuses of the invocation and, when the response is a JSON object with a C(statusCode)
-                (API Gateway proxy style), of that too.
-            type: list
-            elements: int
-            default: [200]
-      metric_errors:
-        description: The alias's C(Errors) in CloudWatch since the rollback (at most O(health_check.metric_errors.window) back).
-        type: dict
-        suboptions:
-          max:
-            description: Most errors allowed.
-            type: int
-            default: 0
-          window:
-            description: How far back to look at most, for example V(5m). Errors before the rollback never count.
-            type: str
-            default: 5m
-      alarms:
-        description: Names of CloudWatch alarms that must not be in ALARM (an unknown name fails the check).
-        type: list
-        elements: str
-        default: []
-      url:
-        description: An HTTP(S) URL that must answer a GET with 2xx (for example the API's C(/health)).
-        type: str
-      url_timeout:
-        description: Seconds to wait for O(health_check.url).
-        type: int
-        default: 10
-      retries:
-        description: How many more times to run the checks after a failed round.
-        type: int
-        default: 3
-      delay:
-        description: Seconds between two rounds.
-        type: int
-        default: 10
   revert_on_failure:
     description:
       - When the health gate fails, point the alias back to where it was (version, weights and description) and fail
@@ -132,6 +79,7 @@ options:
     type: int
     default: 300
 extends_documentation_fragment:
+  - ops.runbooks.health_gate
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -264,14 +212,7 @@ def validate(params, module=None):
         if value is not None and not is_version_number(value):
             raise InvalidInput("%s: %r is not a published version number (like '4'; $LATEST cannot be a %s)"
                                % (key, value, "rollback target" if key == "target_version" else "rollback source"))
-    if params["wait_timeout"] < 0:
-        raise InvalidInput("wait_timeout: %d is negative" % params["wait_timeout"])
-    validate_health_spec(params["health_check"], module)
-    gate = params["health_check"]
-    if gate and gate["retries"] * gate["delay"] > params["wait_timeout"]:
-        raise InvalidInput("health_check: retries %d x delay %ds = %ds of pauses do not fit in wait_timeout %ds; the "
-                           "gate must reach a verdict within wait_timeout" % (
-                               gate["retries"], gate["delay"], gate["retries"] * gate["delay"], params["wait_timeout"]))
+    validate_health_spec(params["health_check"], module, params["wait_timeout"])
 
 
 def nothing_to_do(params, before):

@@ -159,7 +159,8 @@ def test_every_survey_question_feeds_an_input_of_its_playbook(calls):
                 confirming += 1
                 assert question["default"] == "false" and question["choices"] == ["false", "true"]
                 assert template["ask_job_type_on_launch"] is True  # "check" shows the plan without confirming
-    assert confirming == 6 * len(ENVIRONMENTS)  # incident, rollback, table restore, backups, restore, queue ops
+    # incident, rollback, table restore, backups, restore, queue ops, troubleshooting
+    assert confirming == 7 * len(ENVIRONMENTS)
 
 
 def test_docs_awx_lists_the_same_job_templates():

@@ -113,3 +113,38 @@ def test_redrive_loses_no_message(aws, faults, run_module_faulty, operation, kin
     assert duplicates <= 10  # at most one batch sent twice (a send whose answer was lost)
     if kind != "drop_after" or operation != "SendMessageBatch":
         assert duplicates == 0
+
+
+@pytest.mark.parametrize("operation", ["UpdateFunctionConfiguration", "UpdateAlias"])
+@pytest.mark.parametrize("kind", FAULTS)
+def test_lambda_config_changes_once_and_keeps_every_variable(aws, faults, run_module_faulty, operation, kind):
+    from test_lambda_config import make_function as make_configured  # pylint: disable=import-outside-toplevel
+    lam = aws("lambda")
+    name = make_configured(lam, env={"KEEP": "k"})
+    inject(faults, operation, kind)
+    result = run_module_faulty("lambda_config", {"function_name": name, "timeout": 120, "environment": {"NEW": "n"},
+                                                 "alias": "live"})
+    assert injected(faults, operation) == [kind]
+    assert not result.get("failed"), result["msg"]
+    served = lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+    config = lam.get_function_configuration(FunctionName=name, Qualifier=served)
+    assert served == result["published_version"] and config["Timeout"] == 120
+    assert config["Environment"]["Variables"] == {"KEEP": "k", "NEW": "n"}
+    again = run_module_faulty("lambda_config", {"function_name": name, "timeout": 120, "environment": {"NEW": "n"},
+                                                "alias": "live"})
+    assert again["changed"] is False
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_incident_record_claim_lands_once(aws, faults, run_module_faulty, kind):
+    """A conditional PutItem whose answer is lost and is retried meets its own write: no false conflict."""
+    key = "local/INC-FAULT-" + uuid.uuid4().hex[:8]
+    record = {"id": key, "notified": ["P1"], "timeline": []}
+    inject(faults, "PutItem", kind)
+    result = run_module_faulty("incident_record", {"table": "ops-runbooks-incidents", "key": key, "state": "present",
+                                                   "record": record, "revision": 0, "on_conflict": "return"})
+    assert injected(faults, "PutItem") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert result["conflict"] is False and result["revision"] == 1
+    item = aws("dynamodb").get_item(TableName="ops-runbooks-incidents", Key={"id": {"S": key}})["Item"]
+    assert item["revision"] == {"N": "1"}
