@@ -286,6 +286,8 @@ def test_restore_playbook_takes_the_role_variable_and_still_the_deprecated_one(s
                                                  "backup_restore_object": {"bucket": bucket, "key": "current.csv"}})
     assert new.returncode == 0, new.stdout + new.stderr
     assert "DEPRECATION" not in new.stdout
+    published = custom_stats(new)["ops_runbooks_actions"]["backup_restore_restore_object"]  # AWX artifacts
+    assert published["object"] == "s3://%s/current.csv" % bucket and published["was_deleted"] is True
     for key in ("deprecated.csv", "current.csv"):
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"v1"
 
@@ -305,6 +307,7 @@ def test_purge_needs_confirmation_outside_production_too(sandbox, run_playbook):
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
     visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert visible["ApproximateNumberOfMessages"] == "0"
+    assert custom_stats(confirmed)["ops_runbooks_actions"]["queue_ops_purge"]["queue"] == "pb-purge-me"
 
 
 def _own_backups(ddb, table):
@@ -344,6 +347,8 @@ def test_scaling_consumers_in_production_needs_confirmation(sandbox, run_playboo
     confirmed = run_playbook("playbooks/queue_ops.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
     assert lam.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 7
+    scaled = custom_stats(confirmed)["ops_runbooks_actions"]["queue_ops_scale"]
+    assert scaled["function"] == function and scaled["reserved_concurrency"] == {"from": before, "to": 7}
 
 
 def _put(sandbox, namespace, metric, dimensions, value, minutes_ago=1):
