@@ -148,3 +148,17 @@ def test_incident_record_claim_lands_once(aws, faults, run_module_faulty, kind):
     assert result["conflict"] is False and result["revision"] == 1
     item = aws("dynamodb").get_item(TableName="ops-runbooks-incidents", Key={"id": {"S": key}})["Item"]
     assert item["revision"] == {"N": "1"}
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_secret_rotation_makes_one_new_version(aws, faults, run_module_faulty, kind):
+    """PutSecretValue carries one idempotency token per run: a request resent after a lost answer is the same one."""
+    import json  # pylint: disable=import-outside-toplevel
+    sm, name = aws("secretsmanager"), "fm-" + uuid.uuid4().hex[:8]
+    sm.create_secret(Name=name, SecretString=json.dumps({"k": "old-value-1"}))
+    inject(faults, "PutSecretValue", kind)
+    result = run_module_faulty("secret_rotate", {"secret_id": name, "json_key": "k", "value": "new-value-22"})
+    assert injected(faults, "PutSecretValue") == [kind]
+    assert not result.get("failed"), result["msg"]
+    versions = sm.list_secret_version_ids(SecretId=name)["Versions"]
+    assert len(versions) == 2 and json.loads(sm.get_secret_value(SecretId=name)["SecretString"]) == {"k": "new-value-22"}
