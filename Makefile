@@ -27,7 +27,7 @@ help:
 	@echo "make test    - lint, sanity, unit, integration, molecule, build + ansible-doc (all setup included)"
 	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
 	@echo "make test-localstack - the SQS, S3, CloudWatch and Logs module tests again, against LocalStack (CI runs it)"
-	@echo "make soak    - the fault soak alone, printing its figures (runs, faults, inconsistent, lost, duplicates)"
+	@echo "make soak    - the fault soak (100 s), printing its figures (runs, faults, inconsistent, lost, duplicates); CI runs it"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
 
@@ -88,7 +88,7 @@ unit: venv collection-link
 
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore tests/integration/soak tests/integration
 
 # The tests marked `localstack` (SQS, S3, CloudWatch, Logs modules) through the same fixtures, the sandbox running
 # LocalStack instead of moto; a test LocalStack cannot run says why (moto_only marker), listed by -rs.
@@ -98,7 +98,7 @@ test-localstack: venv collection-link localstack-venv
 	  $(BIN)/python -m pytest -q -rs -n 2 --dist loadfile -m localstack tests/integration
 
 soak: venv collection-link
-	@echo "== soak: mutating modules at 20% faults, 10 seeded runs each, with the figures (also run by make test)"
+	@echo "== soak: mutating modules at 20% faults, 10 seeded runs each, with the figures (CI runs it after make test)"
 	$(BIN)/python -m pytest -q -s tests/integration/soak
 
 molecule: venv collection-link

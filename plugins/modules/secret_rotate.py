@@ -190,7 +190,7 @@ def generated(spec):
     alphabet = "".join(c for c in alphabet if c not in spec["exclude_characters"])
     if len(alphabet) < 10:
         raise InvalidInput("generate.exclude_characters: leaves fewer than 10 characters to choose from")
-    return "".join(secrets.choice(alphabet) for _ in range(spec["length"]))
+    return "".join(secrets.choice(alphabet) for _position in range(spec["length"]))
 
 
 def merged(current, json_key, value):

@@ -152,15 +152,16 @@ def test_every_survey_question_feeds_an_input_of_its_playbook(calls):
                                         "multiselect"), question
             if question["type"] in ("multiplechoice", "multiselect"):
                 assert question["choices"] and all(isinstance(c, str) for c in question["choices"]), question
-                assert question.get("default", "") in [""] + question["choices"], question
+                defaults = str(question.get("default", "")).split("\n")  # multiselect: one choice per line
+                assert all(d in [""] + question["choices"] for d in defaults), question
                 declared = inputs[question["variable"]].get("choices")
                 assert not declared or set(question["choices"]) <= set(declared), (question, declared)
             if question["variable"] == "ops_runbooks_confirm":
                 confirming += 1
                 assert question["default"] == "false" and question["choices"] == ["false", "true"]
                 assert template["ask_job_type_on_launch"] is True  # "check" shows the plan without confirming
-    # incident, rollback, table restore, backups, restore, queue ops, troubleshooting
-    assert confirming == 7 * len(ENVIRONMENTS)
+    # incident, rollback, table restore, backups, restore, queue ops, troubleshooting, maintenance
+    assert confirming == 8 * len(ENVIRONMENTS)
 
 
 def test_docs_awx_lists_the_same_job_templates():

@@ -35,7 +35,7 @@ def secret(aws):
 
 def test_a_json_key_rotates_stages_move_and_functions_refresh_keeping_their_variables(aws, run_module, secret):
     sm, lam = aws("secretsmanager"), aws("lambda")
-    functions = [make_function(lam, env={"TABLE_NAME": "signals", "LOG_LEVEL": "INFO"}, versions=1) for _ in range(2)]
+    functions = [make_function(lam, env={"TABLE_NAME": "signals", "LOG_LEVEL": "INFO"}, versions=1) for _count in range(2)]
     [old_version] = stages(sm, secret)
     args = {"secret_id": secret, "json_key": "api_key", "value": NEW, "refresh_functions": functions}
     planned = run_module("secret_rotate", args, check_mode=True, diff=True)
