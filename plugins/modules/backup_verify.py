@@ -249,6 +249,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunb
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import newest_available_backup
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
+from ansible_collections.ops.runbooks.plugins.module_utils.encryption import encryption_check
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
@@ -332,54 +333,6 @@ def check_s3(s3, entry, kms):
                                 0, 1 if entry["require_replication"] else None))
     found.append(encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), entry, kms))
     return found
-
-
-KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
-
-
-def key_part(key):
-    """``key/<id>`` or ``alias/<name>`` of a key ARN, alias ARN, alias name or bare key id."""
-    tail = key.split(":", 5)[-1] if key.startswith("arn:") else key
-    return tail if tail.startswith(("key/", "alias/")) else "key/" + tail
-
-
-def key_arn(kms, key):
-    """The key ARN an id, ARN or alias names (None when there is no such key). ``kms`` makes the client."""
-    try:
-        return kms().describe_key(aws_retry=True, KeyId=key)["KeyMetadata"]["Arn"]
-    except is_boto3_error_code("NotFoundException"):
-        return None
-
-
-def same_key(kms, configured, expected):
-    if key_part(configured) == key_part(expected):
-        return True
-    expected_arn = key_arn(kms, expected)
-    return expected_arn is not None and key_arn(kms, configured) == expected_arn
-
-
-def encryption_check(bucket, config, entry, kms):
-    """The default encryption against what the entry expects: SSE-S3 or KMS, and the expected key."""
-    defaults = [r["ApplyServerSideEncryptionByDefault"] for r in (config or {}).get("Rules", [])
-                if "ApplyServerSideEncryptionByDefault" in r]
-    # No configuration returned (an emulator; never on AWS since 2023): the bucket gets AWS's default, SSE-S3.
-    algorithm = defaults[0]["SSEAlgorithm"] if defaults else "AES256"
-    key = defaults[0].get("KMSMasterKeyID") if defaults else None
-    observed = {"algorithm": algorithm, "kms_key_id": key}
-    described = "SSE-S3 (AES256%s)" % ("" if defaults else ", AWS's default") if algorithm == "AES256" else \
-        "%s with %s" % (algorithm, key or "the AWS managed key aws/s3")
-    wants_kms = entry["encryption"] == "kms" or bool(entry["kms_key_id"])
-    expected = {"algorithm": "aws:kms" if wants_kms else "any", "kms_key_id": entry["kms_key_id"]}
-    if not entry["require_encryption"]:
-        return make_check(bucket, "encryption", checks.PASS, "default encryption %s (not checked)" % described,
-                          observed, None)
-    if wants_kms and algorithm not in KMS_ALGORITHMS:
-        return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, KMS expected" % described,
-                          observed, expected)
-    if entry["kms_key_id"] and (not key or not same_key(kms, key, entry["kms_key_id"])):
-        return make_check(bucket, "encryption", checks.FAIL, "default encryption %s, key %s expected" % (
-            described, entry["kms_key_id"]), observed, expected)
-    return make_check(bucket, "encryption", checks.PASS, "default encryption %s" % described, observed, expected)
 
 
 # ---- RDS ---------------------------------------------------------------------------------------------------------

@@ -198,10 +198,22 @@ def _trust(service):
     }
 
 
+LOCKDOWN_POLICY = "EmergencyLockdown"  # runbook 000 "Security Incident": attached to the role on lockdown
+
+
 def _seed_iam(iam):
-    return iam.create_role(
+    """The functions' execution role with the AWS managed basic policy, and the (unattached) lockdown policy."""
+    role = iam.create_role(
         RoleName="%s-lambda-exec" % PROJECT, AssumeRolePolicyDocument=json.dumps(_trust("lambda.amazonaws.com"))
     )["Role"]["Arn"]
+    iam.attach_role_policy(RoleName="%s-lambda-exec" % PROJECT,
+                           PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    iam.create_policy(PolicyName=LOCKDOWN_POLICY, Description="runbook 000: deny writes and deletes during an incident",
+                      PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                          "Sid": "DenyDataChanges", "Effect": "Deny",
+                          "Action": ["s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                                     "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "Resource": "*"}]}))
+    return role
 
 
 def _seed_lambda(lam, role_arn):
