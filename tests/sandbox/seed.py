@@ -409,6 +409,8 @@ def seed_postgres(psycopg2, dsn, bindir, backup_dir):
             " score numeric NOT NULL)"
         )
         cur.execute("CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL)")
+        # The maintenance role's index bloat report reads pgstatindex (contrib, shipped with PostgreSQL).
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
         cur.execute("INSERT INTO datasets (name) SELECT 'dataset-' || g FROM generate_series(1, %s) g",
                     (PG_TABLES["datasets"],))
         cur.execute(

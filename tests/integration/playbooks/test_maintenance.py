@@ -135,6 +135,8 @@ def test_postgres_vacuum_bloat_and_reindex_with_confirmation(sandbox, run_playbo
     after = by_resource(report(confirmed), "postgres bloat")["ai_data_readiness/public." + table]
     assert after["status"] == "pass" and after["observed"]["dead"] == 0
     assert report(confirmed)["changes"] == ["reindex public." + table]
+    indexes = by_resource(report(confirmed), "postgres index bloat")  # pgstatindex: the sandbox installs pgstattuple
+    assert indexes["ai_data_readiness/public.datasets_pkey"]["reason"].startswith("under 1 MB")
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM %s" % quoted)
         assert cur.fetchone()[0] == 20
@@ -175,3 +177,23 @@ def test_parameters_exported_encrypted_and_imported_only_when_confirmed(sandbox,
                                                                ops_runbooks_confirm=True))
     assert confirmed.returncode == 0 and report(confirmed)["changes"] == ["parameter restored %sapi/token" % path]
     assert ssm.get_parameter(Name=path + "api/token", WithDecryption=True)["Parameter"]["Value"] == "token-before-1f"
+
+
+def test_a_sparse_index_is_found_and_reindexing_it_helps(sandbox, run_playbook):
+    table = "mt_sparse_%s" % uuid.uuid4().hex[:6]
+    conn = _pg(sandbox)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE %s (id int PRIMARY KEY) WITH (autovacuum_enabled = false)" % table)
+        cur.execute("INSERT INTO %s SELECT generate_series(1, 100000)" % table)  # a 2 MB primary key
+        cur.execute("DELETE FROM %s WHERE id %% 10 <> 0" % table)
+        cur.execute("VACUUM %s" % table)  # the entries go, the leaf pages stay: about 9 %% full
+    conn.close()
+    args = {"maintenance_tasks": ["postgres"], "maintenance_vacuum_tables": ["public." + table]}
+    sparse = run_playbook("playbooks/maintenance.yml", args)
+    index = by_resource(report(sparse), "postgres index bloat")["ai_data_readiness/public.%s_pkey" % table]
+    assert sparse.returncode != 0 and index["status"] == "fail" and index["reason"].endswith(": REINDEX " + table)
+    assert index["observed"]["leaf_density_pct"] < 40
+    rebuilt = run_playbook("playbooks/maintenance.yml", dict(args, maintenance_reindex_tables=["public." + table],
+                                                             ops_runbooks_confirm=True))
+    index = by_resource(report(rebuilt), "postgres index bloat")["ai_data_readiness/public.%s_pkey" % table]
+    assert index["status"] == "pass", index  # rebuilt: under 1 MB, or dense again
