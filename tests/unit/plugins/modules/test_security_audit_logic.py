@@ -82,3 +82,20 @@ def test_wildcards_are_named_by_statement():
                               {"Effect": "Deny", "Action": "*", "Resource": "*"},
                               {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/t"}]}
     assert security_audit.wildcards(document) == ["All: *, Resource *", "statement 4: dynamodb:*"]
+
+
+def test_the_credential_report_as_iam_hands_it_out():
+    """Stubber: IAM's GenerateCredentialReport / GetCredentialReport (the emulator dates every key now, so a key older
+    than 90 days exists only here)."""
+    client = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    stub.add_response("generate_credential_report", {"State": "STARTED"})
+    stub.add_response("generate_credential_report", {"State": "COMPLETE"})
+    report = HEADER + row("legacy", "false", "false", key1="2026-03-01T00:00:00+00:00",
+                          used1="2026-11-01T00:00:00+00:00")
+    stub.add_response("get_credential_report", {"Content": report.encode(), "ReportFormat": "text/csv",
+                                                "GeneratedTime": NOW})
+    with stub:
+        text = security_audit.credential_report(client, timeout=10)
+    [check] = security_audit.judge_credential_report(text, NOW, 90 * 86400)
+    assert check["resource"] == "legacy key 1" and check["status"] == "fail" and check["reason"].startswith("267d")
