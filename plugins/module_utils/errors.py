@@ -53,6 +53,13 @@ class OperationFailed(OpsRunbooksError):
     """AWS or a tool reports a terminal failure (a version in state Failed, an export FAILED, pg_restore failed)."""
 
 
+def one_line(error, limit=None):
+    """An error's text on one line (botocore's and moto's messages carry newlines and XML bodies), at most ``limit``
+    characters: for a reason inside a check or a per-item result, where one bad item must not fail the task."""
+    text = " ".join(str(error).split())
+    return text[:limit] if limit else text
+
+
 def check_range(name, value, low, high=None, unit=""):
     """InvalidInput naming ``name`` unless ``low <= value <= high`` (``high`` None: no upper bound; a ``value`` of
     None passes, NaN does not): "rate: inf is out of range (1 to 500)"."""

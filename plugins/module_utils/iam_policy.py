@@ -28,7 +28,8 @@ def statements(document):
     return [found] if isinstance(found, dict) else list(found)
 
 
-def _listed(value):
+def listed(value):
+    """A policy field that may be one string or a list, as a list."""
     return [value] if isinstance(value, str) else list(value or [])
 
 
@@ -49,7 +50,7 @@ def principal_matches(statement, principal_arn, account_id=None):
         return False
     if principal == "*":
         return True
-    aws = _listed(principal.get("AWS")) if isinstance(principal, dict) else []
+    aws = listed(principal.get("AWS")) if isinstance(principal, dict) else []
     accepted = {"*", principal_arn}
     if account_id:
         accepted.update({account_id, "arn:aws:iam::%s:root" % account_id})
@@ -65,9 +66,9 @@ def statement_matches(statement, action, resource):
     """Whether ``Action`` and ``Resource`` (resource policies may omit it: then the policy's own resource) match."""
     if "Action" not in statement:
         return False
-    if not _matches(_listed(statement["Action"]), action, case_insensitive=True):
+    if not _matches(listed(statement["Action"]), action, case_insensitive=True):
         return False
-    resources = _listed(statement.get("Resource", "*"))
+    resources = listed(statement.get("Resource", "*"))
     return _matches(resources, resource)
 
 

@@ -105,6 +105,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils import postgres
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
 ARGUMENT_SPEC = dict(
     dynamodb_tables=dict(type="list", elements="str", default=[]),
@@ -126,7 +127,7 @@ def timed(probe):
     try:
         value, error = probe(), None
     except expected as e:  # the store's answer, not a bug
-        value, error = None, " ".join(str(e).split())[:400] or type(e).__name__  # one line, bounded
+        value, error = None, one_line(e, 400) or type(e).__name__
     return value, round((time.monotonic() - started) * 1000, 1), error
 
 

@@ -139,7 +139,6 @@ not_refreshed:
   elements: dict
 """
 
-import datetime
 import json
 import secrets
 import string
@@ -165,6 +164,9 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFoun
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
+from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 
 ARGUMENT_SPEC = dict(
     secret_id=dict(type="str"),
@@ -207,13 +209,6 @@ def merged(current, json_key, value):
 
 
 # ---- Secrets Manager -----------------------------------------------------------------------------------------------
-STAMP = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def stamp_of(moment):
-    return (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc).strftime(STAMP)
-
-
 def read_secret(sm, secret_id):
     """(ARN, current version id, current value, when it last changed as a stamp)."""
     try:
@@ -222,7 +217,7 @@ def read_secret(sm, secret_id):
         raise NotFound("secret_id: secret %s not found" % secret_id) from None
     current = next((v for v, s in (described.get("VersionIdsToStages") or {}).items() if "AWSCURRENT" in s), None)
     value = sm.get_secret_value(aws_retry=True, SecretId=secret_id)["SecretString"] if current else None
-    return described["ARN"], current, value, stamp_of(described.get("LastChangedDate"))
+    return described["ARN"], current, value, isoformat(described.get("LastChangedDate") or utcnow())
 
 
 def write_secret(sm, arn, value):
@@ -247,7 +242,7 @@ def read_parameter(ssm, name):
     described = ssm.describe_parameters(aws_retry=True, ParameterFilters=[
         {"Key": "Name", "Option": "Equals", "Values": [name]}]).get("Parameters", [])
     key_id = described[0].get("KeyId") if described else None
-    return str(parameter["Version"]), parameter["Value"], key_id, stamp_of(parameter.get("LastModifiedDate"))
+    return str(parameter["Version"]), parameter["Value"], key_id, isoformat(parameter.get("LastModifiedDate") or utcnow())
 
 
 def write_parameter(ssm, name, value, key_id):
@@ -260,7 +255,7 @@ def write_parameter(ssm, name, value, key_id):
 def refresh(lam, lam_once, functions, rotated_at, wait, timeout, check_mode=False):
     """FORCE_REFRESH=<now> into the environment of each function not refreshed since ``rotated_at`` (a stamp), every
     other variable kept: (refreshed, not refreshed with reasons). A function that fails does not stop the others."""
-    stamp = stamp_of(None)
+    stamp = isoformat(utcnow())
     done, failed = [], []
     for name in functions:
         try:
@@ -275,7 +270,7 @@ def refresh(lam, lam_once, functions, rotated_at, wait, timeout, check_mode=Fals
                     wait_active(lam, name, None, timeout)
             done.append(name)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, AnsibleAWSError) as e:
-            failed.append({"function": name, "reason": " ".join(str(e).split())[:600]})
+            failed.append({"function": name, "reason": one_line(e, 600)})
     return done, failed
 
 
@@ -333,7 +328,7 @@ def main():
                     if now_version != version or now_value != new_value:
                         raise OperationFailed("verify: parameter %s reads version %s, not the new %s" % (
                             target, now_version, version))
-            changed_at = stamp_of(None)
+            changed_at = isoformat(utcnow())
         elif rotate:
             changed_at = "9999"  # check mode: every function would be refreshed
         # 4. Refresh the functions; one that fails does not undo the rotation.

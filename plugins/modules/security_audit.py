@@ -167,6 +167,9 @@ from ansible_collections.ops.runbooks.plugins.module_utils.common import paginat
 from ansible_collections.ops.runbooks.plugins.module_utils.encryption import encryption_check
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
+from ansible_collections.ops.runbooks.plugins.module_utils.iam_policy import label
+from ansible_collections.ops.runbooks.plugins.module_utils.iam_policy import listed
 from ansible_collections.ops.runbooks.plugins.module_utils.iam_policy import statements
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
@@ -238,13 +241,10 @@ def wildcards(document):
     for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = statement.get("Resource", [])
-        resources = [resources] if isinstance(resources, str) else resources
-        what = [a for a in actions if a == "*" or a.endswith(":*")] + ["Resource *" for r in resources if r == "*"]
+        what = [a for a in listed(statement.get("Action")) if a == "*" or a.endswith(":*")] + \
+            ["Resource *" for r in listed(statement.get("Resource")) if r == "*"]
         if what:
-            found.append("%s: %s" % (statement.get("Sid") or "statement %d" % (index + 1), ", ".join(what)))
+            found.append("%s: %s" % (label(statement, index), ", ".join(what)))
     return found
 
 
@@ -342,7 +342,7 @@ def audit_cloudtrail(trail, names, window_seconds, window):
             events += paginate(trail, "lookup_events", StartTime=start, LookupAttributes=[
                 {"AttributeKey": "EventName", "AttributeValue": name}]).get("Events", [])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        reason = " ".join(str(e).split())[:200]
+        reason = one_line(e, 200)
         return [make_check("cloudtrail", "event %s" % n, checks.UNKNOWN, "LookupEvents unavailable: %s" % reason,
                            None, 0) for n in names]
     return judge_events(names, events, window)
@@ -372,7 +372,7 @@ def audit_postgres(params, networks):
     try:
         conn = postgres.connect(params, params["postgres_database"])
     except psycopg2.Error as e:
-        return [make_check(where, "postgres clients", checks.UNKNOWN, "cannot connect: %s" % " ".join(str(e).split()),
+        return [make_check(where, "postgres clients", checks.UNKNOWN, "cannot connect: %s" % one_line(e),
                            None, None)]
     try:
         with conn.cursor() as cur:
