@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import http.server
 import json
+import math
+import re
 import sys
 import threading
 from xml.sax.saxutils import escape
 
+from moto.cloudwatch import models as cloudwatch_models
 from moto.core.config import default_user_config
 from moto.core.responses import BaseResponse
 from moto.iam import access_control
@@ -39,6 +42,9 @@ _IAM_ACTION = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    # AWS Budgets authorizes its read calls as one action.
+    "budgets:DescribeBudgets": "budgets:ViewBudget",
+    "budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",
 }
 
 
@@ -93,6 +99,27 @@ def _call_action(self):
 
 
 BaseResponse.call_action = _call_action
+
+
+# 5. moto's GetMetricData answers the five plain statistics only; a percentile such as p95 comes back empty. CloudWatch
+#    computes percentiles from the raw values a metric was put with (Value, or Values/Counts), so do the same here:
+#    nearest rank over the period's raw values (datapoints put as StatisticValues carry none, as in CloudWatch).
+_ORIGINAL_STATISTIC = cloudwatch_models.Statistics.get_statistics_for_type
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
+
+
+def _statistic(self, stat):
+    found = _PERCENTILE.match(stat or "")
+    if not found:
+        return _ORIGINAL_STATISTIC(self, stat)
+    values = sorted(self.metric_single_values_list)
+    if not values:
+        return None
+    rank = max(1, math.ceil(float(found.group(1)) / 100.0 * len(values)))
+    return values[min(rank, len(values)) - 1]
+
+
+cloudwatch_models.Statistics.get_statistics_for_type = _statistic
 
 
 class _Health(http.server.BaseHTTPRequestHandler):

@@ -310,7 +310,7 @@ class Sandbox:
                       "--no-sync", "-E", "UTF8"], check=True)
         cert, key = self._server_certificate()
         options = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=50 "
-                   "-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s" % (self.pg_port, self.tmpdir, cert, key))
+                   "-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s -c shared_preload_libraries=pg_stat_statements" % (self.pg_port, self.tmpdir, cert, key))
         _as_postgres([os.path.join(bindir, "pg_ctl"), "-D", self._pgdata, "-w", "-t", "30", "-l",
                       os.path.join(self.tmpdir, "postgres.log"), "-o", options, "start"], check=True)
         self.pg_started = True

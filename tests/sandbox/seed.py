@@ -21,6 +21,8 @@ import subprocess
 import time
 import zipfile
 
+import history  # tests/sandbox is on sys.path (sandbox.py)
+
 PROJECT = "ai-investment"
 
 TABLES = {
@@ -105,6 +107,11 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
                                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
     role_arn = _seed_iam(client("iam"))
     _seed_lambda(client("lambda"), role_arn)
+    # The weekly and monthly reviews' week of metrics, REPORT lines, months of cost and the budget (history.py).
+    history.put_week(client("cloudwatch"), FUNCTIONS, TABLES, BUCKETS)
+    history.put_report_lines(client("logs"), FUNCTIONS)
+    history.load_cost_results(endpoint_url, history.cost_results())
+    history.create_budget(client("budgets"), client("sts").get_caller_identity()["Account"])
     # The emulator takes an automated snapshot when the instance is created.
     client("rds").create_db_instance(DBInstanceIdentifier=RDS_INSTANCE, DBInstanceClass="db.t3.micro", Engine="postgres",
                                      AllocatedStorage=20, MasterUsername="app", MasterUserPassword="sandbox-only-1",
@@ -390,6 +397,7 @@ def _seed_logs(logs):
 # PostgreSQL (seed 003: database ai_data_readiness, table datasets, /backups/latest.sql.gz)
 PG_DATABASE = "ai_data_readiness"
 PG_TABLES = {"datasets": 120, "quality_checks": 300, "users": 15}
+SLOW_QUERY = "SELECT count(*) AS quality_report, pg_sleep(1.05) FROM quality_checks"  # mean above 1000 ms
 
 
 def seed_postgres(psycopg2, dsn, bindir, backup_dir):
@@ -411,6 +419,9 @@ def seed_postgres(psycopg2, dsn, bindir, backup_dir):
         cur.execute("CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL)")
         # The maintenance role's index bloat report reads pgstatindex (contrib, shipped with PostgreSQL).
         cur.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        # The performance review's slow queries (runbook 003: pg_stat_statements, mean time above 1000 ms): the
+        # server preloads the library (sandbox.py); one statement of the application runs slow once.
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         cur.execute("INSERT INTO datasets (name) SELECT 'dataset-' || g FROM generate_series(1, %s) g",
                     (PG_TABLES["datasets"],))
         cur.execute(
@@ -419,6 +430,10 @@ def seed_postgres(psycopg2, dsn, bindir, backup_dir):
         )
         cur.execute("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, %s) g",
                     (PG_TABLES["users"],))
+    conn.close()
+    conn = psycopg2.connect(dbname=PG_DATABASE, **dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(SLOW_QUERY)
     conn.close()
     os.makedirs(backup_dir, exist_ok=True)
     env = dict(os.environ, PGHOST=dsn["host"], PGPORT=str(dsn["port"]), PGUSER=dsn["user"])

@@ -160,8 +160,9 @@ def test_every_survey_question_feeds_an_input_of_its_playbook(calls):
                 confirming += 1
                 assert question["default"] == "false" and question["choices"] == ["false", "true"]
                 assert template["ask_job_type_on_launch"] is True  # "check" shows the plan without confirming
-    # incident, rollback, table restore, backups, restore, queue ops, troubleshooting, maintenance, lockdown, unlock
-    assert confirming == 10 * len(ENVIRONMENTS)
+    # incident, rollback, table restore, backups, restore, queue ops, troubleshooting, maintenance, performance tuning,
+    # lockdown, unlock
+    assert confirming == 11 * len(ENVIRONMENTS)
 
 
 def test_docs_awx_lists_the_same_job_templates():

@@ -82,14 +82,14 @@ def test_ansible_builder_collects_exactly_the_runtime_dependencies(installed, tm
                           capture_output=True, text=True, env=clean_env(), check=True)
     found = yaml.safe_load(proc.stdout.split("\n", 1)[1])
     python = sorted(re.split(r"[<>=\s]", line, maxsplit=1)[0] for line in found["python"])
-    assert python == ["boto3", "botocore", "psycopg2-binary"], found["python"]
+    assert python == ["boto3", "botocore", "matplotlib", "psycopg2-binary"], found["python"]
     assert any(line.startswith("postgresql-client [platform:dpkg]") for line in found["system"]), found["system"]
     context = tmp_path / "context"
     subprocess.run([os.path.join(BIN, "ansible-builder"), "create", "-f", os.path.join(ROOT, "execution-environment.yml"),
                     "-c", str(context)], capture_output=True, text=True, env=clean_env(), check=True, cwd=ROOT)
     lines = (context / "_build" / "requirements.txt").read_text().splitlines()
     names = sorted(re.split(r"[<>=\s\[]", line, maxsplit=1)[0] for line in lines if line.strip() and line[0] != "#")
-    assert names == ["boto3", "botocore", "psycopg2-binary"] and not set(names) & set(DEVELOPMENT_ONLY), names
+    assert names == ["boto3", "botocore", "matplotlib", "psycopg2-binary"] and not set(names) & set(DEVELOPMENT_ONLY), names
     assert "postgresql-client" in (context / "_build" / "bindep.txt").read_text()
 
 

@@ -231,9 +231,10 @@ def test_a_check_mode_run_writes_its_report_as_a_plan_and_uploads_it_encrypted(s
     assert not (proc.reports / "daily_health-local.md").exists()  # the last real report is not overwritten
     uris = custom_stats(proc)["ops_runbooks_reports"]["daily_health"]["s3_uris"]
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    assert len(uris) == 2 and all(u.startswith("s3://%s/ops-runbooks-reports/local/%s/" % (bucket, today))
+    assert len(uris) == 3 and all(u.startswith("s3://%s/ops-runbooks-reports/local/%s/" % (bucket, today))
                                   for u in uris), uris
-    for uri, local in zip(uris, (plan, proc.reports / "daily_health-local-plan.json")):
+    for uri, local in zip(uris, (plan, proc.reports / "daily_health-local-plan.json",
+                                 proc.reports / "daily_health-local-plan.html")):
         obj = s3.get_object(Bucket=bucket, Key=uri.split("/", 3)[3])
         assert obj["ServerSideEncryption"] == "aws:kms" and obj["Body"].read().decode() == local.read_text()
 
