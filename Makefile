@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
-.PHONY: help demo test venv system-deps collection-link lint sanity unit integration soak molecule build-check \
+.PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check \
         test-localstack localstack-venv \
         sandbox-up sandbox-down bench clean
 
@@ -64,8 +64,23 @@ demo: venv collection-link
 	@$(SANDBOX) run -- bash tests/tools/demo.sh
 
 test: venv collection-link
-	@$(MAKE) --no-print-directory lint sanity unit integration molecule build-check
+	@$(MAKE) --no-print-directory side-by-side STEPS="lint unit"
+	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory side-by-side STEPS="sanity molecule build-check"
 	@echo "make test: all steps passed"
+
+# Steps that keep about one core busy each run side by side (the machine has two): each writes its own log, printed
+# in turn when all are done; the first failing step's exit code fails the target.
+side-by-side:
+	@mkdir -p $(BUILD)/logs; \
+	for step in $(STEPS); do \
+	  ( $(MAKE) --no-print-directory $$step > $(BUILD)/logs/$$step.log 2>&1; echo $$? > $(BUILD)/logs/$$step.rc ) & \
+	done; wait; status=0; \
+	for step in $(STEPS); do \
+	  cat $(BUILD)/logs/$$step.log; rc=$$(cat $(BUILD)/logs/$$step.rc); \
+	  echo "== $$step: $$( [ "$$rc" = 0 ] && echo passed || echo "FAILED (exit $$rc)")"; \
+	  [ "$$rc" = 0 ] || status=1; \
+	done; exit $$status
 
 # ---- steps ---------------------------------------------------------------------------------------
 lint: venv collection-link
@@ -102,13 +117,9 @@ soak: venv collection-link
 	$(BIN)/python -m pytest -q -s tests/integration/soak
 
 molecule: venv collection-link
-	@echo "== molecule scenarios"
-	@found=0; for scenario in $$(ls -d extensions/molecule/$(or $(SCENARIO),*)/ 2>/dev/null); do \
-	  found=1; name=$$(basename $$scenario); \
-	  echo "-- molecule test -s $$name"; \
-	  rm -rf $(BUILD)/home/.ansible/tmp/molecule.*.$$name; \
-	  HOME=$(BUILD)/home $(SANDBOX) run -- $(BIN)/molecule test -s $$name || exit 1; \
-	done; [ $$found = 1 ] || echo "no molecule scenarios yet"
+	@echo "== molecule scenarios (one sandbox for all of them)"
+	@rm -rf $(BUILD)/home/.ansible/tmp/molecule.*
+	@HOME=$(BUILD)/home $(SANDBOX) run -- bash tests/tools/molecule.sh $(SCENARIO)
 
 
 build-check: venv
