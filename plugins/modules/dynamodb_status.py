@@ -101,15 +101,13 @@ summary:
   type: dict
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import describe_table
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
@@ -171,18 +169,11 @@ def main():
     params = module.params
     result = dict(changed=False)
     with ending_on_error(module, result, "describe the tables"):
-        if not params["tables"]:
-            raise InvalidInput("tables: name at least one table")
-        check_range("concurrency", params["concurrency"], 1, 32)
         client = module.retrying_client("dynamodb")
-        names = list(dict.fromkeys(params["tables"]))
-        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            result["tables"] = dict(zip(names, pool.map(lambda n: read_table(client, n, params["pitr"]), names)))
+        result["tables"] = read_concurrently(params["tables"], lambda n: read_table(client, n, params["pitr"]),
+                                             params["concurrency"], "tables")
     found = [table_check(name, state) for name, state in result["tables"].items()]
-    result.update(checks=found, summary=checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL,
-                                                                      checks.UNKNOWN)))
-    failed = [c["reason"] for c in found if c["status"] == checks.FAIL]
-    checks.end_module(module, result, failed and "%d table(s) missing: %s" % (len(failed), "; ".join(failed)))
+    end_with_checks(module, result, found, "table(s) missing")
 
 
 if __name__ == "__main__":

@@ -97,14 +97,12 @@ summary:
   type: dict
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
@@ -171,19 +169,11 @@ def main():
     params = module.params
     result = dict(changed=False)
     with ending_on_error(module, result, "read the functions"):
-        if not params["functions"]:
-            raise InvalidInput("functions: name at least one function")
-        check_range("concurrency", params["concurrency"], 1, 32)
         client = module.retrying_client("lambda")
-        names = list(dict.fromkeys(params["functions"]))
-        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            result["functions"] = dict(zip(names, pool.map(lambda n: read_function(client, n, params["alias"]),
-                                                           names)))
+        result["functions"] = read_concurrently(params["functions"], lambda n: read_function(client, n, params["alias"]),
+                                                params["concurrency"], "functions")
     found = [function_check(name, state) for name, state in result["functions"].items()]
-    result.update(checks=found, summary=checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL,
-                                                                      checks.UNKNOWN)))
-    failed = [c["reason"] for c in found if c["status"] == checks.FAIL]
-    checks.end_module(module, result, failed and "%d function(s) failed: %s" % (len(failed), "; ".join(failed)))
+    end_with_checks(module, result, found, "function(s) failed")
 
 
 if __name__ == "__main__":

@@ -111,10 +111,9 @@ window:
 
 import datetime
 import math
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
@@ -203,19 +202,15 @@ def main():
     with ending_on_error(module, result, "read the functions' REPORT lines"):
         window = parse_duration(params["window"], "window")
         check_range("max_lines", params["max_lines"], 1, 1000000)
-        check_range("concurrency", params["concurrency"], 1, 32)
-        if not params["functions"]:
-            raise InvalidInput("functions: name at least one function")
         end = utcnow()
         start = end - datetime.timedelta(seconds=window)
         result["window"] = {"start": isoformat(start), "end": isoformat(end)}
         logs = module.retrying_client("logs")
-        names = list(dict.fromkeys(params["functions"]))
-        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            read = pool.map(lambda name: read_function(logs, params["log_group_prefix"] + name,
-                                                       int(start.timestamp() * 1000), int(end.timestamp() * 1000),
-                                                       params["max_lines"]), names)
-            result["functions"] = dict(zip(names, read))
+        result["functions"] = read_concurrently(
+            params["functions"], lambda name: read_function(logs, params["log_group_prefix"] + name,
+                                                            int(start.timestamp() * 1000), int(end.timestamp() * 1000),
+                                                            params["max_lines"]),
+            params["concurrency"], "functions")
     module.exit_json(**result)
 
 

@@ -95,14 +95,12 @@ summary:
   type: dict
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
@@ -164,18 +162,11 @@ def main():
     params = module.params
     result = dict(changed=False)
     with ending_on_error(module, result, "read the buckets"):
-        if not params["buckets"]:
-            raise InvalidInput("buckets: name at least one bucket")
-        check_range("concurrency", params["concurrency"], 1, 32)
         s3 = module.retrying_client("s3")
-        names = list(dict.fromkeys(params["buckets"]))
-        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            result["buckets"] = dict(zip(names, pool.map(lambda n: read_bucket(s3, n, params["details"]), names)))
+        result["buckets"] = read_concurrently(params["buckets"], lambda n: read_bucket(s3, n, params["details"]),
+                                              params["concurrency"], "buckets")
     found = [bucket_check(name, state) for name, state in result["buckets"].items()]
-    result.update(checks=found, summary=checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL,
-                                                                      checks.UNKNOWN)))
-    failed = [c["reason"] for c in found if c["status"] == checks.FAIL]
-    checks.end_module(module, result, failed and "%d bucket(s) unreachable: %s" % (len(failed), "; ".join(failed)))
+    end_with_checks(module, result, found, "bucket(s) unreachable")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def test_provisioned_capacity_and_a_missing_table(aws, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"tables": []}, "tables: name at least one table"),
+    ({"tables": []}, "tables: name at least one"),
     ({"concurrency": 64}, "concurrency: 64 is out of range"),
 ])
 def test_bad_input_names_the_parameter(run_module, args, message):

@@ -39,7 +39,7 @@ def test_a_missing_function_fails_by_name_and_hides_nothing(run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"functions": []}, "functions: name at least one function"),
+    ({"functions": []}, "functions: name at least one"),
     ({"concurrency": 0}, "concurrency: 0 is out of range"),
 ])
 def test_bad_input_names_the_parameter(run_module, args, message):

@@ -56,7 +56,7 @@ def test_only_report_lines_count_and_max_lines_caps(aws, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"functions": []}, "functions: name at least one function"),
+    ({"functions": []}, "functions: name at least one"),
     ({"window": "soon"}, "window"),
     ({"max_lines": 0}, "max_lines: 0 is out of range"),
     ({"concurrency": 99}, "concurrency: 99 is out of range"),

@@ -47,7 +47,7 @@ def test_a_missing_bucket_fails_by_name_and_hides_nothing(run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"buckets": []}, "buckets: name at least one bucket"),
+    ({"buckets": []}, "buckets: name at least one"),
     ({"concurrency": 0}, "concurrency: 0 is out of range"),
 ])
 def test_bad_input_names_the_parameter(run_module, args, message):
