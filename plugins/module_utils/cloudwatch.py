@@ -5,10 +5,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
 
 METRIC_QUERIES_PER_CALL = 500  # GetMetricData accepts at most 500 queries per call
 ALARM_NAMES_PER_CALL = 100  # DescribeAlarms takes at most 100 names
+# A CloudWatch namespace: 1-255 of A-Z a-z 0-9 . - _ / # :, not starting with ':'.
+NAMESPACE_RE = re.compile(r"^[0-9A-Za-z._/#-][0-9A-Za-z._/#:-]{0,254}$")
 
 
 def metric_query(namespace, metric_name, dimensions, statistic, period):

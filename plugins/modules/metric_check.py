@@ -190,6 +190,7 @@ import datetime
 import re
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import NAMESPACE_RE
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
@@ -198,7 +199,6 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isofo
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 
-_NAMESPACE_RE = re.compile(r"^[0-9A-Za-z._/#-][0-9A-Za-z._/#:-]{0,254}$")
 _STATISTIC_RE = re.compile(r"^(Sum|Average|Maximum|Minimum|SampleCount|(p|tm|wm|tc|ts)\d{1,2}(\.\d+)?|IQM)$")
 _SUMMED = ("Sum", "SampleCount")
 
@@ -206,14 +206,14 @@ _SUMMED = ("Sum", "SampleCount")
 def validate(metric, index):
     """Checks the argument spec cannot make; returns the window in seconds."""
     where = "metrics[%d]" % index
-    if not _NAMESPACE_RE.match(metric["namespace"]):
+    if not NAMESPACE_RE.match(metric["namespace"]):
         raise InvalidInput("%s.namespace: %r is not a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :, "
                            "not starting with ':'), e.g. AWS/Lambda" % (where, metric["namespace"]))
     if not _STATISTIC_RE.match(metric["statistic"]):
         raise InvalidInput("%s.statistic: %r is not a statistic (Sum, Average, Maximum, Minimum, SampleCount, p99, ...)"
                            % (where, metric["statistic"]))
     per = metric.get("per") or {}
-    if per.get("namespace") is not None and not _NAMESPACE_RE.match(per["namespace"]):
+    if per.get("namespace") is not None and not NAMESPACE_RE.match(per["namespace"]):
         raise InvalidInput("%s.per.namespace: %r is not a CloudWatch namespace" % (where, per["namespace"]))
     if per.get("statistic") is not None and not _STATISTIC_RE.match(per["statistic"]):
         raise InvalidInput("%s.per.statistic: %r is not a statistic" % (where, per["statistic"]))

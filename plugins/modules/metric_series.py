@@ -157,6 +157,7 @@ queries:
 import datetime
 import re
 
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import NAMESPACE_RE
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_query
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
@@ -166,7 +167,6 @@ from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isofo
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
 
-_NAMESPACE_RE = re.compile(r"^[0-9A-Za-z._/#-][0-9A-Za-z._/#:-]{0,254}$")
 _STATISTIC_RE = re.compile(r"^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$")
 MAX_WINDOW = 63 * 86400  # CloudWatch keeps one-hour datapoints for 63 days
 ALL = "all"
@@ -188,7 +188,7 @@ def validate(params):
     labels = set()
     for index, family in enumerate(params["metrics"]):
         where = "metrics[%d]" % index
-        if not _NAMESPACE_RE.match(family["namespace"]):
+        if not NAMESPACE_RE.match(family["namespace"]):
             raise InvalidInput("%s.namespace: %r is not a CloudWatch namespace, e.g. AWS/Lambda"
                                % (where, family["namespace"]))
         if not family["statistics"]:
