@@ -14,6 +14,7 @@ for ``ops.runbooks.report_html``: ``{title, kind, x, series: [{name, values}], y
 from __future__ import annotations
 
 import math
+import os
 
 from ansible.errors import AnsibleFilterError
 
@@ -103,14 +104,9 @@ def _short(prefix):
 
 
 def _common_prefix(names):
-    if len(names) < 2:
-        return ""
-    first, last = min(names), max(names)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    prefix = first[:size]
-    return prefix[:prefix.rfind("-") + 1] if "-" in prefix else ""
+    """The names' common prefix up to its last dash (``ai-investment-``), to shorten chart legends."""
+    prefix = os.path.commonprefix(list(names)) if len(names) > 1 else ""
+    return prefix[:prefix.rfind("-") + 1]
 
 
 def _recommend(resource, setting, current, recommended, reason, module=None, params=None):
@@ -167,24 +163,11 @@ def timeout_recommendation(name, duration_ms, timeout_s, limits):
     return None
 
 
-def _configs(functions):
-    """``{name: {timeout, memory_size, ...}}``: ``lambda_state``'s ``functions`` as they are, or amazon.aws.lambda_info's
-    list."""
-    if isinstance(functions, dict):
-        return functions
-    out = {}
-    for function in functions or []:
-        name = function.get("function_name") or function.get("FunctionName")
-        out[name] = {"timeout": function.get("timeout", function.get("Timeout")),
-                     "memory_size": function.get("memory_size", function.get("MemorySize"))}
-    return out
-
-
 def lambda_review(series, functions, usage=None, names=None, limits=None):
     """Grade the week of every function: duration against its timeout, error rate, throttles, peak concurrency,
     memory used and cold starts; recommend memory, timeout, reserved and provisioned concurrency."""
     limits = _limits(LAMBDA_LIMITS, limits, "lambda_review")
-    configs = _configs(functions)
+    configs = functions or {}
     usage = usage or {}
     names = list(names or configs)
     found, advice = [], []
