@@ -203,8 +203,9 @@ def ranked(services, before, top):
     return out
 
 
-def chart_series(months, top):
-    """The top services over all months (by their sum), then Other: ``{months, series}`` for a stacked chart."""
+def chart_series(months, top, this_month):
+    """The top services over all months (by their sum), then Other: ``{months, series}`` for a stacked chart (the
+    current month labelled "to date")."""
     sums = {}
     for month in months:
         for name, amount in month["services"].items():
@@ -214,7 +215,6 @@ def chart_series(months, top):
     other = [money(sum(a for n, a in m["services"].items() if n not in names)) for m in months]
     if any(other):
         series.append({"name": "Other", "values": other})
-    this_month = month_start(utcnow().date()).strftime("%Y-%m")
     return {"months": [m["month"] + (" to date" if m["month"] == this_month else "") for m in months], "series": series}
 
 
@@ -352,9 +352,9 @@ def main():
         error = None
     except Exception as e:  # pylint: disable=broad-exception-caught  # reported as unknown checks
         months, days, error = [], [], one_line(e, 300)
-    result["months"] = months
-    result["monthly_by_service"] = chart_series(months, params["top"])
     this_month = month_start(today).strftime("%Y-%m")
+    result["months"] = months
+    result["monthly_by_service"] = chart_series(months, params["top"], this_month)
     full = [m for m in months if m["month"] != this_month]
     if full:
         last = full[-1]
@@ -387,7 +387,7 @@ def main():
 
     previous = result["previous_month"]
     found.append(against_budget("previous_month", previous and previous["total"], params,
-                                "%s" % (previous["month"] if previous else "the previous month")))
+                                previous["month"] if previous else "the previous month"))
     found.append(against_budget("month_to_date", mtd, params, "%s to date" % this_month))
     if result["forecast"]["available"]:
         found.append(against_budget("forecast", result["forecast"]["total"], params, "%s forecast" % this_month))
@@ -399,10 +399,9 @@ def main():
         pace["reason"] += " (7 days $%.2f, %+.0f %% against the 7 days before)" % (week["total"], week["change_percent"])
     found.append(pace)
     found.append(budget_alert_check(budgets_found, params))
-    if error is not None:
+    if error is not None:  # without cost data the four figures are unknown: say why
         for check in found[:4]:
-            if check["status"] == checks.UNKNOWN or check["observed"] is None:
-                check.update(status=checks.UNKNOWN, reason="Cost Explorer could not be read: %s" % error)
+            check["reason"] = "Cost Explorer could not be read: %s" % error
     result.update(checks=found, summary=checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL,
                                                                       checks.UNKNOWN)))
     failed = [c["reason"] for c in found if c["status"] == checks.FAIL]

@@ -52,7 +52,7 @@ def test_bands_and_the_ranking():
         [("B", 65.2, 0.0), ("A", 21.7, 100.0), ("C", 10.9, None)]
     months = [{"month": "2026-09", "services": {"A": 1.0, "B": 2.0, "C": 0.5}},
               {"month": "2026-10", "services": {"A": 3.0, "C": 0.25}}]
-    chart = cost_usage.chart_series(months, 1)
+    chart = cost_usage.chart_series(months, 1, "2026-11")
     assert chart["series"] == [{"name": "A", "values": [1.0, 3.0]}, {"name": "Other", "values": [2.5, 0.25]}]
 
 
