@@ -24,7 +24,10 @@ from moto.cloudwatch import models as cloudwatch_models
 from moto.core.config import default_user_config
 from moto.core.responses import BaseResponse
 from moto.iam import access_control
+from moto.iam.models import iam_backends
 from moto.s3 import responses as s3_responses
+from moto.sts.exceptions import STSClientError
+from moto.sts.responses import TokenResponse
 from moto.server import main
 
 default_user_config["lambda"] = {"use_docker": False}
@@ -155,6 +158,28 @@ def _metric_data(self, queries, start_time, end_time, scan_by="TimestampAscendin
 
 cloudwatch_models.CloudWatchBackend.get_all_metrics = _all_metrics
 cloudwatch_models.CloudWatchBackend.get_metric_data = _metric_data
+
+
+# 7. moto's AssumeRole succeeds for any role ARN, existing or not ("the role does not need to exist"). AWS refuses a
+#    role that does not exist in its account with AccessDenied - the answer a fleet run gets for a host whose role
+#    was never created (or was removed). Refuse it the same way; create the role in its account first (the header
+#    x-moto-account-id addresses another account: tests/sandbox/sandbox.py Sandbox.account_client).
+_ORIGINAL_ASSUME_ROLE = TokenResponse.assume_role
+
+
+def _assume_role(self):
+    role_arn = self._get_param("RoleArn") or ""  # pylint: disable=protected-access
+    parts = role_arn.split(":")
+    if len(parts) == 6 and parts[5].startswith("role/"):
+        account, name = parts[4], parts[5].rsplit("/", 1)[-1]
+        roles = iam_backends[account][parts[1] or "aws"].roles.values() if account in iam_backends else []
+        if not any(role.name == name for role in roles):
+            raise STSClientError("AccessDenied", "User: arn:aws:iam::%s:user/moto is not authorized to perform: "
+                                 "sts:AssumeRole on resource: %s" % (self.current_account, role_arn))
+    return _ORIGINAL_ASSUME_ROLE(self)
+
+
+TokenResponse.assume_role = _assume_role
 
 
 class _Health(http.server.BaseHTTPRequestHandler):

@@ -54,6 +54,7 @@ import seed  # noqa: E402  pylint: disable=wrong-import-position
 STATE_FILE = os.path.join(ROOT, ".sandbox.json")
 INVENTORY_VARS = os.path.join(ROOT, "inventories", "local", "group_vars", "all", "sandbox.yml")
 REGION = "eu-central-1"
+DEFAULT_ACCOUNT = "123456789012"  # the emulator's account for the default credentials
 DUMMY_KEY = "testing"
 # Requests moto answers without authentication in IAM mode: CreateUser, PutUserPolicy, CreateAccessKey.
 IAM_FREE_REQUESTS = 3
@@ -194,6 +195,32 @@ class Sandbox:
         iam.put_user_policy(UserName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy_document))
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+
+    def account_client(self, service, account_id):
+        """A client acting in another account of the emulator (moto's ``x-moto-account-id`` header), as that
+        account's administrator: how a test sets up what AssumeRole into that account needs."""
+        client = self.client(service)
+
+        def _into_account(request, **_kwargs):
+            request.headers["x-moto-account-id"] = account_id
+
+        client.meta.events.register("before-sign.%s.*" % client.meta.service_model.endpoint_prefix, _into_account)
+        return client
+
+    def assume(self, account_id, role_name="ops-runbooks", session_name="sandbox"):
+        """Credentials in ``account_id`` through AssumeRole, the role created there first (the emulator, like AWS,
+        refuses a role that does not exist). Returns the module options: access_key, secret_key, session_token."""
+        iam = self.account_client("iam", account_id)
+        try:
+            iam.get_role(RoleName=role_name)
+        except iam.exceptions.NoSuchEntityException:
+            iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+                    "AWS": "arn:aws:iam::%s:root" % DEFAULT_ACCOUNT}}]}))
+        creds = self.client("sts").assume_role(RoleArn="arn:aws:iam::%s:role/%s" % (account_id, role_name),
+                                               RoleSessionName=session_name)["Credentials"]
+        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                "session_token": creds["SessionToken"]}
 
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self):

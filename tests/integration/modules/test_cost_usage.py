@@ -17,23 +17,20 @@ pytestmark = pytest.mark.moto_only("Cost Explorer results are loaded through mot
 
 
 @pytest.fixture
-def account(sandbox, aws):
+def account(sandbox):
     """A fresh account id with its own Cost Explorer queue, and the run_module args that act in it."""
     number = "%012d" % random.randrange(10 ** 11, 10 ** 12)
-    creds = aws("sts").assume_role(RoleArn="arn:aws:iam::%s:role/cost-review" % number,
-                                   RoleSessionName="cost-test")["Credentials"]
+    creds = sandbox.assume(number, "cost-review", "cost-test")
 
     def load(**figures):
         history.load_cost_results(sandbox.endpoint_url, history.cost_results(**figures), account_id=number)
 
     def budgets():  # a client acting in that account (moto keeps a budget in its caller's account)
         return boto3.client("budgets", endpoint_url=sandbox.endpoint_url, region_name="us-east-1",
-                            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"])
+                            aws_access_key_id=creds["access_key"], aws_secret_access_key=creds["secret_key"],
+                            aws_session_token=creds["session_token"])
 
-    return {"id": number, "load": load, "budgets": budgets, "args": {"access_key": creds["AccessKeyId"],
-                                                                     "secret_key": creds["SecretAccessKey"],
-                                                                     "session_token": creds["SessionToken"]}}
+    return {"id": number, "load": load, "budgets": budgets, "args": creds}
 
 
 def test_seeded_figures_total_ranking_and_budget_verdict(account, run_module):

@@ -78,11 +78,8 @@ def test_monthly_review_cost_security_and_the_test_restore(run_playbook):
 
 def test_a_month_over_budget_fails_the_monthly_review(sandbox, run_playbook):
     number = "%012d" % random.randrange(10 ** 11, 10 ** 12)
-    creds = sandbox.client("sts").assume_role(RoleArn="arn:aws:iam::%s:role/cost-review" % number,
-                                              RoleSessionName="review")["Credentials"]
     history.load_cost_results(sandbox.endpoint_url, history.cost_results(previous_month=131.0), account_id=number)
-    aws = {"endpoint_url": sandbox.endpoint_url, "region": "eu-central-1", "access_key": creds["AccessKeyId"],
-           "secret_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"]}
+    aws = dict(sandbox.assume(number, "cost-review"), endpoint_url=sandbox.endpoint_url, region="eu-central-1")
     proc = run_playbook("playbooks/monthly_review.yml", {"monthly_review_parts": ["cost"], "cost_review_aws": aws})
     assert proc.returncode == 2, proc.stdout[-3000:]
     assert "cost | previous_month | " in proc.stdout and "131 % of the $100.00 budget" in proc.stdout
