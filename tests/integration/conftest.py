@@ -163,9 +163,10 @@ def run_module_iam(iam_sandbox):
 
 @pytest.fixture
 def run_playbook(sandbox, tmp_path):
-    """ansible-playbook PLAYBOOK against inventories/local with the sandbox's details as extra vars."""
+    """ansible-playbook PLAYBOOK against inventories/local (or ``inventory``) with the sandbox's details as extra
+    vars."""
 
-    def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None):
+    def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None, inventory=None, forks=None):
         reports = reports or tmp_path / "reports"  # another directory: a job on another machine / in fresh AWX dir
         details = dict(sandbox.details())
         details.update(extra_vars or {})
@@ -176,7 +177,9 @@ def run_playbook(sandbox, tmp_path):
                    ANSIBLE_SHOW_CUSTOM_STATS="true",  # what AWX keeps as the job's artifacts (set_stats)
                    ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, playbook),
-               "-i", os.path.join(ROOT, "inventories", "local"), "-e", "@%s" % vars_file]
+               "-i", str(inventory or os.path.join(ROOT, "inventories", "local")), "-e", "@%s" % vars_file]
+        if forks:
+            cmd += ["--forks", str(forks)]
         if extra_inventory:  # a second inventory source beside inventories/local (more hosts, same group_vars)
             inventory_file = tmp_path / "extra_inventory.json"
             inventory_file.write_text(json.dumps(extra_inventory))
