@@ -10,10 +10,14 @@ Plain SQL, gzipped (``verify_bench.sql.gz``, the same data):
   (c) runbook 003 as written: ``createdb`` + ``gunzip -c | psql`` + ``count(*)`` (+ ``dropdb``, as above);
   (d) ``ops.runbooks.backup_verify`` on that same ``.sql.gz`` (streamed into psql, closing line checked).
 (s) the fixed start-up of a one-task ansible-playbook, measured apart.
+Five databases (the monthly test restore of several): five copies of the plain dump,
+  (e) runbook 003's procedure verifying them one after another (five times (c));
+  (f) ``ops.runbooks.backup_verify`` verifying the five in one task, ``concurrency: 5``.
 
 The dumps are generated once and cached in bench/.cache (not timed). Each method runs BENCH_RUNS times (default
 3): medians count, min and max show the spread. Prints b/a (goal <= 1.15) and d/c (goal <= 1.15), each also
-without the start-up, and b/c (custom with the module against the runbook's plain dump: formats differ).
+without the start-up, b/c (custom with the module against the runbook's plain dump: formats differ) and f/e
+(issue #15: several dumps concurrently against the runbook's serial restores).
 """
 from __future__ import annotations
 
@@ -101,13 +105,17 @@ def method_a(box, n):
     return took
 
 
-def method_b(box, workdir, noop=False, dump=CUSTOM):
-    """backup_verify in one task of ansible-playbook; with noop, the same playbook's fixed start-up only."""
+def method_b(box, workdir, noop=False, dump=CUSTOM, dumps=None, concurrency=1):
+    """backup_verify in one task of ansible-playbook (one dump, or ``dumps`` with ``concurrency``); with noop, the
+    same playbook's fixed start-up only."""
     playbook = os.path.join(workdir, "verify.json")
+    dumps = dumps or [dump]
     task = {"name": "verify", "ops.runbooks.backup_verify": {
-        "postgres": [{"path": dump, "jobs": 2, "max_age": "3650d", "min_rows": ROWS}],
+        "postgres": [{"path": path, "jobs": 2, "max_age": "3650d", "min_rows": ROWS} for path in dumps],
+        "concurrency": concurrency,
         "login_host": "127.0.0.1", "login_port": box.pg_port, "login_user": "postgres"}, "register": "r"}
-    check = {"name": "check", "ansible.builtin.assert": {"that": ["r.summary.fail == 0", "r.summary['pass'] == 7"]}}
+    check = {"name": "check", "ansible.builtin.assert": {"that": ["r.summary.fail == 0",
+                                                                  "r.summary['pass'] == %d" % (7 * len(dumps))]}}
     if noop:
         task = {"name": "noop", "ansible.builtin.debug": {"msg": "start-up only"}}
         check = {"name": "check", "ansible.builtin.assert": {"that": ["true"]}}
@@ -122,7 +130,7 @@ def method_b(box, workdir, noop=False, dump=CUSTOM):
 
 
 def method_c(box, n):
-    name = "bench_c%d" % n
+    name = "bench_c%s" % n
     start = time.perf_counter()
     subprocess.run(["createdb", name], env=env(box), check=True)
     subprocess.run("gunzip -c %s | psql -q -X -o /dev/null %s" % (PLAIN_GZ, name), shell=True, env=env(box),
@@ -137,14 +145,20 @@ def method_c(box, n):
 def main():
     with Sandbox(seed_data=False) as box, tempfile.TemporaryDirectory() as workdir:
         generate(box)
-        runs = {"a": [], "b": [], "c": [], "d": [], "s": []}
+        five = []
+        for number in range(1, 6):  # five databases' dumps (the same data; each restores into its own database)
+            five.append(os.path.join(workdir, "db%d.sql.gz" % number))
+            os.symlink(PLAIN_GZ, five[-1])
+        runs = {"a": [], "b": [], "c": [], "d": [], "s": [], "e": [], "f": []}
         for n in range(RUN_COUNT):  # interleaved, so that a slow moment of the machine hits every method alike
             runs["a"].append(method_a(box, n))
             runs["b"].append(method_b(box, workdir))
             runs["c"].append(method_c(box, n))
             runs["d"].append(method_b(box, workdir, dump=PLAIN_GZ))
             runs["s"].append(method_b(box, workdir, noop=True))
-    a, b, c, d, s = (stats(runs[k]) for k in "abcds")
+            runs["e"].append(sum(method_c(box, "%d_%d" % (n, number)) for number in range(5)))
+            runs["f"].append(method_b(box, workdir, dumps=five, concurrency=5))
+    a, b, c, d, s, e, f = (stats(runs[k]) for k in "abcdsef")
     start = s["median"]
     report("backup_verify", "custom dump %.0f MB, plain .sql.gz %.0f MB, %d rows in %d tables" % (
         os.path.getsize(CUSTOM) / 1e6, os.path.getsize(PLAIN_GZ) / 1e6, sum(ROWS.values()), len(ROWS)), {
@@ -153,12 +167,15 @@ def main():
         "(c) .sql.gz: runbook 003 as written, gunzip | psql + counts": c,
         "(d) .sql.gz: backup_verify via ansible-playbook": d,
         "(s) one-task playbook start-up": s,
+        "(e) five .sql.gz: runbook 003 one after another": e,
+        "(f) five .sql.gz: backup_verify, concurrency 5": f,
     }, {
         "b/a": (b["median"] / a["median"], "goal <= 1.15"),
         "(b - start-up)/a": ((b["median"] - start) / a["median"], "goal <= 1.15"),
         "d/c": (d["median"] / c["median"], "goal <= 1.15 (same .sql.gz)"),
         "(d - start-up)/c": ((d["median"] - start) / c["median"], "goal <= 1.15"),
         "b/c": (b["median"] / c["median"], "custom via the module vs the runbook's plain dump (formats differ)"),
+        "f/e": (f["median"] / e["median"], "five dumps concurrently vs the runbook's serial restores (< 1: faster)"),
     })
     return 0
 

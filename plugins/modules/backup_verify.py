@@ -145,7 +145,9 @@ options:
         elements: str
         default: []
       jobs:
-        description: Parallel restore jobs for custom and directory formats (default the number of CPUs).
+        description:
+          - Parallel restore jobs for custom and directory formats (default the number of CPUs, divided by the dumps
+            restored at the same time - O(concurrency)).
         type: int
       keep_scratch:
         description: Keep the scratch database (named in the result) for investigation.
@@ -165,6 +167,14 @@ options:
   pg_bin_dir:
     description: Directory of C(pg_restore) and C(psql) when they are not on the PATH.
     type: path
+  concurrency:
+    description:
+      - How many PostgreSQL dumps are verified at the same time (1 to 32), each in a scratch database of its own - the
+        monthly test restore of several databases. V(1) restores them one after another, each with all CPUs.
+      - Every restore loads the database server; raise it on a server sized for it. The checks and C(restores) keep
+        the order of O(postgres).
+    type: int
+    default: 1
   restore_in_check_mode:
     description: Also restore dumps in check mode (scratch databases are still dropped).
     type: bool
@@ -244,6 +254,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils import postgres
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import MAX_CONCURRENCY
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
 from ansible_collections.ops.runbooks.plugins.module_utils.checks import make_check
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
@@ -376,7 +388,7 @@ def restored_table_checks(path, expected, counts, allow_empty):
         len(counts), ", as the table of contents lists" if expected else ""), len(counts), len(expected) or None)]
 
 
-def check_postgres_dump(conn, entry, index, restore_now, bindir):
+def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs):
     """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``."""
     path = entry["path"]
     max_age = duration(entry["max_age"], "postgres[%d].max_age" % index)
@@ -395,7 +407,7 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir):
                                 "restores"))
         return found, None
     fmt = postgres.dump_format(path)
-    jobs = entry["jobs"] or os.cpu_count() or 1
+    jobs = entry["jobs"] or default_jobs
     record = {"path": path, "format": fmt, "database": None, "jobs": jobs if fmt in ("custom", "directory") else 1,
               "duration_seconds": None, "row_counts": {}, "dropped": False}
     started = time.monotonic()
@@ -454,6 +466,7 @@ ARGUMENT_SPEC = dict(
         jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
         restore_timeout=dict(type="int", default=3600), allow_empty=dict(type="bool", default=False))),
     pg_bin_dir=dict(type="path"),
+    concurrency=dict(type="int", default=1),
     restore_in_check_mode=dict(type="bool", default=False),
     fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
     **postgres.POSTGRES_CONNECTION_SPEC
@@ -463,6 +476,7 @@ ARGUMENT_SPEC = dict(
 def validate(params):
     if not (params["dynamodb"] or params["s3"] or params["rds"] or params["postgres"]):
         raise InvalidInput("nothing to verify: give at least one of dynamodb, s3, rds, postgres")
+    check_range("concurrency", params["concurrency"], 1, MAX_CONCURRENCY)
     if params["postgres"]:
         postgres.validate_connection(params)
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
@@ -500,12 +514,17 @@ def main():
             for i, entry in enumerate(params["rds"]):
                 found.extend(check_rds(rds, entry, i))
         # 4. PostgreSQL dumps: exist, fresh, and restore into a scratch database that is always dropped.
+        #    Several at a time with `concurrency`, the CPUs shared out between them.
         restore_now = not module.check_mode or params["restore_in_check_mode"]
-        for i, entry in enumerate(params["postgres"]):
-            dump_checks, record = check_postgres_dump(conn, entry, i, restore_now, params["pg_bin_dir"])
-            found.extend(dump_checks)
-            if record:
-                restores.append(record)
+        if params["postgres"]:
+            width = min(params["concurrency"], len(params["postgres"]))
+            default_jobs = max(1, (os.cpu_count() or 1) // width)
+            verified = read_concurrently(list(range(len(params["postgres"]))), lambda i: check_postgres_dump(
+                conn, params["postgres"][i], i, restore_now, params["pg_bin_dir"], default_jobs), width, "postgres")
+            for dump_checks, record in verified.values():
+                found.extend(dump_checks)
+                if record:
+                    restores.append(record)
 
     # 5. One report; the task fails when a check failed.
     summary = checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.SKIPPED))

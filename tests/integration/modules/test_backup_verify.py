@@ -290,6 +290,8 @@ def test_rds_recent_automated_snapshot_passes(run_module):
     ({"postgres": [{"path": "/x", "jobs": 0}]}, "postgres[0].jobs"),
     ({"postgres": [{"path": "/x", "min_rows": {"t": "lots"}}]}, "postgres[0].min_rows.t"),
     ({"postgres": [{"path": "/x", "max_age": "ancient"}]}, "postgres[0].max_age"),
+    ({"postgres": [{"path": "/x"}], "concurrency": 0}, "concurrency: 0 is out of range"),
+    ({"postgres": [{"path": "/x"}], "concurrency": 33}, "concurrency: 33 is out of range"),
 ])
 def test_bad_input_fails_clearly(run_module, args, message):
     result = run_module("backup_verify", args)
@@ -427,3 +429,34 @@ def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
                                                 postgres=[{"path": sandbox.dumps["custom"]}]), check_mode=True)
     assert not restored.get("failed"), restored["msg"]
     assert restored["restores"][0]["row_counts"]["public.datasets"] == 120 and restored["restores"][0]["dropped"]
+
+
+def _witness_dump(tmp_path, name):
+    """A plain dump that waits a second, then records which scratch databases exist while it restores."""
+    path = tmp_path / ("%s.sql" % name)
+    path.write_text("SELECT pg_sleep(1);\n"
+                    "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
+                    "--\n-- PostgreSQL database dump complete\n--\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("concurrency, seen", [(1, 1), (3, 3)])  # seen: scratch databases each witness sees
+def test_concurrency_restores_dumps_at_the_same_time_and_keeps_their_order(sandbox, pg, run_module, tmp_path,
+                                                                           concurrency, seen):
+    """Three dumps that each record how many scratch databases exist during their restore (1 s in): one after
+    another each sees its own; with concurrency 3 each sees all three. A failing dump does not hide the others, and
+    the checks and restores keep the order given."""
+    dumps = [_witness_dump(tmp_path, "a"), _witness_dump(tmp_path, "b"), _witness_dump(tmp_path, "c"),
+             str(tmp_path / "missing.dump"), sandbox.dumps["custom"]]
+    result = run_module("backup_verify", dict(pg, concurrency=concurrency, postgres=[{"path": p} for p in dumps]))
+    assert not result.get("failed") or result["msg"].startswith("1 backup check(s) failed"), result["msg"]
+    assert [r["path"] for r in result["restores"]] == [dumps[0], dumps[1], dumps[2], dumps[4]]  # not the missing one
+    assert [c["resource"] for c in result["checks"] if c["check"] == "exists"] == dumps
+    witnesses = [r for r in result["restores"] if r["format"] == "plain"]
+    # one after another: only its own; three at a time: at least the three witnesses' (they start together)
+    assert all(r["row_counts"]["public.seen"] >= seen for r in witnesses), witnesses
+    assert concurrency > 1 or all(r["row_counts"]["public.seen"] == 1 for r in witnesses), witnesses
+    assert all(r["dropped"] for r in result["restores"])
+    assert len({r["database"] for r in result["restores"]}) == 4
+    custom = result["restores"][3]
+    assert custom["jobs"] == max(1, (os.cpu_count() or 1) // concurrency) and custom["row_counts"]["public.users"] == 15
