@@ -59,7 +59,8 @@ def method_a(box, _run=0):
     return len(calls)
 
 
-def daily_health(box, workdir, collections, size):
+def daily_health(box, workdir, collections, size, tree=ROOT):
+    """One run of ``tree``'s playbooks/daily_health.yml (the collection at ``collections``) at ``size``."""
     functions, tables, buckets = size
     extra = dict(box.details(), ops_runbooks_functions=functions, ops_runbooks_tables=tables,
                  ops_runbooks_buckets=buckets, health_check_fail_on_failure=False)
@@ -70,7 +71,7 @@ def daily_health(box, workdir, collections, size):
                ANSIBLE_COLLECTIONS_PATH=collections, PYTHONPATH=collections)
     start = time.perf_counter()
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-                    os.path.join(ROOT, "playbooks", "daily_health.yml"), "-i", os.path.join(ROOT, "inventories", "local"),
+                    os.path.join(tree, "playbooks", "daily_health.yml"), "-i", os.path.join(ROOT, "inventories", "local"),
                     "-e", "@" + path], env=env, check=True, capture_output=True, cwd=ROOT)
     elapsed = time.perf_counter() - start
     with open(os.path.join(workdir, "daily_health-local.json"), encoding="utf-8") as fh:
@@ -101,7 +102,7 @@ def main():
             awscli()  # installed before timing
             c0 = stats([daily_health(box, workdir, now, seeded) for _run in range(RUN_COUNT)])
             c = stats([daily_health(box, workdir, now, production) for _run in range(RUN_COUNT)])
-            b = stats([daily_health(box, workdir, before, production) for _run in range(RUN_COUNT)])
+            b = stats([daily_health(box, workdir, before, production, tree) for _run in range(RUN_COUNT)])
             a = timed(method_a, RUN_COUNT, box)
         finally:
             subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], check=False, capture_output=True)
