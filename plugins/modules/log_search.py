@@ -37,6 +37,14 @@ options:
     description: A CloudWatch Logs filter pattern; empty matches every event. Quote phrases, V('"Task timed out"').
     type: str
     default: ""
+  filter_patterns:
+    description:
+      - Several filter patterns in one run, each searched and judged on its own (the daily health's V(ERROR) and
+        V('"Task timed out"')) - C(patterns) holds each one's result; the top-level values add them up (C(status)
+        fails when any pattern fails). Not together with O(filter_pattern).
+    type: list
+    elements: str
+    version_added: 0.4.0
   window:
     description: How far back from now, for example V(15m), V(1h), V(24h).
     type: str
@@ -86,6 +94,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+patterns:
+  description:
+    - With O(filter_patterns), one entry per pattern in the order given - C(filter_pattern), C(matches), C(counts),
+      C(total), C(truncated), C(status), C(reason), C(checks) (each as the top-level value of a single-pattern run).
+  returned: with O(filter_patterns)
+  type: list
+  elements: dict
 matches:
   description: Matching events (at most O(max_events)).
   returned: always
@@ -143,6 +158,7 @@ ARGUMENT_SPEC = dict(
     log_group_names=dict(type="list", elements="str", default=[]),
     log_group_name_prefix=dict(type="str"),
     filter_pattern=dict(type="str", default=""),
+    filter_patterns=dict(type="list", elements="str"),
     window=dict(type="str", default="1h"),
     max_events=dict(type="int", default=50),
     scan_limit=dict(type="int", default=10000),
@@ -155,6 +171,8 @@ def validate(params):
     """The checks the argument spec cannot make; returns the window in seconds."""
     if not params["log_group_names"] and params["log_group_name_prefix"] is None:
         raise InvalidInput("one of log_group_names or log_group_name_prefix is required")
+    if params["filter_patterns"] is not None and (params["filter_pattern"] or not params["filter_patterns"]):
+        raise InvalidInput("filter_patterns: give a non-empty list, and not together with filter_pattern")
     window = parse_duration(params["window"], "window")
     if window <= 0:
         raise InvalidInput("window: %r must be longer than zero" % params["window"])
@@ -164,11 +182,41 @@ def validate(params):
     return window
 
 
+def search(logs, groups, pattern, start, end, params):
+    """One pattern over the groups: every page of matches in the window, per group; the first max_events kept, all
+    counted; judged against max_matches."""
+    matches, counts, truncated = [], {}, []
+    for group in groups:
+        kept, seen, capped = filter_events(logs, group, pattern, int(start.timestamp() * 1000),
+                                           int(end.timestamp() * 1000), params["max_events"] - len(matches),
+                                           params["scan_limit"])
+        counts[group] = seen
+        if capped:
+            truncated.append(group)
+        matches.extend({
+            "log_group": group, "log_stream": e.get("logStreamName"), "message": e.get("message", "").rstrip("\n"),
+            "timestamp": isoformat(datetime.datetime.fromtimestamp(e["timestamp"] / 1000.0, datetime.timezone.utc)),
+        } for e in kept)
+    total = sum(counts.values())
+    what = "%d match(es) of %r in %d group(s) in the last %s%s" % (
+        total, pattern, len(groups), params["window"], " (counting capped)" if truncated else "")
+    if params["max_matches"] is not None and total > params["max_matches"]:
+        status, reason = checks.FAIL, "%s > %d" % (what, params["max_matches"])
+    else:
+        status, reason = checks.PASS, what
+    per_group = [checks.make_check(g, "log matches %s" % (pattern or "(all)"),
+                                   checks.FAIL if status == checks.FAIL and counts[g] else checks.PASS,
+                                   "%d match(es) in the last %s" % (counts[g], params["window"]), counts[g],
+                                   params["max_matches"]) for g in groups]
+    return dict(filter_pattern=pattern, matches=matches, counts=counts, total=total, truncated=truncated,
+                status=status, reason=reason, checks=per_group)
+
+
 def main():
     module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     logs = module.retrying_client("logs")
-    matches, counts, truncated = [], {}, []
+    results = []
     with ending_on_error(module, {}, "search log events"):
         window = validate(params)
         end = utcnow()
@@ -180,34 +228,24 @@ def main():
             if not found:
                 raise NotFound("log_group_name_prefix: no log group name starts with %r" % params["log_group_name_prefix"])
             groups += [g for g in found if g not in groups]
-        # 2. Every page of matches in the window, per group; keep the first max_events, count them all.
-        for group in groups:
-            kept, seen, capped = filter_events(logs, group, params["filter_pattern"], int(start.timestamp() * 1000),
-                                               int(end.timestamp() * 1000), params["max_events"] - len(matches),
-                                               params["scan_limit"])
-            counts[group] = seen
-            if capped:
-                truncated.append(group)
-            matches.extend({
-                "log_group": group, "log_stream": e.get("logStreamName"), "message": e.get("message", "").rstrip("\n"),
-                "timestamp": isoformat(datetime.datetime.fromtimestamp(e["timestamp"] / 1000.0, datetime.timezone.utc)),
-            } for e in kept)
+        # 2. Each pattern over every group, judged against max_matches.
+        for pattern in params["filter_patterns"] or [params["filter_pattern"]]:
+            results.append(search(logs, groups, pattern, start, end, params))
 
-    # 3. Judge the total against max_matches.
-    total = sum(counts.values())
-    what = "%d match(es) of %r in %d group(s) in the last %s%s" % (
-        total, params["filter_pattern"], len(groups), params["window"], " (counting capped)" if truncated else "")
-    if params["max_matches"] is not None and total > params["max_matches"]:
-        status, reason = checks.FAIL, "%s > %d" % (what, params["max_matches"])
+    # 3. One pattern: its result. Several: each in `patterns`, the top level adds them up.
+    if params["filter_patterns"] is None:
+        result = dict(results[0], changed=False)
+        del result["filter_pattern"]
     else:
-        status, reason = checks.PASS, what
-    per_group = [checks.make_check(g, "log matches %s" % (params["filter_pattern"] or "(all)"),
-                                   checks.FAIL if status == checks.FAIL and counts[g] else checks.PASS,
-                                   "%d match(es) in the last %s" % (counts[g], params["window"]), counts[g],
-                                   params["max_matches"]) for g in groups]
-    result = dict(changed=False, matches=matches, counts=counts, total=total, truncated=truncated, status=status,
-                  reason=reason, checks=per_group)
-    checks.end_module(module, result, reason if status == checks.FAIL else None, msg=reason)
+        failed = [r for r in results if r["status"] == checks.FAIL]
+        result = dict(changed=False, patterns=results, matches=[m for r in results for m in r["matches"]],
+                      counts=dict((g, sum(r["counts"][g] for r in results)) for g in results[0]["counts"]),
+                      total=sum(r["total"] for r in results),
+                      truncated=sorted({g for r in results for g in r["truncated"]}),
+                      status=checks.FAIL if failed else checks.PASS,
+                      reason="; ".join(r["reason"] for r in results), checks=[c for r in results for c in r["checks"]])
+    failing = "; ".join(r["reason"] for r in results if r["status"] == checks.FAIL)
+    checks.end_module(module, result, failing or None, msg=result["reason"])
 
 
 if __name__ == "__main__":

@@ -31,6 +31,23 @@ def groups(aws):
 
 
 @pytest.mark.moto_only("LocalStack's community edition ignores filter patterns: every event matches")
+def test_several_patterns_in_one_run_are_judged_each_on_its_own(run_module, groups):
+    """The daily health's two patterns in one module run: each its counts, matches and status; the top level adds
+    them up and fails with the failing pattern's reason only."""
+    result = run_module("log_search", {"log_group_name_prefix": groups, "filter_patterns": ["ERROR", '"Task timed out"'],
+                                       "window": "1h", "max_matches": 1, "max_events": 1})
+    errors, timeouts = result["patterns"]
+    assert errors["filter_pattern"] == "ERROR" and errors["total"] == 2 and errors["status"] == "fail"
+    assert errors["counts"] == {groups + "api": 2, groups + "old": 0, groups + "worker": 0}
+    assert [m["message"] for m in errors["matches"]] == ["ERROR boom"]  # max_events per pattern
+    assert timeouts["filter_pattern"] == '"Task timed out"' and timeouts["total"] == 1 and timeouts["status"] == "pass"
+    assert timeouts["counts"][groups + "worker"] == 1
+    assert result["total"] == 3 and result["counts"][groups + "api"] == 2 and result["status"] == "fail"
+    assert [c["check"] for c in result["checks"]] == ['log matches ERROR'] * 3 + ['log matches "Task timed out"'] * 3
+    assert result["failed"] is True and result["msg"].startswith("2 match(es) of 'ERROR'") and "Task" not in result["msg"]
+
+
+@pytest.mark.moto_only("LocalStack's community edition ignores filter patterns: every event matches")
 def test_counts_per_group_matches_and_threshold(run_module, groups):
     result = run_module("log_search", {"log_group_name_prefix": groups, "filter_pattern": "ERROR", "window": "1h",
                                        "max_matches": 1, "fail_on": "never"})
@@ -73,6 +90,8 @@ def test_seeded_lambda_errors(run_module):
     ({"log_group_names": ["/nope/none"]}, "log group /nope/none not found"),
     ({"log_group_name_prefix": "/nope/"}, "log_group_name_prefix: no log group"),
     ({"log_group_names": ["/x"], "max_events": -1}, "max_events"),
+    ({"log_group_names": ["/x"], "filter_patterns": []}, "filter_patterns: give a non-empty list"),
+    ({"log_group_names": ["/x"], "filter_patterns": ["a"], "filter_pattern": "b"}, "not together with filter_pattern"),
 ])
 def test_bad_input_fails_clearly(run_module, args, message):
     result = run_module("log_search", args)
