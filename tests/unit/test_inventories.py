@@ -39,7 +39,8 @@ def test_the_fleet_inventory_gives_every_host_its_own_label_account_and_stage():
          os.path.join(ROOT, "inventories", "fleet"), "-o", "-m", "ansible.builtin.debug", "-a",
          "msg={{ {'env': ops_runbooks_environment, 'aws': ops_runbooks_aws_module_defaults, 'stage': ops_runbooks_api_stage,"
          " 'url': health_check_http_endpoints[0].url, 'prod': ops_runbooks_production | default(false),"
-         " 'role': ops_runbooks_aws_assume_role_arn, 'conn': ansible_connection, 'tables': ops_runbooks_tables} }}"],
+         " 'role': ops_runbooks_aws_assume_role_arn, 'conn': ansible_connection, 'tables': ops_runbooks_tables,"
+         " 'checks': health_check_checks} }}"],
         capture_output=True, text=True, check=True, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg")))
     found = {}
     for line in out.stdout.splitlines():
@@ -52,4 +53,5 @@ def test_the_fleet_inventory_gives_every_host_its_own_label_account_and_stage():
     assert found["dev-eu-central-1"]["aws"] == {"region": "eu-central-1"}
     assert found["staging-eu-central-1"]["url"] == "https://api.staging.ai-investment.com/health"
     assert sorted(h for h, v in found.items() if v["prod"]) == ["production-eu-central-1", "production-us-east-1"]
+    assert all("host" not in v["checks"] and "identity" in v["checks"] for v in found.values())  # not the controller's
     assert all(v["role"].startswith("arn:aws:iam::") and v["role"].endswith(":role/ops-runbooks") for v in found.values())
