@@ -254,6 +254,8 @@ def test_incident_playbook_in_production_without_confirmation_only_triages_and_n
     assert "P2" in notification.get("Subject", "") + notification["Message"]
     assert "Orchestrator errors" in notification["Message"]
     assert any("not run, production needs ops_runbooks_confirm=true" in e["event"] for e in incident["timeline"])
+    # what the held-back rollback would do, from check mode (the alias did not move: asserted above)
+    assert [(p["resource"], p["from"], p["to"]) for p in incident["plan"]] == [("ai-investment-streaming:live", "3", "2")]
     held = custom_stats(proc)["ops_runbooks_incident"]  # the held-back actions survive the job too
     assert held["held_back"] == ["rollback"] and held["notified_now"] == ["P2"] and held["changes"] == []
     assert "[WARNING]: held back: " in proc.stdout + proc.stderr
