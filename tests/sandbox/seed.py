@@ -67,6 +67,9 @@ TOPIC = "ai-investment-alerts"
 # alarm consumer would read the alarms).
 INCIDENT_TABLE = "ops-runbooks-incidents"
 ALERT_INBOX = "runbooks-alert-inbox"
+# The queue Event-Driven Ansible reads (ops_runbooks_alarm_queue): subscribed to the alert topic with a filter on the
+# message body, so that only CloudWatch alarm notifications reach it - not the incidents' own messages on the topic.
+ALARM_QUEUE = "runbooks-alarms"
 RDS_INSTANCE = "ai-investment-db"  # seed 000 "Backup Verification": aws rds describe-db-instances
 ALARM_IN_ALARM = "ai-investment-score-errors"
 KMS_ALIAS = "alias/ai-investment-key"
@@ -101,6 +104,7 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
     _seed_logs(client("logs"))
     if emulator != "moto":
         return
+    _subscribe_alarm_queue(client("sns"), client("sqs"), topic_arn)
     _seed_dynamodb(client("dynamodb"))
     client("dynamodb").create_table(TableName=INCIDENT_TABLE, BillingMode="PAY_PER_REQUEST",
                                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -146,6 +150,19 @@ def _subscribe_inbox(sns, sqs, topic_arn):
                                                 "Action": "sqs:SendMessage", "Resource": arn,
                                                 "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]})})
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+
+
+def _subscribe_alarm_queue(sns, sqs, topic_arn):
+    """The alarm notifications on the alert topic (and nothing else) land, in their SNS envelope, in the alarm queue
+    (the Event-Driven Ansible source ops.runbooks.alarm_queue reads it; README "Alarms that run the runbooks")."""
+    url = sqs.create_queue(QueueName=ALARM_QUEUE, Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": arn,
+                                                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]})})
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={
+        "FilterPolicyScope": "MessageBody", "FilterPolicy": json.dumps({"AlarmName": [{"exists": True}]})})
 
 
 def _seed_kms(kms):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what `make test` / `make demo` need from Debian when it is missing: a PostgreSQL server
-# (initdb, pg_ctl, pg_restore) and the venv module. Never assumes a package a previous session left behind.
+# (initdb, pg_ctl, pg_restore), the venv module and a Java runtime for ansible-rulebook. Never assumes a package a previous session left behind.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -8,6 +8,7 @@ command -v pg_restore >/dev/null 2>&1 || need+=(postgresql-client)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # ansible-test sanity runs it on our scripts
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)  # ansible-rulebook's rule engine (drools) runs on it
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -160,3 +160,89 @@ def test_a_failing_delete_is_logged_not_fatal():
 def test_bad_arguments_are_named(args, message):
     with pytest.raises(ValueError, match=message):
         asyncio.run(alarm_queue.main(asyncio.Queue(), copy.deepcopy(args), client=FakeSQS([])))
+
+
+# ---- the alarm catalogue (inventories/shared/runbook_001_alarms.yml) --------------------------------------------
+def _catalogue():
+    import yaml  # pylint: disable=import-outside-toplevel
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    with open(os.path.join(root, "inventories", "shared", "runbook_001_alarms.yml")) as f:
+        return yaml.safe_load(f)["ops_runbooks_alarm_catalogue"]
+
+
+def test_the_catalogue_is_valid_and_names_a_procedure_for_every_alarm_of_runbook_001():
+    catalogue = _catalogue()
+    alarm_queue.check_catalogue(catalogue)
+    # the alarms tests/sandbox/seed.py creates (runbook 001's ObservabilityStack) and runbook 004's
+    seeded = ["ai-investment-%s-%s" % (f, kind) for f in ("ingest-social", "score", "streaming")
+              for kind in ("errors", "latency", "throttles")] + ["ai-investment-score-dlq", "ai-investment-ingest-dlq"]
+    expected = {"errors": "incident", "latency": "performance", "throttles": "performance", "dlq": "queue_check"}
+    for name in seeded:
+        runbook = alarm_queue.classify({"name": name, "dimensions": {}}, catalogue)
+        assert runbook["procedure"] == expected[name.rsplit("-", 1)[1]], (name, runbook)
+    for name, kind, procedure in (("ai-investment-api-5xx", "api_5xx", "incident"),
+                                  ("ai-investment-signals-throttled", "dynamodb_throttling", "troubleshoot"),
+                                  ("ai-investment-ingest-depth", "queue_depth", "queue_check"),
+                                  ("ai-investment-score-error-rate", "function_errors", "incident"),
+                                  ("ai-investment-cost-budget", "cost_budget", "none")):
+        runbook = alarm_queue.classify({"name": name, "dimensions": {}}, catalogue)
+        assert (runbook["kind"], runbook["procedure"]) == (kind, procedure), name
+    # every entry is reachable: no earlier pattern shadows it
+    for entry in catalogue:
+        example = entry["alarm"].replace("*", "score")
+        assert alarm_queue.classify({"name": example, "dimensions": {}}, catalogue)["catalogue_entry"] == entry["alarm"]
+
+
+def test_an_event_carries_its_catalogue_entry_with_the_resources_of_its_dimensions():
+    catalogue = _catalogue()
+    single = alarm_queue.classify(alarm_queue.parse_message(envelope(SINGLE))["alarm"], catalogue)
+    assert single == {"kind": "function_errors", "procedure": "incident", "severity": "P2", "actions": ["rollback"],
+                      "problem": None, "functions": ["ai-investment-score"], "function": "ai-investment-score",
+                      "queue": None, "table": None, "catalogue_entry": "ai-investment-*-errors"}
+    math = alarm_queue.classify(alarm_queue.parse_message(envelope(MATH))["alarm"], catalogue)  # its first metric's
+    assert (math["kind"], math["function"]) == ("function_errors", "ai-investment-score")
+    throttled = alarm_queue.classify({"name": "ai-investment-signals-throttled",
+                                      "dimensions": {"TableName": "ai-investment-signals"}}, catalogue)
+    assert (throttled["problem"], throttled["table"]) == ("dynamodb_throttling", "ai-investment-signals")
+    five = alarm_queue.classify({"name": "ai-investment-api-5xx", "dimensions": {"ApiName": "ai-investment"}}, catalogue)
+    assert five["actions"] == [] and "ai-investment-score" in five["functions"]  # the entry names the API's functions
+    # a composite alarm has no dimensions: its entry names the resources
+    composite = alarm_queue.parse_message(envelope(COMPOSITE))["alarm"]
+    assert alarm_queue.classify(composite, catalogue)["procedure"] == "none"  # not in runbook 001's catalogue
+    own = [{"alarm": "ai-investment-api-degraded", "kind": "api_degraded", "procedure": "incident", "severity": "P1",
+            "functions": ["ai-investment-score"]}]
+    assert alarm_queue.classify(composite, own)["functions"] == ["ai-investment-score"]
+    unknown = alarm_queue.classify({"name": "someone-elses-alarm", "dimensions": {}}, catalogue)
+    assert (unknown["kind"], unknown["procedure"], unknown["catalogue_entry"]) == ("unknown", "none", None)
+
+
+@pytest.mark.parametrize("catalogue, message", [
+    ({"alarm": "x"}, "catalogue must be a list"),
+    (["x"], "catalogue[0] must be a mapping"),
+    ([{"kind": "k", "procedure": "incident"}], "catalogue[0].alarm is required"),
+    ([{"alarm": "a", "kind": "k", "procedure": "incident"}, {"alarm": "b", "kind": "k"}], "catalogue[1].procedure is required"),
+    ([{"alarm": "a", "kind": "k", "procedure": "rollback"}], "catalogue[0].procedure must be one of incident"),
+    ([{"alarm": "a", "kind": "k", "procedure": "incident", "actions": "rollback"}], "catalogue[0].actions must be a list"),
+])
+def test_a_bad_catalogue_is_refused_naming_the_entry_and_field(catalogue, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        asyncio.run(alarm_queue.main(None, {"queue_name": "q", "catalogue": catalogue}, client=object()))
+
+
+def test_the_source_tags_each_event_with_its_catalogue_entry():
+    class OneMessage:  # a stand-in SQS client: one notification, then nothing
+        def __init__(self):
+            self.messages = [{"MessageId": "m1", "ReceiptHandle": "r1", "Body": envelope(SINGLE)}]
+
+        def receive_message(self, **_):
+            messages, self.messages = self.messages, []
+            return {"Messages": messages}
+
+        def delete_message(self, **_):
+            return {}
+
+    queue = asyncio.Queue()
+    asyncio.run(alarm_queue.main(queue, {"queue_url": "u", "max_events": 1, "catalogue": _catalogue()},
+                                 client=OneMessage()))
+    event = queue.get_nowait()
+    assert event["runbook"]["procedure"] == "incident" and event["runbook"]["function"] == "ai-investment-score"

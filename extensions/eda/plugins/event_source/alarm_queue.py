@@ -3,13 +3,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ops.runbooks.alarm_queue - an Event-Driven Ansible event source: CloudWatch alarm notifications from an SQS queue.
 
-The queue is subscribed to the alert SNS topic (runbook 001's ``ai-investment-alerts``). Each message - the SNS
+The queue is subscribed to the alert SNS topic (runbook 001's ``ai-investment-alerts``), best with a filter on the
+message body (``{"AlarmName": [{"exists": true}]}``, scope MessageBody) so that the incidents' own notifications on
+the same topic do not reach it. Each message - the SNS
 envelope, or the alarm notification itself with raw message delivery - becomes one event::
 
     {"alarm": {"name", "state", "previous_state", "reason", "description", "at", "account", "region", "arn",
                "kind" (metric, metric_math, composite), "metric", "namespace", "dimensions", "statistic",
                "threshold", "comparison", "metrics", "expression", "rule", "children"},
-     "sns": {"message_id", "topic_arn", "subject"}}
+     "sns": {"message_id", "topic_arn", "subject"},
+     "runbook": {"kind", "procedure", "severity", "actions", "problem", "functions", "function", "queue", "table",
+                 "catalogue_entry"}}
+
+``runbook`` is the alarm's entry in the alarm catalogue given as ``catalogue`` (the inventory's
+``ops_runbooks_alarm_catalogue``, inventories/shared/runbook_001_alarms.yml): the first entry whose ``alarm`` (a
+shell-style pattern: ``ai-investment-*-errors``) matches the alarm's name, with the resources taken from the alarm's
+dimensions (FunctionName, QueueName, TableName) unless the entry names them. An alarm no entry matches is
+``{"kind": "unknown", "procedure": "none"}``: the rulebook runs nothing for it. Without ``catalogue`` there is no
+``runbook`` key.
 
 At least once: a message is deleted only after its event is on the rulebook's queue; a source stopped in between
 leaves it in SQS, where it comes back after its visibility timeout. A message that is not an alarm notification is
@@ -31,6 +42,10 @@ Arguments (all optional except the queue):
 ``max_messages``            Messages per receive, 1-10 (default 10).
 ``visibility_timeout``      Seconds a received message stays hidden (default: the queue's own).
 ``malformed_queue_url``     Where messages that are not alarm notifications go (default: deleted after logging).
+``catalogue``               The alarm catalogue (list of entries: ``alarm`` pattern, ``kind``, ``procedure`` -
+                            incident, queue_check, troubleshoot, performance or none - and optional ``severity``,
+                            ``actions``, ``problem``, ``functions``, ``queue``, ``table``, ``summary``); each event
+                            gets its entry as ``runbook``.
 ``max_events``              Stop after this many events (tests, one-shot runs).
 ``idle_timeout``            Stop after this many seconds without a message (tests).
 ==========================  ======================================================================================
@@ -39,8 +54,10 @@ Example rulebook source::
 
     sources:
       - ops.runbooks.alarm_queue:
-          queue_name: runbooks-alert-inbox
+          queue_name: runbooks-alarms
           region: eu-central-1
+          # ansible-rulebook --vars inventories/shared/runbook_001_alarms.yml
+          catalogue: "{{ ops_runbooks_alarm_catalogue }}"
 
 IAM: ``sqs:ReceiveMessage``, ``sqs:DeleteMessage``, ``sqs:GetQueueUrl`` (with ``queue_name``), ``sqs:SendMessage``
 on the malformed queue (with ``malformed_queue_url``).
@@ -51,6 +68,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime
+import fnmatch
 import json
 import logging
 import random
@@ -58,6 +76,7 @@ import re
 
 LOGGER = logging.getLogger("ops.runbooks.alarm_queue")
 STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
+PROCEDURES = ("incident", "queue_check", "troubleshoot", "performance", "none")
 MAX_BACKOFF = 60.0
 
 
@@ -170,6 +189,41 @@ def parse_message(body):
     return {"alarm": parse_alarm(inner), "sns": sns}
 
 
+# ---- the catalogue ----------------------------------------------------------------------------------------------
+def check_catalogue(catalogue):
+    """Raise ValueError naming the first bad entry field of an alarm catalogue."""
+    if not isinstance(catalogue, list):
+        raise ValueError("alarm_queue: catalogue must be a list of entries, got %s" % type(catalogue).__name__)
+    for index, entry in enumerate(catalogue):
+        where = "alarm_queue: catalogue[%d]" % index
+        if not isinstance(entry, dict):
+            raise ValueError("%s must be a mapping" % where)
+        for key in ("alarm", "kind", "procedure"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise ValueError("%s.%s is required (a string)" % (where, key))
+        if entry["procedure"] not in PROCEDURES:
+            raise ValueError("%s.procedure must be one of %s, got %r" % (where, ", ".join(PROCEDURES), entry["procedure"]))
+        for key in ("actions", "functions"):
+            if key in entry and not (isinstance(entry[key], list) and all(isinstance(v, str) for v in entry[key])):
+                raise ValueError("%s.%s must be a list of strings" % (where, key))
+
+
+def classify(alarm, catalogue):
+    """The alarm's catalogue entry as the event's ``runbook``: kind, procedure, severity, actions, problem and the
+    resources it concerns (the entry's, else the alarm's dimensions)."""
+    entry = next((e for e in catalogue if fnmatch.fnmatchcase(alarm["name"], e["alarm"])), None)
+    if entry is None:
+        return {"kind": "unknown", "procedure": "none", "severity": None, "actions": [], "problem": None,
+                "functions": [], "function": None, "queue": None, "table": None, "catalogue_entry": None}
+    dimensions = alarm.get("dimensions") or {}
+    functions = list(entry.get("functions") or ([dimensions["FunctionName"]] if dimensions.get("FunctionName") else []))
+    return {"kind": entry["kind"], "procedure": entry["procedure"], "severity": entry.get("severity"),
+            "actions": list(entry.get("actions") or []), "problem": entry.get("problem"), "functions": functions,
+            "function": functions[0] if functions else None,
+            "queue": entry.get("queue") or dimensions.get("QueueName"),
+            "table": entry.get("table") or dimensions.get("TableName"), "catalogue_entry": entry["alarm"]}
+
+
 # ---- the source -------------------------------------------------------------------------------------------------
 def _check_args(args):
     if not (args.get("queue_url") or args.get("queue_name")):
@@ -182,6 +236,8 @@ def _check_args(args):
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
             raise ValueError("alarm_queue: %s must be a whole number from %s%s, got %r"
                              % (key, low, " to %s" % high if high is not None else " up", value))
+    if args.get("catalogue") is not None:
+        check_catalogue(args["catalogue"])
 
 
 def _client(args):
@@ -256,6 +312,8 @@ async def main(queue, args, client=None, sleep=asyncio.sleep):  # pylint: disabl
                             continue
                     await delete(message)
                     continue
+                if args.get("catalogue") is not None:
+                    event["runbook"] = classify(event["alarm"], args["catalogue"])
                 event["meta"] = {"source": {"name": "ops.runbooks.alarm_queue", "type": "ops.runbooks.alarm_queue"},
                                  "received_at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
                 await queue.put(event)  # on the rulebook's queue first: only then is the message gone
@@ -274,4 +332,4 @@ if __name__ == "__main__":
         async def put(event):
             print(json.dumps(event, indent=2))
 
-    asyncio.run(main(_Print(), {"queue_name": "runbooks-alert-inbox", "max_events": 1}))
+    asyncio.run(main(_Print(), {"queue_name": "runbooks-alarms", "max_events": 1}))
