@@ -44,8 +44,8 @@ def _notification(name, state, previous, dimensions, namespace="AWS/Lambda", met
 @pytest.fixture
 def alarms(sandbox, tmp_path):
     """publish(notification) on the alert topic; notified() - what the topic carried besides alarms (a queue of the
-    test's own); rulebook(inventory_vars, max_events) - one bounded ansible-rulebook run on a copy of
-    inventories/local pointed at this sandbox (plus inventory_vars)."""
+    test's own); rulebook(inventory_vars, max_events, entries) - one bounded ansible-rulebook run on a copy of
+    inventories/local pointed at this sandbox (plus inventory_vars), with catalogue entries of the test's own first."""
     sns, sqs = sandbox.client("sns"), sandbox.client("sqs")
     topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ai-investment-alerts")][0]
     url = sqs.create_queue(QueueName="eda-notified-" + uuid.uuid4().hex[:8])["QueueUrl"]
@@ -60,13 +60,14 @@ def alarms(sandbox, tmp_path):
                 return [json.loads(m["Body"]) for m in found if "AlarmName" not in json.loads(m["Body"])["Message"]]
             found += got
 
-    def rulebook(inventory_vars=None, max_events=1):
+    def rulebook(inventory_vars=None, max_events=1, entries=()):
         inventory = tmp_path / ("inventory-" + uuid.uuid4().hex[:6])
         shutil.copytree(os.path.join(ROOT, "inventories", "local"), inventory,
                         ignore=shutil.ignore_patterns("sandbox.yml"))
         details = dict(sandbox.details(), **(inventory_vars or {}))
         (inventory / "group_vars" / "all" / "sandbox.yml").write_text(yaml.safe_dump(details))
         rulebook_vars = yaml.safe_load(open(os.path.join(ROOT, "inventories", "shared", "runbook_001_alarms.yml")))
+        rulebook_vars["ops_runbooks_alarm_catalogue"][:0] = list(entries)  # the test's own entries first
         rulebook_vars.update(ops_runbooks_aws_region="eu-central-1", ops_runbooks_alarm_endpoint_url=sandbox.endpoint_url,
                              ops_runbooks_alarm_max_events=max_events, ops_runbooks_alarm_idle_timeout=60)
         vars_file = tmp_path / "rulebook_vars.yml"
@@ -173,3 +174,62 @@ def test_throttling_queue_and_latency_alarms_run_their_read_only_procedures(sand
     assert {c["resource"] for c in performance["checks"]} == {"ai-investment-evaluation"}
     assert "ai-investment-cost-budget (cost_budget): no procedure in the alarm catalogue" in proc.stdout
     assert alarms["notified"]() == []  # no incident, no notification
+
+
+def test_a_dlq_alarm_whose_entry_says_redrive_moves_the_messages_only_where_allowed(sandbox, alarms):
+    sqs, name = alarms["sqs"], "eda-redrive-" + uuid.uuid4().hex[:6]  # a queue pair of the test's own
+    dlq = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    source = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+    for i in range(2):
+        sqs.send_message(QueueUrl=dlq, MessageBody="failed %d" % i)
+    entry = {"alarm": name + "-dlq", "kind": "dlq", "procedure": "queue_redrive"}
+
+    def depth(url):
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    try:
+        firing = _notification(name + "-dlq", "ALARM", "OK", {"QueueName": name + "-dlq"}, "AWS/SQS",
+                               "ApproximateNumberOfMessagesVisible")
+        alarms["publish"](firing)
+        held = alarms["rulebook"]({"ops_runbooks_production": True, "ops_runbooks_alarm_actions": False}, entries=[entry])
+        assert held.returncode == 0 and len(held.recaps) == 1, held.stdout[-3000:]
+        assert "no redrive of %s-dlq in local" % name in held.stdout + held.stderr
+        assert (depth(dlq), depth(source)) == (2, 0)  # nothing moved
+
+        alarms["publish"](dict(firing, StateChangeTime="2026-11-23T09:00:00.000+0000"))
+        moved = alarms["rulebook"](entries=[entry])  # a non-production inventory: allowed
+        assert moved.returncode == 0 and len(moved.recaps) == 1 and "failed=0" in moved.recaps[0], moved.stdout[-3000:]
+        assert (depth(dlq), depth(source)) == (0, 2)
+    finally:
+        sqs.delete_queue(QueueUrl=source)
+        sqs.delete_queue(QueueUrl=dlq)
+
+
+def _event(name, region="eu-central-1", account="123456789012", **runbook):
+    return {"ansible_eda": {"event": {
+        "alarm": {"name": name, "state": "ALARM", "previous_state": "OK", "region": region, "account": account,
+                  "at": "2026-11-23T08:00:00.000Z", "reason": "Threshold Crossed", "dimensions": {}},
+        "runbook": runbook}}}
+
+
+def test_an_alarm_of_another_region_or_account_ends_the_host_quietly(sandbox, run_playbook, alarms):
+    """A fleet inventory runs every host; each answers only its own account's and region's alarms (role alarm)."""
+    incident = {"kind": "function_errors", "procedure": "incident", "severity": "P2", "actions": ["rollback"],
+                "functions": ["ai-investment-evaluation"]}
+    before = _alias(sandbox, "ai-investment-evaluation")
+    elsewhere = run_playbook("playbooks/incident.yml", _event("ai-investment-evaluation-errors", "us-east-1", **incident))
+    assert elsewhere.returncode == 0 and "is of 123456789012 us-east-1, this host is ? eu-central-1" in elsewhere.stdout
+    other = run_playbook("playbooks/incident.yml", dict(_event("ai-investment-evaluation-errors", **incident),
+                                                        ops_runbooks_aws_account_id="999999999999"))
+    assert other.returncode == 0 and "this host is 999999999999 eu-central-1" in other.stdout
+    assert _alias(sandbox, "ai-investment-evaluation") == before and alarms["notified"]() == []
+    assert not list(elsewhere.reports.glob("incident-*")) and not list(other.reports.glob("incident-*"))
+
+
+def test_an_alarm_event_without_its_catalogue_entry_is_refused_by_name(run_playbook):
+    proc = run_playbook("playbooks/queue_check.yml", _event("ai-investment-score-dlq"))
+    assert proc.returncode != 0
+    assert "alarm ai-investment-score-dlq: the event has no procedure (event.runbook.procedure is missing)" in proc.stdout

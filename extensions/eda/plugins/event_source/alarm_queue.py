@@ -43,7 +43,8 @@ Arguments (all optional except the queue):
 ``visibility_timeout``      Seconds a received message stays hidden (default: the queue's own).
 ``malformed_queue_url``     Where messages that are not alarm notifications go (default: deleted after logging).
 ``catalogue``               The alarm catalogue (list of entries: ``alarm`` pattern, ``kind``, ``procedure`` -
-                            incident, queue_check, troubleshoot, performance or none - and optional ``severity``,
+                            incident, queue_check, queue_redrive, troubleshoot, performance or none - and optional
+                            ``severity``,
                             ``actions``, ``problem``, ``functions``, ``queue``, ``table``, ``summary``); each event
                             gets its entry as ``runbook``.
 ``max_events``              Stop after this many events (tests, one-shot runs).
@@ -76,7 +77,7 @@ import re
 
 LOGGER = logging.getLogger("ops.runbooks.alarm_queue")
 STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
-PROCEDURES = ("incident", "queue_check", "troubleshoot", "performance", "none")
+PROCEDURES = ("incident", "queue_check", "queue_redrive", "troubleshoot", "performance", "none")
 MAX_BACKOFF = 60.0
 
 
