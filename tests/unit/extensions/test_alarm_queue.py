@@ -246,3 +246,17 @@ def test_the_source_tags_each_event_with_its_catalogue_entry():
                                  client=OneMessage()))
     event = queue.get_nowait()
     assert event["runbook"]["procedure"] == "incident" and event["runbook"]["function"] == "ai-investment-score"
+
+
+def test_whole_numbers_from_the_environment_are_taken_as_numbers():
+    """ansible-rulebook --env-vars gives strings: "2" is 2, "two" names the argument."""
+    class Nothing:  # a stand-in SQS client that never has a message
+        @staticmethod
+        def receive_message(**_):
+            return {}
+
+    args = {"queue_url": "u", "wait_time": "0", "idle_timeout": "1"}
+    asyncio.run(alarm_queue.main(asyncio.Queue(), args, client=Nothing(), sleep=lambda _: asyncio.sleep(0)))
+    assert args["idle_timeout"] == "1"  # the caller's arguments are left as they were
+    with pytest.raises(ValueError, match="max_events must be a whole number from 1 up, got 'two'"):
+        asyncio.run(alarm_queue.main(None, {"queue_url": "u", "max_events": "two"}, client=object()))

@@ -234,6 +234,8 @@ def _check_args(args):
         value = args.get(key)
         if value is None:
             continue
+        if isinstance(value, str) and value.strip().isdigit():  # from ansible-rulebook --env-vars: a string
+            value = args[key] = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
             raise ValueError("alarm_queue: %s must be a whole number from %s%s, got %r"
                              % (key, low, " to %s" % high if high is not None else " up", value))
@@ -256,6 +258,7 @@ def _client(args):
 
 async def main(queue, args, client=None, sleep=asyncio.sleep):  # pylint: disable=too-many-branches
     """Receive, turn each notification into an event, put it on ``queue``, then delete the message."""
+    args = dict(args)
     _check_args(args)
     client = client or _client(args)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm_queue")
