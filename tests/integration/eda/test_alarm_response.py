@@ -10,6 +10,7 @@ A source stopped between receiving and queueing an event losing nothing is shown
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -233,3 +234,28 @@ def test_an_alarm_event_without_its_catalogue_entry_is_refused_by_name(run_playb
     proc = run_playbook("playbooks/queue_check.yml", _event("ai-investment-score-dlq"))
     assert proc.returncode != 0
     assert "alarm ai-investment-score-dlq: the event has no procedure (event.runbook.procedure is missing)" in proc.stdout
+
+
+def test_an_ok_after_midnight_resolves_the_incident_its_alarm_opened_yesterday(sandbox, run_playbook, alarms):
+    """The incident id carries the day (one incident per alarm and day): an OK that comes after midnight finds the
+    one its ALARM opened the day before; an OK without any incident opens none."""
+    alarm = "ai-investment-streaming-errors"
+    yesterday = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y%m%d")
+    opened = run_playbook("playbooks/incident.yml", {
+        "incident_response_title": "Alarm " + alarm, "incident_response_id": "INC-%s-alarm-%s" % (yesterday, alarm)})
+    assert opened.returncode == 0, opened.stdout[-2000:]
+    ok = _event(alarm, kind="function_errors", procedure="incident", severity="P2", actions=["rollback"],
+                functions=["ai-investment-streaming"])
+    ok["ansible_eda"]["event"]["alarm"].update(state="OK", previous_state="ALARM")
+    resolved = run_playbook("playbooks/incident.yml", ok)
+    assert resolved.returncode == 0, resolved.stdout[-2000:]
+    record = _record(sandbox, alarm)
+    assert record["id"] == "INC-%s-alarm-%s" % (yesterday, alarm) and record["status"] == "Resolved"
+    assert [m["Subject"] for m in alarms["notified"]()] == ["[P2] Alarm " + alarm, "[RESOLVED] Alarm " + alarm]
+
+    never = _event("ai-investment-ingest-news-errors", kind="function_errors", procedure="incident", severity="P2",
+                   functions=["ai-investment-ingest-news"])
+    never["ansible_eda"]["event"]["alarm"].update(state="OK", previous_state="ALARM")
+    quiet = run_playbook("playbooks/incident.yml", never)
+    assert quiet.returncode == 0 and "no open incident local/INC-" in quiet.stdout
+    assert alarms["notified"]() == [] and not list(quiet.reports.glob("incident-*ingest-news*"))
