@@ -136,6 +136,11 @@ build-check: venv
 	  head -n 1 $(BUILD)/doc-$$name.txt; \
 	  grep -q "$(BUILD)/install/ansible_collections/ops/runbooks/plugins/modules/$$name.py" $(BUILD)/doc-$$name.txt; \
 	done
+	@# Event-Driven Ansible finds the rulebooks and the event source in the installed collection by FQCN.
+	@for f in extensions/eda/rulebooks/alarm_response.yml extensions/eda/rulebooks/alarm_response_aap.yml \
+	          extensions/eda/plugins/event_source/alarm_queue.py inventories/shared/runbook_001_alarms.yml; do \
+	  test -f $(BUILD)/install/ansible_collections/ops/runbooks/$$f || { echo "not in the built collection: $$f"; exit 1; }; \
+	done; echo "extensions/eda: rulebooks, event source and alarm catalogue in the built collection"
 
 sandbox-up: venv collection-link
 	$(SANDBOX) up
