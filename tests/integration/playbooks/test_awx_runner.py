@@ -172,3 +172,38 @@ def test_a_job_as_a_non_root_user_writes_its_reports(sandbox, project_update, tm
                           text=True, env=env, check=False, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list((pdd / "artifacts").glob("*/reports/daily_health-local.md"))
+
+
+def test_an_alarm_launched_job_in_production_changes_nothing_and_holds_the_plan(sandbox, job):
+    """The EDA controller's launch (extensions/eda/rulebooks/alarm_response_aap.yml): the rule's job_args rendered
+    by ansible-rulebook from the event the source makes, plus ansible_eda and the confirm question's default - all
+    extra vars, as AWX passes them. Production (the inventory's flag, given here as the production inventory would)
+    without ops_runbooks_alarm_actions: the incident is opened and notified, the record holds the rollback plan."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from ansible_rulebook.util import substitute_variables  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ops.runbooks.extensions.eda.plugins.event_source import alarm_queue  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(ROOT, "extensions", "eda", "rulebooks", "alarm_response_aap.yml"), encoding="utf-8") as fh:
+        [rule] = [r for r in yaml.safe_load(fh)[0]["rules"] if r["name"] == "Error rate or 5xx alarm - incident"]
+    with open(os.path.join(ROOT, "inventories", "shared", "runbook_001_alarms.yml"), encoding="utf-8") as fh:
+        catalogue = yaml.safe_load(fh)["ops_runbooks_alarm_catalogue"]
+    function, name = "ai-investment-ingest-news", "ai-investment-ingest-news-errors"
+    notification = {"AlarmName": name, "NewStateValue": "ALARM", "OldStateValue": "OK", "AWSAccountId": "123456789012",
+                    "NewStateReason": "Threshold Crossed", "StateChangeTime": "2026-11-23T08:00:00.000+0000",
+                    "AlarmArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
+                    "Trigger": {"MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "SUM",
+                                "Dimensions": [{"name": "FunctionName", "value": function}], "Threshold": 5.0}}
+    event = alarm_queue.parse_message(json.dumps(notification))
+    event["runbook"] = alarm_queue.classify(event["alarm"], catalogue)
+    extra = substitute_variables(rule["action"]["run_job_template"]["job_args"]["extra_vars"], {"event": event})
+    assert extra["incident_response_actions"] == ["rollback"] and extra["incident_response_resolve"] == "false"
+    before = sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+    runner, artifacts, _pdd = job("playbooks/incident.yml", dict(
+        extra, ansible_eda={"event": event, "rule": rule["name"]}, ops_runbooks_confirm="false",
+        ops_runbooks_production=True))
+    assert runner.status == "successful", runner.output[-2000:]
+    assert sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"] == before
+    incident = artifacts["ops_runbooks_incident"]
+    assert incident["held_back"] == ["rollback"] and incident["changes"] == [] and incident["notified_now"] == ["P2"]
+    assert [(p["resource"], p["from"], p["to"]) for p in incident["record"]["plan"]] == [
+        (function + ":live", before, str(int(before) - 1))]
