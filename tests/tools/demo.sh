@@ -37,6 +37,8 @@ import json, boto3  # the sandbox's endpoint and credentials are in the environm
 sns = boto3.client("sns")
 topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ai-investment-alerts"))
 name, function = "ai-investment-orchestrator-errors", "ai-investment-orchestrator"
+# The alarm goes to ALARM, then CloudWatch notifies (the rulebook's procedure asks CloudWatch before it acts).
+boto3.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="9 errors in 5 minutes")
 sns.publish(TopicArn=topic, Subject='ALARM: "%s" in EU (Frankfurt)' % name, Message=json.dumps({
     "AlarmName": name, "AlarmDescription": None, "AWSAccountId": topic.split(":")[4], "NewStateValue": "ALARM",
     "NewStateReason": "Threshold Crossed: 1 datapoint [9.0] was greater than the threshold (5.0).",
