@@ -67,15 +67,6 @@ def _reset(box):
     box.client("lambda").update_alias(FunctionName=FUNCTION, Name="live", FunctionVersion="3")
 
 
-def _alarm(box, alarm):
-    """The alarm in ALARM in CloudWatch, as when it notifies (the alarm role confirms it before the rollback)."""
-    cloudwatch = box.client("cloudwatch")
-    cloudwatch.put_metric_alarm(AlarmName=alarm, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
-                                Dimensions=[{"Name": "FunctionName", "Value": FUNCTION}], Period=300,
-                                EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
-    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
-
-
 def by_hand(box, inventory, env, number):
     alarm = "ai-investment-score-p%d-errors" % number
     start = time.perf_counter()
@@ -93,7 +84,7 @@ def by_hand(box, inventory, env, number):
 def by_alarm(box, topic, number):
     alarm = "ai-investment-score-a%d-errors" % number
     notification = dict(SINGLE, AlarmName=alarm, AlarmArn=SINGLE["AlarmArn"].rsplit(":", 1)[0] + ":" + alarm)
-    _alarm(box, alarm)
+    box.fire_alarm(alarm, FUNCTION)  # in ALARM, as when it notifies (the alarm role confirms it)
     start = time.perf_counter()
     box.client("sns").publish(TopicArn=topic, Message=json.dumps(notification), Subject="ALARM")
     elapsed = _wait_for_rollback(box, alarm, start)

@@ -136,6 +136,16 @@ class Sandbox:
         urllib.request.urlopen(urllib.request.Request("%s?status=%d" % (self.api_health_url, status), method="POST"),
                                timeout=5)
 
+    def fire_alarm(self, name, function=None):
+        """Put CloudWatch alarm ``name`` in ALARM, as it is when it notifies (an alarm's procedure asks CloudWatch
+        before it acts); with ``function``, first create it as that function's error alarm (runbook 001's shape)."""
+        cloudwatch = self.client("cloudwatch")
+        if function:
+            cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                                        Dimensions=[{"Name": "FunctionName", "Value": function}], Period=300,
+                                        EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="7 errors in 5 minutes")
+
     @property
     def pg_dsn(self):
         return {"host": "127.0.0.1", "port": self.pg_port, "user": "postgres"}

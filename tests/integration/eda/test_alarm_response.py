@@ -90,17 +90,6 @@ def alarms(sandbox, tmp_path):
             "notified": notified, "rulebook": rulebook, "sqs": sqs}
 
 
-def _in_alarm(sandbox, alarm, function=None):
-    """The alarm in ALARM in CloudWatch (created first when ``function`` is given) - what the role alarm confirms
-    before an action."""
-    cloudwatch = sandbox.client("cloudwatch")
-    if function:
-        cloudwatch.put_metric_alarm(AlarmName=alarm, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
-                                    Dimensions=[{"Name": "FunctionName", "Value": function}], Period=300,
-                                    EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
-    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test: 7 errors in 5 minutes")
-
-
 def _alias(sandbox, function):
     return sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
 
@@ -114,7 +103,7 @@ def _record(sandbox, alarm):
 
 def test_an_error_alarm_rolls_the_function_back_once_and_its_ok_resolves_the_incident(sandbox, alarms):
     alarm = "ai-investment-score-errors"
-    _in_alarm(sandbox, alarm)  # CloudWatch has it in ALARM (the seeded state), as when it notified
+    sandbox.fire_alarm(alarm)  # CloudWatch has it in ALARM (the seeded state), as when it notified
     before = _alias(sandbox, "ai-investment-score")
     firing = _notification(alarm, "ALARM", "OK", {"FunctionName": "ai-investment-score"})
     for _copy in range(3):  # the same alarm three times in a minute (SNS redelivery, a flapping alarm)
@@ -198,7 +187,7 @@ def test_a_dlq_alarm_whose_entry_says_redrive_moves_the_messages_only_where_allo
     for i in range(2):
         sqs.send_message(QueueUrl=dlq, MessageBody="failed %d" % i)
     entry = {"alarm": name + "-dlq", "kind": "dlq", "procedure": "queue_redrive"}
-    _in_alarm(sandbox, name + "-dlq", name)  # an alarm of the test's own, in ALARM
+    sandbox.fire_alarm(name + "-dlq", name)  # an alarm of the test's own, in ALARM
 
     def depth(url):
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
