@@ -105,29 +105,35 @@ def test_an_error_alarm_rolls_the_function_back_once_and_its_ok_resolves_the_inc
     alarm = "ai-investment-score-errors"
     sandbox.fire_alarm(alarm)  # CloudWatch has it in ALARM (the seeded state), as when it notified
     before = _alias(sandbox, "ai-investment-score")
-    firing = _notification(alarm, "ALARM", "OK", {"FunctionName": "ai-investment-score"})
-    for _copy in range(3):  # the same alarm three times in a minute (SNS redelivery, a flapping alarm)
-        alarms["publish"](firing)
-    proc = alarms["rulebook"](max_events=3)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert len(proc.recaps) == 1, proc.recaps  # one procedure for three notifications
-    assert "failed=0" in proc.recaps[0]
-    assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # rolled back once, one version
-    record = _record(sandbox, alarm)
-    assert record["severity"] == "P2" and record["notified"] == ["P2"] and record["resolved_at"] is None
-    assert [(c["action"], c["resource"], c["from"], c["to"]) for c in record["changes"]] == [
-        ("rollback", "ai-investment-score:live", before, str(int(before) - 1))]
-    [sent] = alarms["notified"]()  # exactly one notification on the topic
-    assert sent["Subject"] == "[P2] Alarm " + alarm and record["id"] in sent["Message"]
+    seeded = sandbox.client("lambda").get_alias(FunctionName="ai-investment-score", Name="live")
+    try:
+        firing = _notification(alarm, "ALARM", "OK", {"FunctionName": "ai-investment-score"})
+        for _copy in range(3):  # the same alarm three times in a minute (SNS redelivery, a flapping alarm)
+            alarms["publish"](firing)
+        proc = alarms["rulebook"](max_events=3)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert len(proc.recaps) == 1, proc.recaps  # one procedure for three notifications
+        assert "failed=0" in proc.recaps[0]
+        assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # rolled back once, one version
+        record = _record(sandbox, alarm)
+        assert record["severity"] == "P2" and record["notified"] == ["P2"] and record["resolved_at"] is None
+        assert [(c["action"], c["resource"], c["from"], c["to"]) for c in record["changes"]] == [
+            ("rollback", "ai-investment-score:live", before, str(int(before) - 1))]
+        [sent] = alarms["notified"]()  # exactly one notification on the topic
+        assert sent["Subject"] == "[P2] Alarm " + alarm and record["id"] in sent["Message"]
 
-    alarms["publish"](_notification(alarm, "OK", "ALARM", {"FunctionName": "ai-investment-score"}))
-    resolved = alarms["rulebook"]()
-    assert resolved.returncode == 0 and len(resolved.recaps) == 1 and "failed=0" in resolved.recaps[0], resolved.stdout[-3000:]
-    record = _record(sandbox, alarm)
-    assert record["status"] == "Resolved" and record["resolved_at"] and "back to OK" in record["resolution"]
-    assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # OK changes nothing
-    [sent] = alarms["notified"]()
-    assert sent["Subject"] == "[RESOLVED] Alarm " + alarm
+        alarms["publish"](_notification(alarm, "OK", "ALARM", {"FunctionName": "ai-investment-score"}))
+        resolved = alarms["rulebook"]()
+        assert resolved.returncode == 0 and len(resolved.recaps) == 1 and "failed=0" in resolved.recaps[0], resolved.stdout[-3000:]
+        record = _record(sandbox, alarm)
+        assert record["status"] == "Resolved" and record["resolved_at"] and "back to OK" in record["resolution"]
+        assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # OK changes nothing
+        [sent] = alarms["notified"]()
+        assert sent["Subject"] == "[RESOLVED] Alarm " + alarm
+    finally:  # the seeded alias again: other tests of this worker's sandbox read it
+        sandbox.client("lambda").update_alias(FunctionName="ai-investment-score", Name="live",
+                                              FunctionVersion=seeded["FunctionVersion"],
+                                              Description=seeded.get("Description", ""))
 
 
 def test_in_production_an_error_alarm_changes_nothing_and_the_record_holds_the_plan(sandbox, alarms):

@@ -187,7 +187,8 @@ def test_an_alarm_launched_job_in_production_changes_nothing_and_holds_the_plan(
         [rule] = [r for r in yaml.safe_load(fh)[0]["rules"] if r["name"] == "Error rate or 5xx alarm - incident"]
     with open(os.path.join(ROOT, "inventories", "shared", "runbook_001_alarms.yml"), encoding="utf-8") as fh:
         catalogue = yaml.safe_load(fh)["ops_runbooks_alarm_catalogue"]
-    function, name = "ai-investment-ingest-news", "ai-investment-ingest-news-errors"
+    # a function no other test rolls back, and an alarm (runbook 004's error rate) with an incident of its own
+    function, name = "ai-investment-ingest-social", "ai-investment-ingest-social-error-rate"
     notification = {"AlarmName": name, "NewStateValue": "ALARM", "OldStateValue": "OK", "AWSAccountId": "123456789012",
                     "NewStateReason": "Threshold Crossed", "StateChangeTime": "2026-11-23T08:00:00.000+0000",
                     "AlarmArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
