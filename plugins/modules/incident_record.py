@@ -122,22 +122,19 @@ conflict:
   type: bool
 """
 
-import datetime
 import json
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.records import read
+from ansible_collections.ops.runbooks.plugins.module_utils.records import write
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 READ_BACK_SECONDS = 1
-COPIED_FIELDS = ("environment", "severity", "status")  # copied to top-level attributes, for queries
 
 ARGUMENT_SPEC = dict(
     table=dict(type="str", required=True),
@@ -163,47 +160,6 @@ def check_params(params):
             json.dumps(params["record"], sort_keys=True)
         except (TypeError, ValueError) as e:
             raise InvalidInput("record: not JSON-serializable (%s)" % e) from None
-
-
-def read(ddb, table, key):
-    """(record, revision) stored under ``key`` (None, 0 when there is none); NotFound for a missing table."""
-    try:
-        item = ddb.get_item(aws_retry=True, TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
-    except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("table: %s not found (create it, see the module's notes)" % table) from None
-    if not item:
-        return None, 0
-    try:
-        return json.loads(item["record"]["S"]), int(item["revision"]["N"])
-    except (KeyError, ValueError) as e:
-        raise Conflict("key: item %s in %s is not an incident record (%s)" % (key, table, e)) from None
-
-
-def item_of(key, record, revision):
-    item = {"id": {"S": key}, "record": {"S": json.dumps(record, sort_keys=True)}, "revision": {"N": str(revision)},
-            "updated_at": {"S": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
-    for field in COPIED_FIELDS:
-        if isinstance(record.get(field), str) and record[field]:
-            item[field] = {"S": record[field]}
-    return item
-
-
-def write(ddb, table, key, record, revision, based_on):
-    """PutItem of revision ``revision``; conditional on the stored revision being ``based_on`` (None: always).
-    True when written, False on a conflict."""
-    params = dict(TableName=table, Item=item_of(key, record, revision))
-    if based_on == 0:
-        params.update(ConditionExpression="attribute_not_exists(id)")
-    elif based_on is not None:
-        params.update(ConditionExpression="revision = :based_on",
-                      ExpressionAttributeValues={":based_on": {"N": str(based_on)}})
-    try:
-        ddb.put_item(aws_retry=True, **params)
-    except is_boto3_error_code("ConditionalCheckFailedException"):
-        return False
-    except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("table: %s not found (create it, see the module's notes)" % table) from None
-    return True
 
 
 def main():
