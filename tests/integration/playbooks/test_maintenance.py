@@ -59,7 +59,7 @@ def test_log_retention_in_production_holds_back_what_deletes_logs(groups, run_pl
     args = {"maintenance_tasks": ["log_retention"], "maintenance_log_retention": rules, "ops_runbooks_production": True}
     held = run_playbook("playbooks/maintenance.yml", args)
     assert held.returncode == 0, held.stdout[-3000:]
-    assert "[WARNING]: held back: local is production: a shorter log retention" in " ".join(
+    assert "[WARNING]: held back: local is production (ops_runbooks_production): a shorter log retention" in " ".join(
         (held.stdout + held.stderr).split())
     assert retention(logs, made["app"]) == 30  # lengthening needs no confirmation
     assert retention(logs, made["long"]) == 60 and retention(logs, made["debug"]) is None  # held back

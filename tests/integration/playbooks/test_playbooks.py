@@ -329,7 +329,7 @@ def test_backup_retention_in_production_is_held_back_with_a_warning_until_confir
     held = run_playbook("playbooks/backup.yml", args)
     assert held.returncode == 0, held.stdout + held.stderr
     output = " ".join((held.stdout + held.stderr).split())  # ansible-playbook prints warnings on stderr
-    assert "[WARNING]: held back: local is production: retention of pb-retention" in output, output
+    assert "[WARNING]: held back: local is production (ops_runbooks_production): retention of pb-retention" in output, output
     assert _own_backups(ddb, table) == old  # nothing deleted (the emulator dates both backups now: none is added)
     confirmed = run_playbook("playbooks/backup.yml", dict(args, ops_runbooks_confirm=True))
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr

@@ -124,7 +124,7 @@ def served_config(sandbox, name):
 def test_performance_apply_tunes_through_lambda_config_and_is_held_back_in_production(sandbox, run_playbook):
     name = tuned_function(sandbox)
     args = {"performance_checks": ["lambda"], "performance_functions": [name], "performance_apply": True,
-            "performance_fail_on_failure": False}
+            "performance_apply_resources": [name], "performance_fail_on_failure": False}
     # production without confirmation: held back, nothing changes
     held = run_playbook("playbooks/performance.yml", dict(args, ops_runbooks_production=True))
     assert held.returncode == 0 and "held back" in held.stdout, held.stdout[-2000:]
