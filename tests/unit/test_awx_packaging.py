@@ -47,7 +47,7 @@ def test_the_execution_environment_carries_the_same_dependencies():
     assert dict((c["name"], c["version"]) for c in galaxy) == galaxy_dependencies()
     assert ee["dependencies"]["python"] == "requirements-runtime.txt" and ee["dependencies"]["system"] == "bindep.txt"
     requires = load("meta/runtime.yml")["requires_ansible"]
-    assert requires == ">=2.17.0" and ee["dependencies"]["ansible_core"]["package_pip"].startswith("ansible-core>=2.17")
+    assert requires == ">=2.19.0" and ee["dependencies"]["ansible_core"]["package_pip"].startswith("ansible-core>=2.19")
 
 
 @pytest.fixture(scope="module")
