@@ -19,7 +19,7 @@ SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
 .PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check \
-        test-localstack localstack-venv \
+        test-localstack localstack-venv test-eda test-cores core-venvs \
         sandbox-up sandbox-down bench clean
 
 help:
@@ -28,6 +28,8 @@ help:
 	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
 	@echo "make test-localstack - the SQS, S3, CloudWatch and Logs module tests again, against LocalStack (CI runs it)"
 	@echo "make soak    - the fault soak (100 s), printing its figures (runs, faults, inconsistent, lost, duplicates); CI runs it"
+	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (5 min); CI runs it"
+	@echo "make test-cores - an alarm's event is data on ansible-core 2.17 and 2.18 too (a venv each); CI runs it"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
 
@@ -103,7 +105,28 @@ unit: venv collection-link
 
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore tests/integration/soak tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore tests/integration/soak --ignore tests/integration/cores \
+	  --ignore tests/integration/eda/test_alarm_response.py tests/integration
+
+# The alarms end to end: ansible-rulebook (a JVM) with the source, the rulebook and the full procedures, an attacker's
+# notifications among them - each case a few rulebook runs, about 5 minutes in all: a step of its own, CI runs it.
+test-eda: venv collection-link
+	@echo "== alarms end to end through ansible-rulebook (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q tests/integration/eda/test_alarm_response.py
+
+# The execution environment allows ansible-core 2.17-2.19: an alarm's event must be data on each (2.17 and 2.18
+# evaluate strings in facts that 2.19 never does). One venv per older core, from PyPI, beside the main one.
+CORES       := 2.17.14 2.18.19
+core-venvs:
+	@for v in $(CORES); do \
+	  [ -x $(BUILD)/core-$$v/bin/ansible-playbook ] || { $(PYTHON) -m venv $(BUILD)/core-$$v && \
+	    $(BUILD)/core-$$v/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$$v" \
+	      "$$(grep '^boto3==' requirements.txt)" "$$(grep '^botocore==' requirements.txt)"; }; \
+	done
+
+test-cores: venv collection-link core-venvs
+	@echo "== an alarm's event is data on every ansible-core the EE allows ($(CORES) and the venv's)"
+	OPS_RUNBOOKS_CORES="$(foreach v,$(CORES),$(BUILD)/core-$(v))" $(BIN)/python -m pytest -q tests/integration/cores
 
 # The tests marked `localstack` (SQS, S3, CloudWatch, Logs modules) through the same fixtures, the sandbox running
 # LocalStack instead of moto; a test LocalStack cannot run says why (moto_only marker), listed by -rs.
@@ -138,9 +161,10 @@ build-check: venv
 	done
 	@# Event-Driven Ansible finds the rulebooks and the event source in the installed collection by FQCN.
 	@for f in extensions/eda/rulebooks/alarm_response.yml extensions/eda/rulebooks/alarm_response_aap.yml \
-	          extensions/eda/plugins/event_source/alarm_queue.py inventories/shared/runbook_001_alarms.yml; do \
+	          extensions/eda/plugins/event_source/alarm_queue.py plugins/module_utils/alarms.py \
+	          inventories/shared/runbook_001_alarms.yml; do \
 	  test -f $(BUILD)/install/ansible_collections/ops/runbooks/$$f || { echo "not in the built collection: $$f"; exit 1; }; \
-	done; echo "extensions/eda: rulebooks, event source and alarm catalogue in the built collection"
+	done; echo "extensions/eda: rulebooks, event source (with the rules it loads by path) and alarm catalogue in the built collection"
 
 sandbox-up: venv collection-link
 	$(SANDBOX) up

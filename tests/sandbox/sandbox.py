@@ -136,15 +136,26 @@ class Sandbox:
         urllib.request.urlopen(urllib.request.Request("%s?status=%d" % (self.api_health_url, status), method="POST"),
                                timeout=5)
 
-    def fire_alarm(self, name, function=None):
+    def fire_alarm(self, name, function=None, dimensions=None, namespace="AWS/Lambda", metric="Errors",
+                   description="", reason="7 errors in 5 minutes"):
         """Put CloudWatch alarm ``name`` in ALARM, as it is when it notifies (an alarm's procedure asks CloudWatch
-        before it acts); with ``function``, first create it as that function's error alarm (runbook 001's shape)."""
+        before it acts); with ``function`` (or ``dimensions``), first create it as that function's error alarm
+        (runbook 001's shape) or as an alarm on ``namespace``/``metric`` with those dimensions."""
         cloudwatch = self.client("cloudwatch")
-        if function:
-            cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
-                                        Dimensions=[{"Name": "FunctionName", "Value": function}], Period=300,
-                                        EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="7 errors in 5 minutes")
+        if function or dimensions:
+            cloudwatch.put_metric_alarm(AlarmName=name, Namespace=namespace, MetricName=metric, Statistic="Sum",
+                                        Dimensions=[{"Name": k, "Value": v} for k, v in
+                                                    (dimensions or {"FunctionName": function}).items()],
+                                        Period=300, EvaluationPeriods=1, Threshold=5, AlarmDescription=description,
+                                        ComparisonOperator="GreaterThanThreshold")
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=reason)
+
+    def alarm_state(self, name, state=None, reason="back to normal"):
+        """CloudWatch alarm ``name``'s state; with ``state``, set it first (a test leaves seeded alarms as found)."""
+        cloudwatch = self.client("cloudwatch")
+        if state:
+            cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+        return cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
 
     @property
     def pg_dsn(self):

@@ -68,14 +68,25 @@ def test_an_alarm_notification_becomes_one_event_and_leaves_the_queue(inbox):
     assert _left(inbox, inbox["url"]) == 0
 
 
-def test_a_malformed_message_is_moved_aside_and_the_next_alarm_still_arrives(inbox):
+def test_a_malformed_message_and_a_forged_alarm_are_moved_aside_and_the_real_alarm_still_arrives(inbox):
+    forged = dict(SINGLE, AlarmName="ai-investment-forged-errors",
+                  AlarmArn="arn:aws:cloudwatch:eu-central-1:123456789012:alarm:ai-investment-forged-errors")
     inbox["publish"]("disk full, call Bob")
-    inbox["publish"](json.dumps(dict(SINGLE, NewStateValue="OK", OldStateValue="ALARM")))
+    inbox["publish"](json.dumps(forged))  # no such alarm in CloudWatch: someone published it
+    inbox["publish"](json.dumps(dict(SINGLE, NewStateValue="OK", OldStateValue="ALARM")))  # CloudWatch says ALARM
+    inbox["publish"](json.dumps(SINGLE))  # the seeded alarm, in ALARM: the one real notification
     events = _run(dict(inbox["args"], malformed_queue_url=inbox["aside"], max_events=1))
-    assert [(e["alarm"]["state"], e["alarm"]["previous_state"]) for e in events] == [("OK", "ALARM")]
+    assert [(e["alarm"]["name"], e["alarm"]["state"]) for e in events] == [("ai-investment-score-errors", "ALARM")]
+    assert events[0]["alarm"]["episode"] and events[0]["alarm"]["reason"].startswith("seeded")  # CloudWatch's own
     assert _left(inbox, inbox["url"]) == 0
-    aside = inbox["sqs"].receive_message(QueueUrl=inbox["aside"], WaitTimeSeconds=1)["Messages"]
-    assert json.loads(aside[0]["Body"])["Message"] == "disk full, call Bob"
+    aside = []
+    while True:
+        got = inbox["sqs"].receive_message(QueueUrl=inbox["aside"], WaitTimeSeconds=1, MaxNumberOfMessages=10)
+        if not got.get("Messages"):
+            break
+        aside += [json.loads(m["Body"])["Message"] for m in got["Messages"]]
+    assert aside[0] == "disk full, call Bob" and len(aside) == 3
+    assert {json.loads(m)["AlarmName"] for m in aside[1:]} == {"ai-investment-forged-errors", "ai-investment-score-errors"}
 
 
 def test_a_source_stopped_before_queueing_loses_nothing(inbox):

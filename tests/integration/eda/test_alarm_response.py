@@ -5,12 +5,17 @@ alert topic reach the alarm queue (subscribed with a filter on the message body,
 the alarm catalogue (inventories/shared/runbook_001_alarms.yml), and the playbooks act on the emulator.
 
 Asserted in the emulator: the alias really moved (or did not), the incident record in the DynamoDB table, what was
-really published on the alert topic (a queue of the test's own subscribed to it), the reports written.
-A source stopped between receiving and queueing an event losing nothing is shown in test_alarm_queue.py.
+really published on the alert topic (a queue of the test's own subscribed to it), the reports written - and, as an
+attacker who may publish to the topic, that nothing of a notification is ever evaluated (Jinja in every string field
+leaves its marker file uncreated), that a spoofed dimension, a forged name or a forged recovery moves nothing, that
+a burst of forged names pages nobody, and that the per-environment limit of automatic changes holds.
+A source stopped between receiving and queueing an event losing nothing is shown in test_alarm_queue.py; an event
+given to a playbook directly (as AWX or a person could) in tests/integration/playbooks/test_alarm_events.py.
+Each case runs ansible-rulebook with its JVM and full procedures: about 5 minutes in all, so this file is its own
+target, ``make test-eda``, which CI runs after ``make test``.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import shutil
@@ -25,6 +30,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
                                 "extensions"))
 
 from alarm_samples import SINGLE  # noqa: E402  the real-shaped notification of the unit tests
+from alarm_world import aliases, alias, record_of, records  # noqa: E402,F401  pylint: disable=unused-import
+
+CATALOGUE = yaml.safe_load(open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))), "inventories", "shared", "runbook_001_alarms.yml"), encoding="utf-8"))[
+    "ops_runbooks_alarm_catalogue"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -34,12 +44,13 @@ BIN = os.path.dirname(sys.executable)
 pytestmark = pytest.mark.moto_only("the rulebooks are proven on the default emulator")
 
 
-def _notification(name, state, previous, dimensions, namespace="AWS/Lambda", metric="Errors"):
-    return dict(SINGLE, AlarmName=name, NewStateValue=state, OldStateValue=previous,
-                AlarmArn="arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
-                NewStateReason="Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (5.0).",
-                Trigger=dict(SINGLE["Trigger"], Namespace=namespace, MetricName=metric,
-                             Dimensions=[{"name": k, "value": v} for k, v in dimensions.items()]))
+def _notification(name, state, previous, dimensions, namespace="AWS/Lambda", metric="Errors", **more):
+    return dict(SINGLE, **dict({
+        "AlarmName": name, "NewStateValue": state, "OldStateValue": previous,
+        "AlarmArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
+        "NewStateReason": "Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (5.0).",
+        "Trigger": dict(SINGLE["Trigger"], Namespace=namespace, MetricName=metric,
+                        Dimensions=[{"name": k, "value": v} for k, v in dimensions.items()])}, **more))
 
 
 @pytest.fixture
@@ -65,12 +76,15 @@ def alarms(sandbox, tmp_path):
         inventory = tmp_path / ("inventory-" + uuid.uuid4().hex[:6])
         shutil.copytree(os.path.join(ROOT, "inventories", "local"), inventory,
                         ignore=shutil.ignore_patterns("sandbox.yml"))
-        details = dict(sandbox.details(), **(inventory_vars or {}))
+        # the suite's many rollbacks share one environment: its limit of automatic changes is the limit test's
+        details = dict(sandbox.details(), ops_runbooks_alarm_max_actions=100)
+        details.update(inventory_vars or {})
         (inventory / "group_vars" / "all" / "sandbox.yml").write_text(yaml.safe_dump(details))
         rulebook_vars = yaml.safe_load(open(os.path.join(ROOT, "inventories", "shared", "runbook_001_alarms.yml")))
         rulebook_vars["ops_runbooks_alarm_catalogue"][:0] = list(entries)  # the test's own entries first
         rulebook_vars.update(ops_runbooks_aws_region="eu-central-1", ops_runbooks_alarm_endpoint_url=sandbox.endpoint_url,
-                             ops_runbooks_alarm_max_events=max_events, ops_runbooks_alarm_idle_timeout=60)
+                             ops_runbooks_alarm_max_events=max_events, ops_runbooks_alarm_idle_timeout=5,
+                             ops_runbooks_alarm_wait_time=1)  # the messages are in the queue before it starts
         vars_file = tmp_path / "rulebook_vars.yml"
         vars_file.write_text(yaml.safe_dump(rulebook_vars))
         reports = tmp_path / "reports"
@@ -86,69 +100,74 @@ def alarms(sandbox, tmp_path):
         proc.recaps = [line for line in proc.stdout.splitlines() if line.startswith("localhost ") and "ok=" in line]
         return proc
 
-    return {"publish": lambda n: sns.publish(TopicArn=topic, Message=json.dumps(n), Subject="ALARM"),
-            "notified": notified, "rulebook": rulebook, "sqs": sqs}
+    def publish(notification, subject="ALARM"):
+        sns.publish(TopicArn=topic, Message=json.dumps(notification), Subject=subject)
+
+    return {"publish": publish, "notified": notified, "rulebook": rulebook, "sqs": sqs}
 
 
-def _alias(sandbox, function):
-    return sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
-
-
-def _record(sandbox, alarm):
-    """The incident record the incident playbook keeps in the sandbox's incident table."""
-    items = sandbox.client("dynamodb").scan(TableName="ops-runbooks-incidents")["Items"]
-    [item] = [i for i in items if i["id"]["S"].startswith("local/INC-") and i["id"]["S"].endswith("-alarm-" + alarm)]
-    return json.loads(item["record"]["S"])
-
-
-def test_an_error_alarm_rolls_the_function_back_once_and_its_ok_resolves_the_incident(sandbox, alarms):
-    alarm = "ai-investment-score-errors"
+def test_an_alarm_rolls_back_once_its_ok_resolves_its_refire_reopens_and_a_forged_ok_resolves_nothing(
+        sandbox, alarms, aliases):
+    alarm, function = "ai-investment-score-errors", "ai-investment-score"
+    [before] = aliases["keep"](function)
     sandbox.fire_alarm(alarm)  # CloudWatch has it in ALARM (the seeded state), as when it notified
-    before = _alias(sandbox, "ai-investment-score")
-    seeded = sandbox.client("lambda").get_alias(FunctionName="ai-investment-score", Name="live")
-    try:
-        firing = _notification(alarm, "ALARM", "OK", {"FunctionName": "ai-investment-score"})
-        for _copy in range(3):  # the same alarm three times in a minute (SNS redelivery, a flapping alarm)
-            alarms["publish"](firing)
-        proc = alarms["rulebook"](max_events=3)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        assert len(proc.recaps) == 1, proc.recaps  # one procedure for three notifications
-        assert "failed=0" in proc.recaps[0]
-        assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # rolled back once, one version
-        record = _record(sandbox, alarm)
-        assert record["severity"] == "P2" and record["notified"] == ["P2"] and record["resolved_at"] is None
-        assert [(c["action"], c["resource"], c["from"], c["to"]) for c in record["changes"]] == [
-            ("rollback", "ai-investment-score:live", before, str(int(before) - 1))]
-        [sent] = alarms["notified"]()  # exactly one notification on the topic
-        assert sent["Subject"] == "[P2] Alarm " + alarm and record["id"] in sent["Message"]
+    firing = _notification(alarm, "ALARM", "OK", {"FunctionName": function})
+    for _copy in range(3):  # the same state change three times (SNS redelivery, a copy published by someone)
+        alarms["publish"](firing)
+    proc = alarms["rulebook"](max_events=3)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert len(proc.recaps) == 1 and "failed=0" in proc.recaps[0], proc.recaps  # one procedure for three copies
+    assert alias(sandbox, function) == str(int(before) - 1)  # rolled back once, one version
+    record = record_of(sandbox, alarm)
+    assert record["severity"] == "P2" and record["notified"] == ["P2"] and record["resolved_at"] is None
+    assert [(c["action"], c["resource"], c["from"], c["to"]) for c in record["changes"]] == [
+        ("rollback", function + ":live", before, str(int(before) - 1))]
+    [sent] = alarms["notified"]()  # exactly one notification on the topic
+    assert sent["Subject"] == "[P2] Alarm " + alarm and record["id"] in sent["Message"]
 
-        alarms["publish"](_notification(alarm, "OK", "ALARM", {"FunctionName": "ai-investment-score"}))
-        resolved = alarms["rulebook"]()
-        assert resolved.returncode == 0 and len(resolved.recaps) == 1 and "failed=0" in resolved.recaps[0], resolved.stdout[-3000:]
-        record = _record(sandbox, alarm)
-        assert record["status"] == "Resolved" and record["resolved_at"] and "back to OK" in record["resolution"]
-        assert _alias(sandbox, "ai-investment-score") == str(int(before) - 1)  # OK changes nothing
-        [sent] = alarms["notified"]()
-        assert sent["Subject"] == "[RESOLVED] Alarm " + alarm
-    finally:  # the seeded alias again: other tests of this worker's sandbox read it
-        sandbox.client("lambda").update_alias(FunctionName="ai-investment-score", Name="live",
-                                              FunctionVersion=seeded["FunctionVersion"],
-                                              Description=seeded.get("Description", ""))
+    # The alarm recovers: CloudWatch says OK, then notifies.
+    sandbox.alarm_state(alarm, "OK")
+    alarms["publish"](_notification(alarm, "OK", "ALARM", {"FunctionName": function}))
+    resolved = alarms["rulebook"]()
+    assert resolved.returncode == 0 and len(resolved.recaps) == 1 and "failed=0" in resolved.recaps[0], resolved.stdout[-3000:]
+    record = record_of(sandbox, alarm)
+    assert record["status"] == "Resolved" and record["resolved_at"] and "back to OK" in record["resolution"]
+    assert alias(sandbox, function) == str(int(before) - 1)  # OK changes nothing
+    assert [m["Subject"] for m in alarms["notified"]()] == ["[RESOLVED] Alarm " + alarm]
+
+    # It fires again (a new state change, not a copy): the incident reopens and pages again.
+    sandbox.fire_alarm(alarm)
+    alarms["publish"](dict(firing, StateChangeTime="2026-11-23T09:00:00.000+0000"))
+    again = alarms["rulebook"]()
+    assert again.returncode == 0 and len(again.recaps) == 1 and "failed=0" in again.recaps[0], again.stdout[-3000:]
+    record = record_of(sandbox, alarm)
+    assert record["status"] != "Resolved" and record["resolved_at"] is None and record["notified"] == ["P2"]
+    assert any(e["event"].startswith("reopened (resolved at ") for e in record["timeline"]), record["timeline"]
+    assert [m["Subject"] for m in alarms["notified"]()] == ["[P2] Alarm " + alarm]
+
+    # A forged OK while CloudWatch still has it in ALARM: nothing runs, nothing is resolved or sent.
+    alarms["publish"](_notification(alarm, "OK", "ALARM", {"FunctionName": function}))
+    forged = alarms["rulebook"]()
+    assert forged.returncode == 0 and forged.recaps == [], forged.stdout[-3000:]
+    assert "is ALARM in CloudWatch" in forged.stdout + forged.stderr
+    assert record_of(sandbox, alarm)["resolved_at"] is None and alarms["notified"]() == []
 
 
-def test_in_production_an_error_alarm_changes_nothing_and_the_record_holds_the_plan(sandbox, alarms):
+def test_in_production_an_error_alarm_changes_nothing_and_the_record_holds_the_plan(sandbox, alarms, aliases):
     alarm, function = "ai-investment-ingest-social-errors", "ai-investment-ingest-social"
-    before = _alias(sandbox, function)
+    [before] = aliases["keep"](function)
+    sandbox.fire_alarm(alarm)
+    aliases["fired"].append(alarm)
     # A message that is not an alarm notification comes first: it is moved aside and the source goes on.
     alarms["sqs"].send_message(QueueUrl=alarms["sqs"].get_queue_url(QueueName="runbooks-alarms")["QueueUrl"],
                                MessageBody="not a notification")
     alarms["publish"](_notification(alarm, "ALARM", "OK", {"FunctionName": function}))
     proc = alarms["rulebook"]({"ops_runbooks_production": True, "ops_runbooks_alarm_actions": False})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "is not an alarm notification" in proc.stdout + proc.stderr
+    assert "not an alarm notification" in proc.stdout + proc.stderr
     assert len(proc.recaps) == 1 and "failed=0" in proc.recaps[0], proc.recaps
-    assert _alias(sandbox, function) == before  # nothing changed
-    record = _record(sandbox, alarm)
+    assert alias(sandbox, function) == before  # nothing changed
+    record = record_of(sandbox, alarm)
     assert record["changes"] == [] and record["notified"] == ["P2"]
     assert record["plan"] == [{"action": "rollback", "resource": function + ":live", "from": before,
                                "to": str(int(before) - 1),
@@ -157,31 +176,130 @@ def test_in_production_an_error_alarm_changes_nothing_and_the_record_holds_the_p
                for e in record["timeline"])
     [sent] = alarms["notified"]()
     assert sent["Subject"] == "[P2] Alarm " + alarm
+    assert "Actions rollback not run automatically: automatic action is off here" in sent["Message"]
     [report] = list(proc.reports.glob("incident-INC-*-alarm-%s-local.md" % alarm))
     assert "## Plan (not run: a person decides)" in report.read_text()
 
 
-def test_throttling_queue_and_latency_alarms_run_their_read_only_procedures(sandbox, alarms):
-    alarms["publish"](_notification("ai-investment-signals-throttled", "ALARM", "OK",
-                                    {"TableName": "ai-investment-signals"}, "AWS/DynamoDB", "ThrottledRequests"))
-    alarms["publish"](_notification("ai-investment-score-dlq", "ALARM", "OK", {"QueueName": "ai-investment-score-dlq"},
-                                    "AWS/SQS", "ApproximateNumberOfMessagesVisible"))
-    alarms["publish"](_notification("ai-investment-evaluation-latency", "ALARM", "OK",
-                                    {"FunctionName": "ai-investment-evaluation"}, metric="Duration"))
-    alarms["publish"](_notification("ai-investment-cost-budget", "ALARM", "OK", {"Currency": "USD"},
-                                    "AWS/Billing", "EstimatedCharges"))
-    proc = alarms["rulebook"](max_events=4)
+def test_jinja_in_every_string_of_a_notification_is_never_evaluated(sandbox, alarms, aliases, tmp_path):
+    """As someone who may publish to the alert topic (and create alarms): Jinja in the alarm's name, reason,
+    description, each dimension's name and value and the SNS subject - of a forged alarm and of a real one - creates
+    no marker file, changes nothing, and the real alarm's incident carries its name as text."""
+    marker, subject_marker = tmp_path / "evaluated", "/tmp/eda-%s" % uuid.uuid4().hex[:6]
+    hostile = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}{%% if true %%}{# x #}{%% endif %%}" % marker
+    subject = "{{ lookup('pipe', 'touch %s') }}" % subject_marker  # SNS takes at most 100 characters here
+    function = "ai-investment-orchestrator"
+    [before] = aliases["keep"](function)
+    forged = "ai-investment-%s-forged-errors" % hostile
+    real = "ai-investment-%s-errors" % hostile
+    sandbox.fire_alarm(real, dimensions={"FunctionName": function, hostile: hostile}, description=hostile,
+                       reason="errors " + hostile)
+    try:
+        for name in (forged, real):  # the claimed dimensions: Jinja too, and another function
+            alarms["publish"](_notification(name, "ALARM", "OK", {hostile: hostile, "FunctionName": hostile},
+                                            AlarmDescription=hostile, NewStateReason=hostile), subject=subject)
+        proc = alarms["rulebook"]({"ops_runbooks_production": True, "ops_runbooks_alarm_actions": False})
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert not marker.exists() and not os.path.exists(subject_marker)
+        assert len(proc.recaps) == 1 and "failed=0" in proc.recaps[0], proc.recaps  # the forged one started nothing
+        assert "CloudWatch has no alarm" in proc.stdout + proc.stderr
+        assert alias(sandbox, function) == before
+        record = record_of(sandbox, real)  # its title is the name, as text
+        assert record["changes"] == [] and [p["resource"] for p in record["plan"]] == [function + ":live"]
+        [sent] = alarms["notified"]()  # the subject as SNS takes it (at most 100 characters), the whole name inside
+        assert sent["Subject"] == ("[P2] Alarm " + real)[:97] + "..." and "We are investigating: Alarm %s." % real in sent["Message"]
+    finally:
+        sandbox.client("cloudwatch").delete_alarms(AlarmNames=[real])
+    assert not marker.exists() and not os.path.exists(subject_marker)
+
+
+def test_a_spoofed_dimension_moves_only_what_cloudwatchs_alarm_watches(sandbox, alarms, aliases):
+    alarm, watched, spoofed = "ai-investment-ingest-news-error-rate", "ai-investment-ingest-news", "ai-investment-score"
+    watched_before, spoofed_before = aliases["keep"](watched, spoofed)
+    aliases["own"](alarm, watched)
+    alarms["publish"](_notification(alarm, "ALARM", "OK", {"FunctionName": spoofed}))
+    proc = alarms["rulebook"]()
+    assert proc.returncode == 0 and len(proc.recaps) == 1 and "failed=0" in proc.recaps[0], proc.stdout[-3000:]
+    assert alias(sandbox, spoofed) == spoofed_before  # the message's function: untouched
+    assert alias(sandbox, watched) == str(int(watched_before) - 1)  # the alarm's own, from DescribeAlarms
+    assert [c["resource"] for c in record_of(sandbox, alarm)["changes"]] == [watched + ":live"]
+    alarms["notified"]()
+
+
+def test_a_burst_of_forged_names_changes_nothing_and_pages_once_for_the_real_alarm(sandbox, alarms, aliases):
+    real, function = "ai-investment-evaluation-error-rate", "ai-investment-evaluation"
+    [before] = aliases["keep"](function)
+    aliases["own"](real, function)
+    for i in range(10):  # names the catalogue matches, none of them an alarm of the account
+        alarms["publish"](_notification("ai-investment-forged%d-errors" % i, "ALARM", "OK", {"FunctionName": function}))
+    alarms["publish"](_notification(real, "ALARM", "OK", {"FunctionName": function}))
+    proc = alarms["rulebook"]({"ops_runbooks_production": True, "ops_runbooks_alarm_actions": False})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert len(proc.recaps) == 3 and all("changed=0" in r for r in proc.recaps), proc.recaps
-    troubleshoot = json.loads(next(proc.reports.glob("troubleshoot-*dynamodb_throttling*-local.json")).read_text())
-    assert {c["resource"] for c in troubleshoot["checks"]} >= {"ai-investment-signals"}
-    queues = json.loads(next(proc.reports.glob("queue*-local.json")).read_text())
-    [score] = [c for c in queues["checks"] if c["resource"] == "ai-investment-score"]  # its DLQ holds a message
-    assert score["status"] == "warn" and "dlq ai-investment-score-dlq" in score["reason"], score
-    performance = json.loads(next(proc.reports.glob("performance-local.json")).read_text())
-    assert {c["resource"] for c in performance["checks"]} == {"ai-investment-evaluation"}
-    assert "ai-investment-cost-budget (cost_budget): no procedure in the alarm catalogue" in proc.stdout
-    assert alarms["notified"]() == []  # no incident, no notification
+    assert len(proc.recaps) == 1, proc.recaps
+    assert (proc.stdout + proc.stderr).count("CloudWatch has no alarm") == 10
+    assert alias(sandbox, function) == before
+    assert [m["Subject"] for m in alarms["notified"]()] == ["[P2] Alarm " + real]
+    assert not [r for r in records(sandbox) if "forged" in r["title"]]
+
+
+def test_the_limit_of_automatic_changes_holds_and_the_notification_says_so(sandbox, alarms, aliases):
+    functions = ["ai-investment-streaming", "ai-investment-orchestrator"]
+    before = dict(zip(functions, aliases["keep"](*functions)))
+    ddb, key = sandbox.client("dynamodb"), {"id": {"S": "local/alarm-actions"}}
+    ddb.delete_item(TableName="ops-runbooks-incidents", Key=key)  # this test's count from zero
+    try:
+        for function in functions:
+            aliases["own"](function + "-error-rate", function)
+            alarms["publish"](_notification(function + "-error-rate", "ALARM", "OK", {"FunctionName": function}))
+        proc = alarms["rulebook"]({"ops_runbooks_alarm_max_actions": 1}, max_events=2)
+        assert proc.returncode == 0 and len(proc.recaps) == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
+        moved = {f: alias(sandbox, f) != before[f] for f in functions}
+        assert sorted(moved.values()) == [False, True], moved  # one rolled back, the other only planned
+        [acted] = [f for f, m in moved.items() if m]
+        [held_function] = [f for f, m in moved.items() if not m]
+        assert alias(sandbox, acted) == str(int(before[acted]) - 1)
+        held = record_of(sandbox, held_function + "-error-rate")
+        assert held["changes"] == [] and [p["resource"] for p in held["plan"]] == [held_function + ":live"]
+        sent = {m["Subject"]: m["Message"] for m in alarms["notified"]()}
+        assert "the limit of 1 automatic change(s) per 1h00m is reached" in sent["[P2] Alarm %s-error-rate" % held_function]
+        assert "not run automatically" not in sent["[P2] Alarm %s-error-rate" % acted]
+    finally:
+        ddb.delete_item(TableName="ops-runbooks-incidents", Key=key)
+
+
+def test_throttling_queue_and_latency_alarms_run_their_read_only_procedures(sandbox, alarms, aliases):
+    sandbox.fire_alarm("ai-investment-signals-throttled", dimensions={"TableName": "ai-investment-signals"},
+                       namespace="AWS/DynamoDB", metric="ThrottledRequests")
+    sandbox.fire_alarm("ai-investment-cost-budget", dimensions={"Currency": "USD"}, namespace="AWS/Billing",
+                       metric="EstimatedCharges")
+    for name in ("ai-investment-score-dlq", "ai-investment-evaluation-latency"):
+        sandbox.fire_alarm(name)
+        aliases["fired"].append(name)
+    try:
+        alarms["publish"](_notification("ai-investment-signals-throttled", "ALARM", "OK",
+                                        {"TableName": "ai-investment-signals"}, "AWS/DynamoDB", "ThrottledRequests"))
+        alarms["publish"](_notification("ai-investment-score-dlq", "ALARM", "OK",
+                                        {"QueueName": "ai-investment-score-dlq"}, "AWS/SQS",
+                                        "ApproximateNumberOfMessagesVisible"))
+        alarms["publish"](_notification("ai-investment-evaluation-latency", "ALARM", "OK",
+                                        {"FunctionName": "ai-investment-evaluation"}, metric="Duration"))
+        alarms["publish"](_notification("ai-investment-cost-budget", "ALARM", "OK", {"Currency": "USD"},
+                                        "AWS/Billing", "EstimatedCharges"))
+        proc = alarms["rulebook"](max_events=4)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert len(proc.recaps) == 3 and all("changed=0" in r for r in proc.recaps), proc.recaps
+        troubleshoot = json.loads(next(proc.reports.glob("troubleshoot-*dynamodb_throttling*-local.json")).read_text())
+        assert {c["resource"] for c in troubleshoot["checks"]} >= {"ai-investment-signals"}
+        queues = json.loads(next(proc.reports.glob("queue*-local.json")).read_text())
+        [score] = [c for c in queues["checks"] if c["resource"] == "ai-investment-score"]  # its DLQ holds a message
+        assert score["status"] == "warn" and "dlq ai-investment-score-dlq" in score["reason"], score
+        performance = json.loads(next(proc.reports.glob("performance-local.json")).read_text())
+        assert {c["resource"] for c in performance["checks"]} == {"ai-investment-evaluation"}
+        assert "ai-investment-cost-budget (cost_budget): no procedure in the alarm catalogue" in proc.stdout
+        assert alarms["notified"]() == []  # no incident, no notification
+    finally:
+        sandbox.client("cloudwatch").delete_alarms(AlarmNames=["ai-investment-signals-throttled",
+                                                               "ai-investment-cost-budget"])
 
 
 def test_a_dlq_alarm_whose_entry_says_redrive_moves_the_messages_only_where_allowed(sandbox, alarms):
@@ -193,7 +311,11 @@ def test_a_dlq_alarm_whose_entry_says_redrive_moves_the_messages_only_where_allo
     for i in range(2):
         sqs.send_message(QueueUrl=dlq, MessageBody="failed %d" % i)
     entry = {"alarm": name + "-dlq", "kind": "dlq", "procedure": "queue_redrive"}
-    sandbox.fire_alarm(name + "-dlq", name)  # an alarm of the test's own, in ALARM
+    # an alarm of the test's own on its DLQ, in ALARM; the queues are the environment's (its inventory names them)
+    sandbox.fire_alarm(name + "-dlq", dimensions={"QueueName": name + "-dlq"}, namespace="AWS/SQS",
+                       metric="ApproximateNumberOfMessagesVisible")
+    inventory = {"ops_runbooks_queues": [name, name + "-dlq"],
+                 "ops_runbooks_alarm_catalogue": [entry] + CATALOGUE}
 
     def depth(url):
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
@@ -203,88 +325,17 @@ def test_a_dlq_alarm_whose_entry_says_redrive_moves_the_messages_only_where_allo
         firing = _notification(name + "-dlq", "ALARM", "OK", {"QueueName": name + "-dlq"}, "AWS/SQS",
                                "ApproximateNumberOfMessagesVisible")
         alarms["publish"](firing)
-        held = alarms["rulebook"]({"ops_runbooks_production": True, "ops_runbooks_alarm_actions": False}, entries=[entry])
+        held = alarms["rulebook"](dict(inventory, ops_runbooks_production=True, ops_runbooks_alarm_actions=False),
+                                  entries=[entry])
         assert held.returncode == 0 and len(held.recaps) == 1, held.stdout[-3000:]
         assert "no redrive of %s-dlq in local" % name in held.stdout + held.stderr
         assert (depth(dlq), depth(source)) == (2, 0)  # nothing moved
 
-        alarms["publish"](dict(firing, StateChangeTime="2026-11-23T09:00:00.000+0000"))
-        moved = alarms["rulebook"](entries=[entry])  # a non-production inventory: allowed
+        alarms["publish"](firing)  # the same state change again, to a rulebook of a non-production inventory
+        moved = alarms["rulebook"](inventory, entries=[entry])
         assert moved.returncode == 0 and len(moved.recaps) == 1 and "failed=0" in moved.recaps[0], moved.stdout[-3000:]
         assert (depth(dlq), depth(source)) == (0, 2)
     finally:
         sqs.delete_queue(QueueUrl=source)
         sqs.delete_queue(QueueUrl=dlq)
         sandbox.client("cloudwatch").delete_alarms(AlarmNames=[name + "-dlq"])
-
-
-def _event(name, region="eu-central-1", account="123456789012", runbook=None):
-    return {"ansible_eda": {"event": {
-        "alarm": {"name": name, "state": "ALARM", "previous_state": "OK", "region": region, "account": account,
-                  "at": "2026-11-23T08:00:00.000Z", "reason": "Threshold Crossed", "dimensions": {}},
-        "runbook": runbook or {}}}}
-
-
-def test_an_alarm_of_another_region_or_account_ends_the_host_quietly(sandbox, run_playbook, alarms):
-    """A fleet inventory runs every host; each answers only its own account's and region's alarms (role alarm)."""
-    incident = {"kind": "function_errors", "procedure": "incident", "severity": "P2", "actions": ["rollback"],
-                "functions": ["ai-investment-evaluation"]}
-    before = _alias(sandbox, "ai-investment-evaluation")
-    elsewhere = run_playbook("playbooks/incident.yml", _event("ai-investment-evaluation-errors", "us-east-1", runbook=incident))
-    assert elsewhere.returncode == 0 and "is of 123456789012 us-east-1, this host is ? eu-central-1" in elsewhere.stdout
-    other = run_playbook("playbooks/incident.yml", dict(_event("ai-investment-evaluation-errors", runbook=incident),
-                                                        ops_runbooks_aws_account_id="999999999999"))
-    assert other.returncode == 0 and "this host is 999999999999 eu-central-1" in other.stdout
-    unchanged = _alias(sandbox, "ai-investment-evaluation") in (before,)  # a plain == here crashes pylint 3.3.7
-    assert unchanged and not alarms["notified"]()
-    assert not list(elsewhere.reports.glob("incident-*")) and not list(other.reports.glob("incident-*"))
-
-
-def test_an_alarm_event_without_its_catalogue_entry_is_refused_by_name(run_playbook):
-    proc = run_playbook("playbooks/queue_check.yml", _event("ai-investment-score-dlq"))
-    assert proc.returncode != 0
-    assert "alarm ai-investment-score-dlq: the event has no procedure (event.runbook.procedure is missing)" in proc.stdout
-
-
-def test_an_ok_after_midnight_resolves_the_incident_its_alarm_opened_yesterday(sandbox, run_playbook, alarms):
-    """The incident id carries the day (one incident per alarm and day): an OK that comes after midnight finds the
-    one its ALARM opened the day before; an OK without any incident opens none."""
-    alarm = "ai-investment-streaming-errors"
-    yesterday = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y%m%d")
-    opened = run_playbook("playbooks/incident.yml", {
-        "incident_response_title": "Alarm " + alarm, "incident_response_id": "INC-%s-alarm-%s" % (yesterday, alarm)})
-    assert opened.returncode == 0, opened.stdout[-2000:]
-    ok = _event(alarm, runbook={"kind": "function_errors", "procedure": "incident", "severity": "P2",
-                                "actions": ["rollback"], "functions": ["ai-investment-streaming"]})
-    ok["ansible_eda"]["event"]["alarm"].update(state="OK", previous_state="ALARM")
-    resolved = run_playbook("playbooks/incident.yml", ok)
-    assert resolved.returncode == 0, resolved.stdout[-2000:]
-    record = _record(sandbox, alarm)
-    assert record["id"] == "INC-%s-alarm-%s" % (yesterday, alarm) and record["status"] == "Resolved"
-    assert [m["Subject"] for m in alarms["notified"]()] == ["[P2] Alarm " + alarm, "[RESOLVED] Alarm " + alarm]
-
-    never = _event("ai-investment-ingest-news-errors", runbook={
-        "kind": "function_errors", "procedure": "incident", "severity": "P2", "functions": ["ai-investment-ingest-news"]})
-    never["ansible_eda"]["event"]["alarm"].update(state="OK", previous_state="ALARM")
-    quiet = run_playbook("playbooks/incident.yml", never)
-    assert quiet.returncode == 0 and "no open incident local/INC-" in quiet.stdout
-    assert alarms["notified"]() == [] and not list(quiet.reports.glob("incident-*ingest-news*"))
-
-
-@pytest.mark.parametrize("alarm, reason", [
-    ("ai-investment-evaluation-errors", "alarm ai-investment-evaluation-errors is OK now in CloudWatch"),  # late
-    ("ai-investment-evaluation-forged-errors", "CloudWatch has no alarm ai-investment-evaluation-forged-errors"),
-])
-def test_an_alarm_not_in_alarm_now_changes_nothing_and_its_incident_holds_the_plan(sandbox, run_playbook, alarm, reason):
-    """A late notification (the alarm is OK again) or one no alarm of the account sent (published by hand to the
-    topic): before any action the role alarm asks CloudWatch, and the incident only plans."""
-    function = "ai-investment-evaluation"
-    before = _alias(sandbox, function)
-    event = _event(alarm, runbook={"kind": "function_errors", "procedure": "incident", "severity": "P2",
-                                   "actions": ["rollback"], "functions": [function]})
-    proc = run_playbook("playbooks/incident.yml", event)
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    assert _alias(sandbox, function) == before
-    record = _record(sandbox, alarm)
-    assert record["changes"] == [] and [p["resource"] for p in record["plan"]] == [function + ":live"]
-    assert any("not run, plan only (%s" % reason in e["event"] for e in record["timeline"]), record["timeline"]

@@ -151,6 +151,24 @@ def test_incident_record_claim_lands_once(aws, faults, run_module_faulty, kind):
 
 
 @pytest.mark.parametrize("kind", FAULTS)
+def test_action_budget_claim_is_recognized_after_a_lost_answer(aws, faults, run_module_faulty, kind):
+    """The conditional PutItem of a claim lands, its answer is lost, the client sends it again and meets the new
+    revision: the module reads the record again, finds its own claim and reports it made the change - once."""
+    import json  # pylint: disable=import-outside-toplevel
+    key = "fault-%s/alarm-actions" % uuid.uuid4().hex[:6]
+    inject(faults, "PutItem", kind)
+    result = run_module_faulty("action_budget", {"table": "ops-runbooks-incidents", "key": key, "limit": 1,
+                                                 "claims": ["rollback f"]})
+    assert injected(faults, "PutItem") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert result["granted"] is True and result["changed"] is True and result["used"] == 1
+    ddb = aws("dynamodb")
+    item = ddb.get_item(TableName="ops-runbooks-incidents", Key={"id": {"S": key}})["Item"]
+    assert [c["id"] for c in json.loads(item["record"]["S"])["claims"]] == ["rollback f"]
+    ddb.delete_item(TableName="ops-runbooks-incidents", Key={"id": {"S": key}})
+
+
+@pytest.mark.parametrize("kind", FAULTS)
 def test_secret_rotation_makes_one_new_version(aws, faults, run_module_faulty, kind):
     """PutSecretValue carries one idempotency token per run: a request resent after a lost answer is the same one."""
     import json  # pylint: disable=import-outside-toplevel

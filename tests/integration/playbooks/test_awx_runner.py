@@ -174,37 +174,85 @@ def test_a_job_as_a_non_root_user_writes_its_reports(sandbox, project_update, tm
     assert list((pdd / "artifacts").glob("*/reports/daily_health-local.md"))
 
 
-def test_an_alarm_launched_job_in_production_changes_nothing_and_holds_the_plan(sandbox, job):
+def test_an_alarm_launched_job_in_production_changes_nothing_evaluates_nothing_and_holds_the_plan(sandbox, job,
+                                                                                                  tmp_path):
     """The EDA controller's launch (extensions/eda/rulebooks/alarm_response_aap.yml): the rule's job_args rendered
-    by ansible-rulebook from the event the source makes, plus ansible_eda and the confirm question's default - all
-    extra vars, as AWX passes them. Production (the inventory's flag, given here as the production inventory would)
-    without ops_runbooks_alarm_actions: the incident is opened and notified, the record holds the rollback plan."""
+    by ansible-rulebook from the event the source makes (CloudWatch's alarm, every string inert), plus ansible_eda
+    and the confirm question's default - all extra vars, as AWX passes them with ALLOW_JINJA_IN_EXTRA_VARS=always
+    (plain extra vars: the worst case). The alarm is real, its name and description carry Jinja: nothing is
+    evaluated. Production (the inventory's flag) without ops_runbooks_alarm_actions: the incident is opened and
+    notified, the record holds the rollback plan, the job's role alarm asked CloudWatch itself."""
     import yaml  # pylint: disable=import-outside-toplevel
     from ansible_rulebook.util import substitute_variables  # pylint: disable=import-outside-toplevel
-    from ansible_collections.ops.runbooks.extensions.eda.plugins.event_source import alarm_queue  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ops.runbooks.plugins.module_utils import alarms  # pylint: disable=import-outside-toplevel
 
     with open(os.path.join(ROOT, "extensions", "eda", "rulebooks", "alarm_response_aap.yml"), encoding="utf-8") as fh:
         [rule] = [r for r in yaml.safe_load(fh)[0]["rules"] if r["name"] == "Error rate or 5xx alarm - incident"]
     with open(os.path.join(ROOT, "inventories", "shared", "runbook_001_alarms.yml"), encoding="utf-8") as fh:
         catalogue = yaml.safe_load(fh)["ops_runbooks_alarm_catalogue"]
+    marker = tmp_path / "evaluated"
+    hostile = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
     # a function no other test rolls back, and an alarm (runbook 004's error rate) with an incident of its own
-    function, name = "ai-investment-ingest-social", "ai-investment-ingest-social-error-rate"
-    notification = {"AlarmName": name, "NewStateValue": "ALARM", "OldStateValue": "OK", "AWSAccountId": "123456789012",
-                    "NewStateReason": "Threshold Crossed", "StateChangeTime": "2026-11-23T08:00:00.000+0000",
-                    "AlarmArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
-                    "Trigger": {"MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "SUM",
-                                "Dimensions": [{"name": "FunctionName", "value": function}], "Threshold": 5.0}}
-    event = alarm_queue.parse_message(json.dumps(notification))
-    event["runbook"] = alarm_queue.classify(event["alarm"], catalogue)
+    function, name = "ai-investment-ingest-social", "ai-investment-ingest-social-%s-error-rate" % hostile
+    sandbox.fire_alarm(name, dimensions={"FunctionName": function}, description=hostile, reason=hostile)
+    try:
+        notification = {"AlarmName": name, "NewStateValue": "ALARM", "OldStateValue": "OK", "NewStateReason": hostile,
+                        "AWSAccountId": "123456789012", "StateChangeTime": "2026-11-23T08:00:00.000+0000",
+                        "AlarmArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name,
+                        "Trigger": {"MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "SUM",
+                                    "Dimensions": [{"name": "FunctionName", "value": hostile}], "Threshold": 5.0}}
+        claim = alarms.parse_message(json.dumps(notification))
+        found = sandbox.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        described = alarms.describe(found, "123456789012", "eu-central-1")
+        assert alarms.screen(claim, described, "123456789012", "eu-central-1", raw_delivery=True) == ("ok", "")
+        event = alarms.event_of(claim, described, alarms.classify(described, catalogue))
+        extra = substitute_variables(rule["action"]["run_job_template"]["job_args"]["extra_vars"], {"event": event})
+        assert extra["incident_response_resolve"] == "false" and "incident_response_functions" not in extra
+        before = sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+        runner, artifacts, _pdd = job("playbooks/incident.yml", dict(
+            extra, ansible_eda={"event": event, "rule": rule["name"]}, ops_runbooks_confirm="false",
+            ops_runbooks_production=True, ops_runbooks_alarm_raw_delivery=True))
+        assert runner.status == "successful", runner.output[-2000:]
+        assert not marker.exists()
+        assert sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"] == before
+        incident = artifacts["ops_runbooks_incident"]
+        assert incident["held_back"] == ["rollback"] and incident["changes"] == [] and incident["notified_now"] == ["P2"]
+        assert [(p["resource"], p["from"], p["to"]) for p in incident["record"]["plan"]] == [
+            (function + ":live", before, str(int(before) - 1))]
+    finally:
+        sandbox.client("cloudwatch").delete_alarms(AlarmNames=[name])
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("shape", ["forged recovery", "forged name"])
+def test_an_alarm_launched_job_of_a_forged_event_changes_and_resolves_nothing(sandbox, job, shape):
+    """The AAP rule's launch of an event CloudWatch does not confirm - an OK while the alarm is in ALARM (the seeded
+    score alarm, with its incident open), an alarm the account does not have: the job's role alarm asks CloudWatch
+    itself and ends the host; nothing is resolved, opened, rolled back or sent."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from ansible_rulebook.util import substitute_variables  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ops.runbooks.plugins.module_utils import alarms  # pylint: disable=import-outside-toplevel
+
+    name = "ai-investment-score-errors" if shape == "forged recovery" else "ai-investment-forged-errors"
+    state = "OK" if shape == "forged recovery" else "ALARM"
+    with open(os.path.join(ROOT, "extensions", "eda", "rulebooks", "alarm_response_aap.yml"), encoding="utf-8") as fh:
+        [rule] = [r for r in yaml.safe_load(fh)[0]["rules"]
+                  if r["name"] == ("Alarm back to OK - resolve the incident" if state == "OK" else
+                                   "Error rate or 5xx alarm - incident")]
+    event = alarms.inert({"alarm": {"name": name, "state": state, "previous_state": "ALARM" if state == "OK" else "OK",
+                                    "account": "123456789012", "region": "eu-central-1", "at": "2026-11-23T08:00:00.000Z",
+                                    "reason": "forged", "episode": "2026-11-23T08:00:00.000Z",
+                                    "arn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:" + name},
+                          "sns": {"topic_arn": "arn:aws:sns:eu-central-1:123456789012:ai-investment-alerts"},
+                          "delivery": "sns", "runbook": {"procedure": "incident", "severity": "P2"}})
     extra = substitute_variables(rule["action"]["run_job_template"]["job_args"]["extra_vars"], {"event": event})
-    assert extra["incident_response_actions"] == ["rollback"] and extra["incident_response_resolve"] == "false"
-    before = sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
-    runner, artifacts, _pdd = job("playbooks/incident.yml", dict(
-        extra, ansible_eda={"event": event, "rule": rule["name"]}, ops_runbooks_confirm="false",
-        ops_runbooks_production=True))
+    lam, ddb = sandbox.client("lambda"), sandbox.client("dynamodb")
+    before = lam.get_alias(FunctionName="ai-investment-score", Name="live")["FunctionVersion"]
+    records_before = ddb.scan(TableName="ops-runbooks-incidents")["Items"]
+    runner, _artifacts, _pdd = job("playbooks/incident.yml", dict(
+        extra, ansible_eda={"event": event, "rule": rule["name"]}, ops_runbooks_confirm="false"))
     assert runner.status == "successful", runner.output[-2000:]
-    assert sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"] == before
-    incident = artifacts["ops_runbooks_incident"]
-    assert incident["held_back"] == ["rollback"] and incident["changes"] == [] and incident["notified_now"] == ["P2"]
-    assert [(p["resource"], p["from"], p["to"]) for p in incident["record"]["plan"]] == [
-        (function + ":live", before, str(int(before) - 1))]
+    assert "nothing runs here" in runner.output
+    assert lam.get_alias(FunctionName="ai-investment-score", Name="live")["FunctionVersion"] == before
+    assert sorted(json.dumps(i, sort_keys=True) for i in ddb.scan(TableName="ops-runbooks-incidents")["Items"]) == \
+        sorted(json.dumps(i, sort_keys=True) for i in records_before)  # no record written, resolved or opened

@@ -12,6 +12,8 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.ops.runbooks.plugins.filter.alarm import CHECKED, alarm_inputs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RULEBOOKS = os.path.join(ROOT, "extensions", "eda", "rulebooks")
 
@@ -64,7 +66,10 @@ def test_every_procedure_of_the_catalogue_has_a_rule_and_duplicates_are_throttle
         if 'event.alarm.state == "ALARM"' in rule["condition"]:
             routed[procedure] = rule
         if _action(rule)[0] == "run_playbook":
-            assert rule["throttle"] == {"once_within": "15 minutes", "group_by_attributes": ["event.alarm.name"]}
+            # one run per state change of an alarm: its copies (SNS redelivery, someone's) are throttled, the alarm
+            # firing again after its OK is a new episode and runs again
+            assert rule["throttle"] == {"once_within": "15 minutes",
+                                        "group_by_attributes": ["event.alarm.name", "event.alarm.episode"]}
     assert {e["procedure"] for e in catalogue} <= set(routed)
     assert _action(routed["none"])[0] == "debug"  # nothing runs for it
     ok = [r for r in _rules(books["alarm_response"]) if 'event.alarm.state == "OK"' in r["condition"]]
@@ -82,7 +87,11 @@ def test_every_playbook_a_rule_runs_takes_the_alarm(books):
         roles = [r["role"] for r in play["roles"]]
         assert roles[:2] == ["ops.runbooks.fleet", "ops.runbooks.alarm"], (name, roles)
         procedure = re.search(r'event\.runbook\.procedure == "(\w+)"', rule["condition"]).group(1)
-        assert os.path.exists(os.path.join(ROOT, "roles", "alarm", "tasks", procedure + ".yml"))
+        assert procedure in play["roles"][1]["vars"]["alarm_procedures"], (name, procedure)
+        verified = {"decision": "act", "claim": {"state": "ALARM"}, "alarm": {"name": "a", "reason": "r"},
+                    "runbook": {"procedure": procedure, "functions": ["f"], "function": "f", "queue": "q", "table": "t",
+                                "actions": []}}
+        assert alarm_inputs(verified)["procedure"] == procedure  # the role alarm gives the procedure its inputs
 
 
 def test_every_job_template_a_rule_launches_exists_takes_the_event_and_gets_every_survey_answer(books):
@@ -96,7 +105,11 @@ def test_every_job_template_a_rule_launches_exists_takes_the_event_and_gets_ever
         template = templates[name]
         assert template["playbook"] == "playbooks/%s.yml" % plain[rule["name"]][1]["name"].split(".")[-1], name
         assert template.get("ask_variables") is True, name  # else AWX drops ansible_eda
-        # every survey variable answered from the alarm: a survey default would override the alarm's inputs
-        asked = {q["variable"] for q in template.get("survey", [])}
-        given = set(args.get("job_args", {}).get("extra_vars", {}))
-        assert asked <= given, (name, asked - given)
+        # every required survey question answered (AWX would put its default in the alarm's place), and nothing a
+        # procedure acts on taken from the event: the job's role alarm takes functions, queues and tables from
+        # CloudWatch and refuses an extra var that says otherwise
+        asked = {q["variable"] for q in template.get("survey", []) if q.get("required") or "default" in q}
+        given = args.get("job_args", {}).get("extra_vars", {})
+        assert asked <= set(given), (name, asked - set(given))
+        assert not set(given) & set(CHECKED) - {"incident_response_resolve", "queue_ops_action", "troubleshooting_fix",
+                                                "performance_apply"}, (name, given)
