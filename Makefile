@@ -19,7 +19,7 @@ SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
 .PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check \
-        test-localstack localstack-venv test-eda test-cores core-venvs \
+        test-localstack localstack-venv test-eda test-awx test-cores core-venvs \
         sandbox-up sandbox-down bench clean
 
 help:
@@ -28,7 +28,8 @@ help:
 	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
 	@echo "make test-localstack - the SQS, S3, CloudWatch and Logs module tests again, against LocalStack (CI runs it)"
 	@echo "make soak    - the fault soak (100 s), printing its figures (runs, faults, inconsistent, lost, duplicates); CI runs it"
-	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (5 min); CI runs it"
+	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (6 min); CI runs it"
+	@echo "make test-awx - jobs as AWX runs them (ansible_runner, a fresh project update); CI runs it"
 	@echo "make test-cores - an alarm's event is data on ansible-core 2.17 and 2.18 too (a venv each); CI runs it"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
@@ -106,13 +107,22 @@ unit: venv collection-link
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore tests/integration/soak --ignore tests/integration/cores \
-	  --ignore tests/integration/eda/test_alarm_response.py tests/integration
+	  $(foreach f,$(EDA_TESTS) $(AWX_TESTS),--ignore $(f)) tests/integration
 
 # The alarms end to end: ansible-rulebook (a JVM) with the source, the rulebook and the full procedures, an attacker's
-# notifications among them - each case a few rulebook runs, about 5 minutes in all: a step of its own, CI runs it.
+# notifications among them - each case a few rulebook runs - and alarm events given to the playbooks directly:
+# about 6 minutes in all, a step of its own (CI runs it).
+EDA_TESTS   := tests/integration/eda/test_alarm_response.py tests/integration/playbooks/test_alarm_events.py
 test-eda: venv collection-link
-	@echo "== alarms end to end through ansible-rulebook (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q tests/integration/eda/test_alarm_response.py
+	@echo "== alarms end to end through ansible-rulebook, and alarm events (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(EDA_TESTS)
+
+# Jobs run as AWX runs them (ansible_runner in fresh private data directories, collections from the project update):
+# about 2 minutes, a step of its own (CI runs it).
+AWX_TESTS   := tests/integration/playbooks/test_awx_runner.py
+test-awx: venv collection-link
+	@echo "== jobs as AWX runs them (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q $(AWX_TESTS)
 
 # The execution environment allows ansible-core 2.17-2.19: an alarm's event must be data on each (2.17 and 2.18
 # evaluate strings in facts that 2.19 never does). One venv per older core, from PyPI, beside the main one.

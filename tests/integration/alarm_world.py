@@ -21,7 +21,7 @@ def records(sandbox):
 
 def record_of(sandbox, alarm):
     """The incident record of ``alarm`` (its title is ``Alarm <name>``)."""
-    [found] = [r for r in records(sandbox) if r["title"] == "Alarm " + alarm]
+    [found] = [r for r in records(sandbox) if r.get("title") == "Alarm " + alarm]
     return found
 
 

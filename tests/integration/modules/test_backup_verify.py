@@ -431,10 +431,10 @@ def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
     assert restored["restores"][0]["row_counts"]["public.datasets"] == 120 and restored["restores"][0]["dropped"]
 
 
-def _witness_dump(tmp_path, name):
-    """A plain dump that waits a second, then records which scratch databases exist while it restores."""
+def _witness_dump(tmp_path, name, wait=1):
+    """A plain dump that waits ``wait`` seconds, then records which scratch databases exist while it restores."""
     path = tmp_path / ("%s.sql" % name)
-    path.write_text("SELECT pg_sleep(1);\n"
+    path.write_text("SELECT pg_sleep(%d);\n" % wait
                     "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
                     "--\n-- PostgreSQL database dump complete\n--\n")
     return str(path)
@@ -446,7 +446,10 @@ def test_concurrency_restores_dumps_at_the_same_time_and_keeps_their_order(sandb
     """Three dumps that each record how many scratch databases exist during their restore (1 s in): one after
     another each sees its own; with concurrency 3 each sees all three. A failing dump does not hide the others, and
     the checks and restores keep the order given."""
-    dumps = [_witness_dump(tmp_path, "a"), _witness_dump(tmp_path, "b"), _witness_dump(tmp_path, "c"),
+    # at a time, the three restores start within a second of each other when both cores are busy (make test): each
+    # waits long enough for the others to have made their scratch databases
+    wait = 1 if concurrency == 1 else 4
+    dumps = [_witness_dump(tmp_path, "a", wait), _witness_dump(tmp_path, "b", wait), _witness_dump(tmp_path, "c", wait),
              str(tmp_path / "missing.dump"), sandbox.dumps["custom"]]
     result = run_module("backup_verify", dict(pg, concurrency=concurrency, postgres=[{"path": p} for p in dumps]))
     assert not result.get("failed") or result["msg"].startswith("1 backup check(s) failed"), result["msg"]
