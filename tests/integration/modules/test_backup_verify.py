@@ -434,8 +434,8 @@ def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
 def _witness_dump(tmp_path, name, wait=1):
     """A plain dump that waits ``wait`` seconds, then records which scratch databases exist while it restores."""
     path = tmp_path / ("%s.sql" % name)
-    path.write_text("SELECT pg_sleep(%d);\n" % wait
-                    "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
+    path.write_text(("SELECT pg_sleep(%d);\n" % wait)
+                    + "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
                     "--\n-- PostgreSQL database dump complete\n--\n")
     return str(path)
 
