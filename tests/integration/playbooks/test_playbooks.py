@@ -178,6 +178,7 @@ def _inbox(sandbox):
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ai-investment-alerts")][0]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sqs.purge_queue(QueueUrl=url)  # another test's messages are not this one's
 
     def arrived():
         messages = []
@@ -186,6 +187,9 @@ def _inbox(sandbox):
             if not got:
                 return messages
             messages += [json.loads(m["Body"]) for m in got]
+            # taken out of the queue: a message only hidden would arrive again 60 s later, in the next call
+            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                            for i, m in enumerate(got)])
 
     return arrived
 
