@@ -19,7 +19,7 @@ SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
 .PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check \
-        test-localstack localstack-venv test-eda test-awx test-cores core-venvs \
+        test-localstack localstack-venv test-playbooks test-eda test-awx test-cores core-venvs \
         sandbox-up sandbox-down bench clean
 
 help:
@@ -28,6 +28,7 @@ help:
 	@echo "make bench   - benchmarks in bench/ (not part of make test); BENCH=backup_verify runs one"
 	@echo "make test-localstack - the SQS, S3, CloudWatch and Logs module tests again, against LocalStack (CI runs it)"
 	@echo "make soak    - the fault soak (100 s), printing its figures (runs, faults, inconsistent, lost, duplicates); CI runs it"
+	@echo "make test-playbooks - every playbook end to end against the sandbox (7 min); CI runs it"
 	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (6 min); CI runs it"
 	@echo "make test-awx - jobs as AWX runs them (ansible_runner, a fresh project update); CI runs it"
 	@echo "make test-cores - an alarm's event is data on ansible-core 2.17 and 2.18 too (a venv each); CI runs it"
@@ -106,8 +107,15 @@ unit: venv collection-link
 
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore tests/integration/soak --ignore tests/integration/cores \
-	  $(foreach f,$(EDA_TESTS) $(AWX_TESTS),--ignore $(f)) tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 15 --ignore tests/integration/soak \
+	  --ignore tests/integration/cores --ignore tests/integration/playbooks $(foreach f,$(EDA_TESTS),--ignore $(f)) tests/integration
+
+# The playbooks end to end (each case a few ansible-playbook runs against the sandbox): about 7 minutes on two
+# workers, a step of its own (CI runs it) - but the alarm events and the AWX jobs, below.
+test-playbooks: venv collection-link
+	@echo "== the playbooks end to end (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 15 \
+	  $(foreach f,$(EDA_TESTS) $(AWX_TESTS),--ignore $(f)) tests/integration/playbooks
 
 # The alarms end to end: ansible-rulebook (a JVM) with the source, the rulebook and the full procedures, an attacker's
 # notifications among them - each case a few rulebook runs - and alarm events given to the playbooks directly:
