@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 
 from alarm_samples import SINGLE  # noqa: E402  the real-shaped notification of the unit tests
 from alarm_world import aliases, alias, record_of, records  # noqa: E402,F401  pylint: disable=unused-import
+from queues import take  # noqa: E402
 
 CATALOGUE = yaml.safe_load(open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))), "inventories", "shared", "runbook_001_alarms.yml"), encoding="utf-8"))[
@@ -65,12 +66,7 @@ def alarms(sandbox, tmp_path):
                   Endpoint=sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
     def notified():
-        found = []
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", [])
-            if not got:
-                return [json.loads(m["Body"]) for m in found if "AlarmName" not in json.loads(m["Body"])["Message"]]
-            found += got
+        return [json.loads(m["Body"]) for m in take(sqs, url) if "AlarmName" not in json.loads(m["Body"])["Message"]]
 
     def rulebook(inventory_vars=None, max_events=1, entries=()):
         inventory = tmp_path / ("inventory-" + uuid.uuid4().hex[:6])

@@ -13,6 +13,7 @@ import time
 import uuid
 
 import pytest
+from queues import take
 
 pytestmark = pytest.mark.localstack
 
@@ -62,16 +63,7 @@ def depth(sqs, url):
 def drain_fifo(sqs, url):
     """Every message in the queue in the order FIFO delivers it (receive and delete: a group with a message in
     flight delivers nothing more)."""
-    bodies = []
-    for _attempt in range(100):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30,
-                                  WaitTimeSeconds=1).get("Messages", [])
-        if not got:
-            return bodies
-        bodies += [m["Body"] for m in got]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
-    raise AssertionError("queue %s did not drain" % url)
+    return [m["Body"] for m in take(sqs, url, wait=1)]
 
 
 def in_group_order(bodies):

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from alarm_world import aliases, alias, record_of, records  # noqa: F401  pylint: disable=unused-import
+from queues import take
 
 pytestmark = pytest.mark.moto_only("the alarm's procedures run Lambda and DynamoDB: moto's services")
 
@@ -27,12 +28,7 @@ def notified(sandbox):
         QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])["SubscriptionArn"]
 
     def read():
-        found = []
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", [])
-            if not got:
-                return [json.loads(m["Body"]) for m in found if "AlarmName" not in json.loads(m["Body"])["Message"]]
-            found += got
+        return [json.loads(m["Body"]) for m in take(sqs, url) if "AlarmName" not in json.loads(m["Body"])["Message"]]
 
     yield read
     sns.unsubscribe(SubscriptionArn=subscription)  # the topic's other subscribers go on receiving

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import seed
+from queues import take
 
 
 def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playbook):
@@ -178,18 +179,10 @@ def _inbox(sandbox):
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     topic = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ai-investment-alerts")][0]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    sqs.purge_queue(QueueUrl=url)  # another test's messages are not this one's
+    take(sqs, url)  # another test's messages are not this one's (PurgeQueue: once a minute only)
 
     def arrived():
-        messages = []
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
-            if not got:
-                return messages
-            messages += [json.loads(m["Body"]) for m in got]
-            # taken out of the queue: a message only hidden would arrive again 60 s later, in the next call
-            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                            for i, m in enumerate(got)])
+        return [json.loads(m["Body"]) for m in take(sqs, url)]
 
     return arrived
 
