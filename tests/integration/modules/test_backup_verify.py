@@ -431,10 +431,12 @@ def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
     assert restored["restores"][0]["row_counts"]["public.datasets"] == 120 and restored["restores"][0]["dropped"]
 
 
-def _witness_dump(tmp_path, name, wait=1):
-    """A plain dump that waits ``wait`` seconds, then records which scratch databases exist while it restores."""
+def _witness_dump(tmp_path, name, wait=1.0):
+    """A plain dump that waits until three scratch databases exist (at most ``wait`` seconds, polling every 0.1 s),
+    then records which scratch databases exist while it restores: a barrier, not a race with the clock."""
     path = tmp_path / ("%s.sql" % name)
-    path.write_text(("SELECT pg_sleep(%d);\n" % wait)
+    path.write_text("DO $$ BEGIN FOR i IN 1..%d LOOP EXIT WHEN (SELECT count(*) FROM pg_database WHERE datname LIKE "
+                    "'ops\\_verify\\_%%') >= 3; PERFORM pg_sleep(0.1); END LOOP; END $$;\n" % int(wait * 10)
                     + "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
                     "--\n-- PostgreSQL database dump complete\n--\n")
     return str(path)
@@ -443,12 +445,12 @@ def _witness_dump(tmp_path, name, wait=1):
 @pytest.mark.parametrize("concurrency, seen", [(1, 1), (3, 3)])  # seen: scratch databases each witness sees
 def test_concurrency_restores_dumps_at_the_same_time_and_keeps_their_order(sandbox, pg, run_module, tmp_path,
                                                                            concurrency, seen):
-    """Three dumps that each record how many scratch databases exist during their restore (1 s in): one after
-    another each sees its own; with concurrency 3 each sees all three. A failing dump does not hide the others, and
-    the checks and restores keep the order given."""
-    # at a time, the three restores start within a second of each other when both cores are busy (make test): each
-    # waits long enough for the others to have made their scratch databases
-    wait = 1 if concurrency == 1 else 4
+    """Three dumps that each record which scratch databases exist during their restore, after waiting (bounded) for
+    three to exist: one after another each sees its own (its wait runs out); with concurrency 3 each sees all three.
+    A failing dump does not hide the others, and the checks and restores keep the order given."""
+    # one after another the barrier can never be met: 1 s each. At a time it is met as soon as the three restores
+    # have made their scratch databases - however far apart they start on two busy cores (60 s at most)
+    wait = 1 if concurrency == 1 else 60
     dumps = [_witness_dump(tmp_path, "a", wait), _witness_dump(tmp_path, "b", wait), _witness_dump(tmp_path, "c", wait),
              str(tmp_path / "missing.dump"), sandbox.dumps["custom"]]
     result = run_module("backup_verify", dict(pg, concurrency=concurrency, postgres=[{"path": p} for p in dumps]))
