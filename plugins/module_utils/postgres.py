@@ -5,12 +5,31 @@
 
 A scratch database is named ``SCRATCH_PREFIX`` + 8 random hex digits; ``drop_scratch`` refuses any other name, so
 only databases this code created can ever be dropped. Identifiers go through ``psycopg2.sql``.
+
+A dump is untrusted input (whoever controls the application database writes what is in it):
+
+- it is restored as an unprivileged role made for the run (same name as the scratch database: no superuser, no
+  CREATEDB/CREATEROLE, in no ``pg_*_server_*`` role, owner of the scratch database only), logged in as that role - not
+  ``SET ROLE``, which a function in the dump could ``RESET`` - unless the login role is unprivileged itself or the
+  caller allows a superuser restore;
+- a plain dump is never handed to psql: ``pgdump`` reads it as data, psycopg2 sends its statements (psql's
+  meta-commands cannot run), the database-level statements of ``pg_dump -C`` are left out (the restore stays in the
+  scratch database), pg_dumpall output is refused;
+- custom and directory dumps are restored from a filtered table of contents: event triggers always, extensions the
+  server does not mark trusted when restoring unprivileged.
+
+Each scratch database and role carries its creation time in its comment, so a later run can drop what a killed run
+left behind (``leftovers``).
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
 import functools
 import gzip
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -32,6 +51,9 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
+from ansible_collections.ops.runbooks.plugins.module_utils.pgdump import DumpRefused
+from ansible_collections.ops.runbooks.plugins.module_utils.pgdump import PlainDump
+from ansible_collections.ops.runbooks.plugins.module_utils.pgdump import judge
 
 SCRATCH_PREFIX = "ops_verify_"
 _SCRATCH_RE = re.compile(r"^%s[0-9a-f]{8}$" % SCRATCH_PREFIX)
@@ -113,29 +135,104 @@ def scratch_name():
     return SCRATCH_PREFIX + secrets.token_hex(4)
 
 
+def is_scratch(name):
+    return bool(_SCRATCH_RE.match(name or ""))
+
+
+# Membership in these makes a role able to run programs or touch files on the database server (COPY ... PROGRAM,
+# pg_read_file, lo_export): a restore never runs with them, nor as a superuser, unless the caller allows it.
+SERVER_ROLES = ("pg_execute_server_program", "pg_write_server_files", "pg_read_server_files")
+_CREATED_RE = re.compile(r"created (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")
+
+
 @_database_errors
-def create_scratch(conn):
-    """Create an empty scratch database and return its name."""
+def login_privileges(conn):
+    """What the login role may do that matters to a restore: superuser, createrole, createdb, server roles held."""
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")
+            superuser, createrole, createdb = cur.fetchone()
+            cur.execute("SELECT r FROM unnest(%s::text[]) r WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = r)"
+                        " AND pg_has_role(current_user, r, 'USAGE')", (list(SERVER_ROLES),))
+            held = [r[0] for r in cur.fetchall()]
+    finally:
+        admin.close()
+    return {"superuser": superuser, "createrole": createrole, "createdb": createdb, "server_roles": held}
+
+
+def privileged(privileges):
+    """Why a restore as this role could reach the server's programs or files (superuser, pg_*_server_*), or ''."""
+    if privileges["superuser"]:
+        return "a superuser"
+    if privileges["server_roles"]:
+        return "a member of %s" % ", ".join(privileges["server_roles"])
+    return ""
+
+
+def scram_verifier(password, iterations=4096):
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for ``password`` (RFC 5802/7677), computed here so the password
+    itself is never sent in a statement (a server that logs statements logs only the verifier)."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    b64 = base64.b64encode
+    return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, b64(salt).decode(), b64(stored_key).decode(),
+                                           b64(server_key).decode())
+
+
+def _stamp(what):
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "ops.runbooks %s, created %s" % (what, now)
+
+
+@_database_errors
+def create_scratch(conn, restore_role=False, superuser=False):
+    """Create an empty scratch database; return its name and the connection options a restore into it uses.
+
+    With ``restore_role`` a role of the same name is made first (LOGIN with a random password, nothing else) and owns
+    the database: the restore logs in as it. A login role that is not a superuser grants itself the new role, which
+    CREATE DATABASE ... OWNER needs (CREATEROLE allows it)."""
     name = scratch_name()
-    _admin(conn, sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    return name
+    ident = sql.Identifier(name)
+    restore_conn = conn
+    if restore_role:
+        password = secrets.token_urlsafe(24)
+        _admin(conn, sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                             "NOBYPASSRLS CONNECTION LIMIT 64 PASSWORD {}").format(ident, sql.Literal(scram_verifier(
+                                 password))),
+               sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_stamp("backup_verify restore role"))),
+               *([] if superuser else [sql.SQL("GRANT {} TO CURRENT_USER").format(ident)]))
+        restore_conn = dict(conn, login_user=name, login_password=password)
+        _admin(conn, sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(ident, ident))
+    else:
+        _admin(conn, sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
+    _admin(conn, sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(_stamp("backup_verify scratch "
+                                                                                        "database"))))
+    return name, restore_conn
 
 
 @_database_errors
-def drop_scratch(conn, name):
-    """Drop a scratch database created by ``create_scratch`` (never any other name); sessions are terminated."""
-    if not _SCRATCH_RE.match(name or ""):
+def drop_scratch(conn, name, role=False):
+    """Drop a scratch database created by ``create_scratch`` (never any other name), sessions terminated, and with
+    ``role`` its restore role (DROP ROLE needs CREATEROLE even when the role does not exist)."""
+    if not is_scratch(name):
         raise ValueError("refusing to drop %r: not a scratch database of this module" % (name,))
-    _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    ident = sql.Identifier(name)
+    _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident),
+           *([sql.SQL("DROP ROLE IF EXISTS {}").format(ident)] if role else []))
 
 
-def _admin(conn, statement):
-    """Run one statement that cannot run in a transaction (CREATE/DROP DATABASE) on the maintenance database."""
+def _admin(conn, *statements):
+    """Run statements that cannot run in a transaction (CREATE/DROP DATABASE) on the maintenance database."""
     admin = connect(conn, conn["maintenance_db"])
     try:
         admin.autocommit = True
         with admin.cursor() as cur:
-            cur.execute(statement)
+            for statement in statements:
+                cur.execute(statement)
     finally:
         admin.close()
 
@@ -143,13 +240,53 @@ def _admin(conn, statement):
 @_database_errors
 def list_scratch(conn):
     """Names of the scratch databases that exist (leftovers of a killed run, for example)."""
+    return sorted(found["name"] for found in scratch_objects(conn) if found["kind"] == "database")
+
+
+@_database_errors
+def scratch_objects(conn):
+    """Every scratch database and restore role: ``{kind, name, created}`` (created: a UTC datetime from its comment,
+    None when it has none - made by an older version, or by hand)."""
     admin = connect(conn, conn["maintenance_db"])
     try:
         with admin.cursor() as cur:
-            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",))
-            return sorted(r[0] for r in cur.fetchall() if _SCRATCH_RE.match(r[0]))
+            cur.execute("SELECT 'database', datname, shobj_description(oid, 'pg_database') FROM pg_database"
+                        " WHERE datname LIKE %s UNION ALL SELECT 'role', rolname, shobj_description(oid, 'pg_authid')"
+                        " FROM pg_roles WHERE rolname LIKE %s", (SCRATCH_PREFIX + "%",) * 2)
+            rows = cur.fetchall()
     finally:
         admin.close()
+    found = []
+    for kind, name, comment in sorted(rows):
+        if not is_scratch(name):
+            continue
+        created = _CREATED_RE.search(comment or "")
+        found.append({"kind": kind, "name": name, "created": created and datetime.datetime.strptime(
+            created.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)})
+    return found
+
+
+@_database_errors
+def drop_leftovers(conn, max_age_seconds, dry_run=False):
+    """Drop the scratch databases and restore roles older than ``max_age_seconds`` (a run that never finished: a
+    cancelled job, a killed controller). Returns ``{kind, name, created, age_seconds, dropped}`` for each scratch
+    object found older, or without a creation time (left alone: nothing says how old it is). ``dry_run``: report
+    only (check mode)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    report = []
+    for found in scratch_objects(conn):
+        age = (now - found["created"]).total_seconds() if found["created"] else None
+        if age is not None and age <= max_age_seconds:
+            continue
+        entry = dict(found, created=found["created"] and found["created"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     age_seconds=age and int(age), dropped=False)
+        if age is not None and not dry_run:
+            ident = sql.Identifier(found["name"])
+            _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)" if found["kind"] == "database"
+                                 else "DROP ROLE IF EXISTS {}").format(ident))
+            entry["dropped"] = True
+        report.append(entry)
+    return report
 
 
 def dump_format(path):
@@ -168,20 +305,98 @@ def dump_format(path):
 # pg_dump ends a plain dump with "-- PostgreSQL database dump complete" (pg_dumpall: "... cluster dump complete"):
 # a plain dump without it was cut off, even when every statement before the cut restores.
 PLAIN_DUMP_TRAILER = b"dump complete"
+CLUSTER_DUMP_TRAILER = b"cluster dump complete"
 _TOC_TABLE_RE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(?P<schema>\S+) (?P<table>\S+) ")
+# Table of contents entries left out of every restore (event triggers run their function on every later DDL) and,
+# restoring unprivileged, extensions the server does not mark trusted (only a superuser may create them).
+_TOC_EVENT_TRIGGER_RE = re.compile(r"^\d+; \d+ \d+ (?:EVENT TRIGGER |COMMENT - EVENT TRIGGER )")
+_TOC_EXTENSION_RE = re.compile(r"^\d+; \d+ \d+ (?:EXTENSION - |COMMENT - EXTENSION )(?P<name>\S+)")
+# The archive versions of pg_dump's custom/directory formats and the first PostgreSQL that writes each.
+ARCHIVE_VERSIONS = {(1, 12): 9.0, (1, 13): 11, (1, 14): 14, (1, 15): 16, (1, 16): 17}
 
 
-def toc_tables(path, bindir=None, timeout=300):
-    """``schema.table`` of every TABLE in the table of contents of a custom or directory dump (``pg_restore -l``)."""
+def toc_list(path, bindir=None, timeout=300):
+    """The table of contents of a custom or directory dump (``pg_restore -l``), as lines."""
     cmd = [_tool("pg_restore", bindir), "-l", path]
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise RestoreFailed("pg_restore -l: timed out after %ds" % timeout) from None
     if proc.returncode != 0:
-        raise RestoreFailed("pg_restore -l: %s" % _tail(proc.stderr))
-    found = (_TOC_TABLE_RE.match(line) for line in proc.stdout.decode("utf-8", "replace").splitlines())
+        raise RestoreFailed(_version_problem(path, bindir, proc.stderr) or "pg_restore -l: %s" % _tail(proc.stderr))
+    return proc.stdout.decode("utf-8", "replace").splitlines()
+
+
+def toc_tables(path, bindir=None, timeout=300, listing=None):
+    """``schema.table`` of every TABLE in the table of contents of a custom or directory dump (``pg_restore -l``)."""
+    found = (_TOC_TABLE_RE.match(line) for line in (listing if listing is not None else toc_list(path, bindir, timeout)))
     return sorted(set("%s.%s" % (m.group("schema"), m.group("table")) for m in found if m))
+
+
+def filter_toc(listing, trusted_extensions):
+    """The listing without event triggers and (``trusted_extensions`` not None) untrusted extensions, each left out
+    line commented (pg_restore -L skips lines starting with ';'), and the count left out by kind."""
+    kept, skipped = [], {}
+    for line in listing:
+        kind = None
+        if _TOC_EVENT_TRIGGER_RE.match(line):
+            kind = "event trigger"
+        else:
+            ext = _TOC_EXTENSION_RE.match(line)
+            if ext and trusted_extensions is not None and ext.group("name") not in trusted_extensions:
+                kind = "untrusted extension"
+        if kind:
+            skipped[kind] = skipped.get(kind, 0) + 1
+            line = ";" + line
+        kept.append(line)
+    return kept, skipped
+
+
+def archive_version(path):
+    """``(major, minor)`` of a custom or directory dump's archive format, from its header; None if unreadable."""
+    header = os.path.join(path, "toc.dat") if os.path.isdir(path) else path
+    try:
+        with open(header, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    return (head[5], head[6]) if head[:5] == b"PGDMP" and len(head) >= 7 else None
+
+
+def tool_version(name, bindir=None):
+    """The major version of a client program (``pg_restore --version``), or None."""
+    try:
+        out = subprocess.run([_tool(name, bindir), "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             timeout=30, check=False).stdout.decode("utf-8", "replace")
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    found = re.search(r"(\d+)(?:\.(\d+))?", out)
+    return found and int(found.group(1))
+
+
+def _version_problem(path, bindir, stderr):
+    """pg_restore older than the pg_dump that wrote the dump cannot read it: say which versions and what to install."""
+    if b"unsupported version" not in (stderr or b""):
+        return None
+    version = archive_version(path)
+    made_by = ARCHIVE_VERSIONS.get(version)
+    client = tool_version("pg_restore", bindir)
+    return ("pg_restore %s cannot read this dump: its archive format is %s, written by pg_dump %s - install a "
+            "PostgreSQL client at least as new as the pg_dump that made it (the execution environment's bindep, or "
+            "pg_bin_dir)" % (client or "(unknown version)", "%d.%d" % version if version else "unknown",
+                             ("%s or newer" % made_by) if made_by else "newer than this client"))
+
+
+@_database_errors
+def trusted_extensions(conn):
+    """Extensions a non-superuser database owner may create on this server (pg_available_extension_versions)."""
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT DISTINCT name FROM pg_available_extension_versions WHERE trusted")
+            return frozenset(r[0] for r in cur.fetchall())
+    finally:
+        admin.close()
 
 
 def _plain_tail(path, size=512):
@@ -195,59 +410,103 @@ def _incomplete(path):
                          % os.path.basename(path))
 
 
-def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None):
-    """Restore a dump into ``dbname``; stop at the first error. Raises RestoreFailed (with the tool's error), also
-    for a plain dump that lacks pg_dump's closing line (a dump cut off between two statements restores cleanly)."""
+class _Tail:
+    """A binary stream that remembers its last bytes (a plain dump's closing line, read as it streams)."""
+
+    def __init__(self, stream, size=512):
+        self._stream = stream
+        self._size = size
+        self.tail = b""
+
+    def readline(self):
+        line = self._stream.readline()
+        if line:
+            self.tail = (self.tail + line)[-self._size:]
+        return line
+
+
+def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None, trusted=None, listing=None):
+    """Restore a dump into ``dbname`` as ``conn``'s role; stop at the first error. Returns what was left out, by kind.
+
+    Raises RestoreFailed (with the tool's or the server's error) - also for a plain dump that lacks pg_dump's closing
+    line (a dump cut off between two statements restores cleanly) - and DumpRefused for what no restore may run.
+    ``trusted``: the extensions that may be created (None: all, a superuser restore)."""
     if timeout <= 0:
         raise RestoreFailed("restore_timeout: %s must be positive" % timeout)
-    env = client_env(conn, dbname)
-    deadline = time.monotonic() + timeout
     if fmt in ("custom", "directory"):
-        cmd = [_tool("pg_restore", bindir), "--exit-on-error", "--no-owner", "--no-privileges", "-d", dbname]
-        if jobs > 1:
-            cmd += ["-j", str(jobs)]
-        _run(cmd + [path], env, timeout)
-        return
-    cmd = [_tool("psql", bindir), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-o", os.devnull]
-    if fmt == "plain":
-        if os.path.getsize(path) and PLAIN_DUMP_TRAILER not in _plain_tail(path):  # empty: nothing was cut
+        kept, skipped = filter_toc(listing if listing is not None else toc_list(path, bindir), trusted)
+        with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as toc:
+            toc.write("\n".join(kept) + "\n")
+            toc.flush()
+            cmd = [_tool("pg_restore", bindir), "--exit-on-error", "--no-owner", "--no-privileges", "-L", toc.name,
+                   "-d", dbname]
+            if jobs > 1:
+                cmd += ["-j", str(jobs)]
+            _run(cmd + [path], client_env(conn, dbname), timeout)
+        return skipped
+    if fmt == "plain" and os.path.getsize(path):  # empty: nothing was cut
+        tail = _plain_tail(path)
+        if CLUSTER_DUMP_TRAILER in tail:
+            raise DumpRefused("%s: pg_dumpall output (a cluster: roles, tablespaces, several databases) is not "
+                              "restored; dump the one database with pg_dump" % os.path.basename(path))
+        if PLAIN_DUMP_TRAILER not in tail:
             raise _incomplete(path)
-        _run(cmd + ["-f", path], env, timeout)
-        return
-    # stderr goes to a file, not a pipe: nothing can block while the dump is streamed into psql's stdin.
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors) as proc:
-            tail = b""
-            try:
-                with gzip.open(path, "rb") as src:
-                    while time.monotonic() < deadline:
-                        chunk = src.read(1 << 20)
-                        if not chunk:
-                            break
-                        tail = (tail + chunk)[-512:]
-                        proc.stdin.write(chunk)
-            except BrokenPipeError:
-                pass  # psql stopped reading: it failed, its error is in the file
-            except (OSError, EOFError) as e:  # not a complete gzip stream
-                proc.kill()
-                raise RestoreFailed("%s: %s" % (os.path.basename(path), e)) from None
-            finally:
+    opener = gzip.open if fmt == "plain_gz" else open
+    try:
+        with opener(path, "rb") as raw:
+            stream = _Tail(raw)
+            skipped = run_plain(conn, dbname, PlainDump(stream, os.path.basename(path)), timeout, trusted)
+    except (OSError, EOFError) as e:  # not a complete gzip stream
+        raise RestoreFailed("%s: %s" % (os.path.basename(path), e)) from None
+    if fmt == "plain_gz" and stream.tail:
+        if CLUSTER_DUMP_TRAILER in stream.tail:
+            raise DumpRefused("%s: pg_dumpall output (a cluster: roles, tablespaces, several databases) is not "
+                              "restored; dump the one database with pg_dump" % os.path.basename(path))
+        if PLAIN_DUMP_TRAILER not in stream.tail:
+            raise _incomplete(path)
+    return skipped
+
+
+def run_plain(conn, dbname, dump, timeout, trusted):
+    """Send a plain dump's statements to the server one by one (psycopg2: no psql, so no meta-command can run), COPY
+    data as COPY data; stop at the first error, naming the dump's line. Returns the statements left out, by kind."""
+    deadline = time.monotonic() + timeout
+    skipped = {}
+    try:
+        db = connect(conn, dbname)
+    except psycopg2.Error as e:
+        raise RestoreFailed("PostgreSQL: %s" % str(e).strip()) from None
+    try:
+        db.autocommit = True  # as psql runs a dump: each statement on its own
+        with db.cursor() as cur:
+            cur.execute("SELECT set_config('statement_timeout', %s, false)", ("%ds" % timeout,))
+            for item in dump:
+                if time.monotonic() >= deadline:
+                    raise RestoreFailed("restore: timed out after %ds" % timeout)
+                verdict = judge(item[1], trusted)
+                if verdict.startswith("refuse:"):
+                    dump.refuse(item[2], verdict[len("refuse:"):])
+                if verdict.startswith("skip:"):
+                    kind = verdict[len("skip:"):]
+                    skipped[kind] = skipped.get(kind, 0) + 1
+                    continue
                 try:
-                    proc.stdin.close()
-                except BrokenPipeError:
-                    pass
-            try:
-                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise RestoreFailed("psql: timed out after %ds" % timeout) from None
-        if time.monotonic() >= deadline:
-            raise RestoreFailed("psql: timed out after %ds" % timeout)
-        if proc.returncode != 0:
-            errors.seek(0)
-            raise RestoreFailed("psql: %s" % _tail(errors.read()))
-        if tail and PLAIN_DUMP_TRAILER not in tail:
-            raise _incomplete(path)
+                    if item[0] == "copy":
+                        cur.copy_expert(item[1], item[3])
+                    else:
+                        cur.execute(item[1])
+                except psycopg2.Error as e:
+                    # the server's message only: its LINE/DETAIL context may quote the dump's data
+                    raise RestoreFailed("%s line %d: %s" % (dump.name, item[2], _primary(e))) from None
+    finally:
+        db.close()
+    return skipped
+
+
+def _primary(error):
+    diag = getattr(error, "diag", None)
+    message = (diag and diag.message_primary) or (str(error).strip().splitlines() or ["failed"])[0]
+    return message.replace("\n", " ")
 
 
 @_database_errors
@@ -293,5 +552,11 @@ def _run(cmd, env, timeout):
 
 
 def _tail(stderr, lines=5):
+    """The tool's last lines, after its first ERROR line when that is further up (pg_restore's HINT and CONTEXT
+    lines follow the error and would hide it)."""
     text = (stderr or b"").decode("utf-8", "replace").strip().splitlines()
-    return " / ".join(text[-lines:]) or "failed without a message"
+    errors = [line for line in text if "ERROR:" in line]
+    shown = text[-lines:]
+    if errors and errors[0] not in shown:
+        shown = errors[:1] + shown
+    return " / ".join(shown) or "failed without a message"

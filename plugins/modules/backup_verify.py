@@ -21,19 +21,44 @@ description:
     human; runbook 003 restores serially with C(gunzip | psql) and leaves the temporary database behind when it fails.
   - >-
     PostgreSQL: each dump is restored into a scratch database named C(ops_verify_) plus 8 random hex digits, with
-    C(pg_restore -j N --exit-on-error) for custom and directory formats and C(psql -v ON_ERROR_STOP=1) for plain SQL
+    C(pg_restore -j N --exit-on-error) for custom and directory formats and statement by statement for plain SQL
     (a C(.gz) is streamed), then every user table is counted exactly with C(count(*)). The scratch database is always
     dropped afterwards (also on failure and timeout) unless O(postgres[].keep_scratch); only databases with that
     prefix are ever dropped.
-  - Never changes anything it did not create; C(changed) is always false, since scratch databases are temporary.
+  - >-
+    A dump is untrusted input - whoever controls the application database writes what is in it. It is restored as an
+    unprivileged role made for the run (the scratch database's name; LOGIN with a random password and nothing else:
+    no superuser, no CREATEDB/CREATEROLE, in no C(pg_*_server_*) role; owner of the scratch database only), logged in
+    as that role - so a function in the dump that does C(COPY ... TO PROGRAM) fails instead of running a command on
+    the database server. A login role that is unprivileged itself restores as itself. A privileged login role that
+    cannot create roles fails the restore unless O(allow_superuser_restore).
+  - >-
+    A plain dump is never given to C(psql): it is read as data and its statements sent one by one, so no psql
+    meta-command (C(\! cmd), C(\o |cmd), C(\copy ... program), C(\connect)) can run on the controller; any
+    meta-command but pg_dump's own C(\restrict)/C(\unrestrict) pair fails the restore, naming its line. The statements
+    of C(pg_dump -C -c) that act on a database rather than in it (C(DROP/CREATE/ALTER DATABASE), the C(\connect) to it)
+    are left out - the restore stays in the scratch database - and counted in RV(restores[].left_out); pg_dumpall
+    output is refused. Ownership and privileges are left out as C(pg_restore --no-owner --no-privileges) does.
+  - >-
+    Every format: event triggers are left out of the restore; restoring unprivileged, so are extensions the server
+    does not mark trusted (C(pg_available_extension_versions)) - a dump whose tables need one needs
+    O(allow_superuser_restore). C(pg_restore) older than the C(pg_dump) that made a dump fails with the versions and
+    what to install.
+  - >-
+    Leftovers: each scratch database and restore role records its creation time in its comment; at the start of a
+    restoring run those older than O(scratch_max_age) (a cancelled job, a killed controller) are dropped and reported
+    (RV(leftovers), a C(warn) check each). One without a creation time (an older version's) is reported and left alone.
+  - Never changes anything it did not create; C(changed) is true only when a leftover scratch database was dropped.
 notes:
   - "IAM actions (least privilege): C(dynamodb:DescribeContinuousBackups), C(dynamodb:ListBackups) (O(dynamodb));
     C(s3:GetBucketVersioning), C(s3:GetReplicationConfiguration), C(s3:GetEncryptionConfiguration) (O(s3));
     C(kms:DescribeKey) (O(s3[].kms_key_id) in another form than the bucket's configuration, e.g. an alias);
     C(rds:DescribeDBInstances), C(rds:DescribeDBSnapshots) (O(rds))."
   - >-
-    PostgreSQL needs C(psycopg2) on the host that runs the module, the C(pg_restore) and C(psql) client programs
-    (or O(pg_bin_dir)), and a role allowed to create databases.
+    PostgreSQL needs C(psycopg2) on the host that runs the module, the C(pg_restore) client program (or O(pg_bin_dir))
+    as new as the C(pg_dump) that made the dumps, and a login role with C(CREATEDB) and C(CREATEROLE) (it makes the
+    restore role and the scratch database, and drops both) - or an unprivileged role with C(CREATEDB), which restores
+    as itself. A superuser works too (the restore still runs as the role made for it).
   - Check mode runs the read-only checks; PostgreSQL restores are reported as C(skipped) unless O(restore_in_check_mode).
 author:
   - ops.runbooks maintainers (@ops-runbooks)
@@ -165,8 +190,25 @@ options:
         type: bool
         default: false
   pg_bin_dir:
-    description: Directory of C(pg_restore) and C(psql) when they are not on the PATH.
+    description: Directory of C(pg_restore) when it is not on the PATH.
     type: path
+  allow_superuser_restore:
+    description:
+      - Restore as the login role even when it is a superuser or in a C(pg_*_server_*) role, without a restore role
+        and with every extension of the dump. Only for dumps whose every byte you trust - a restore then runs
+        whatever functions the dump defines with those privileges.
+      - Meta-commands, database-level statements, pg_dumpall output and event triggers are refused or left out all
+        the same.
+    type: bool
+    default: false
+  scratch_max_age:
+    description:
+      - A scratch database or restore role of this module older than this is a leftover of a run that never
+        finished, dropped at the start of the next restoring run (for example V(6h), V(1d)). It must be longer than
+        every O(postgres[].restore_timeout) - a restore still running is never taken for a leftover. A database kept
+        with O(postgres[].keep_scratch) lives until then.
+    type: str
+    default: 6h
   concurrency:
     description:
       - How many PostgreSQL dumps are verified at the same time (1 to 32), each in a scratch database of its own - the
@@ -240,6 +282,27 @@ restores:
     duration_seconds: {description: Wall time of restore and counts., type: float}
     row_counts: {description: Rows per table., type: dict}
     dropped: {description: Whether the scratch database was dropped., type: bool}
+    restored_as:
+      description: The role the restore logged in as - the restore role made for it (the scratch database's name) or
+        the login role (unprivileged itself, or O(allow_superuser_restore)).
+      type: str
+    left_out:
+      description: "Statements or table of contents entries left out of the restore, by kind (C(database),
+        C(ownership), C(privileges), C(event trigger), C(untrusted extension), C(security label))."
+      type: dict
+      sample: {database: 3, ownership: 12, untrusted extension: 1}
+leftovers:
+  description: Scratch databases and restore roles of earlier runs found older than O(scratch_max_age), or without a
+    creation time.
+  returned: when PostgreSQL dumps are restored
+  type: list
+  elements: dict
+  contains:
+    kind: {description: C(database) or C(role)., type: str}
+    name: {description: Its name., type: str}
+    created: {description: When it was made (UTC), or null when it records no time., type: str}
+    age_seconds: {description: Its age, or null., type: int}
+    dropped: {description: Whether it was dropped (false in check mode, or without a creation time)., type: bool}
 """
 
 import datetime
@@ -388,8 +451,9 @@ def restored_table_checks(path, expected, counts, allow_empty):
         len(counts), ", as the table of contents lists" if expected else ""), len(counts), len(expected) or None)]
 
 
-def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs):
-    """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``."""
+def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs, how=None):
+    """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``.
+    ``how``: the restore's identity (``restore_identity``) - a role made for it, or the login role."""
     path = entry["path"]
     max_age = duration(entry["max_age"], "postgres[%d].max_age" % index)
     if not os.path.exists(path):
@@ -401,31 +465,36 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs):
         found.append(make_check(path, "restore", checks.SKIPPED, "check mode: restore skipped (restore_in_check_mode=false)",
                                 None, None))
         return found, None
-    problem = dump_file_problem(path, entry["allow_empty"])
+    problem = dump_file_problem(path, entry["allow_empty"]) or (how or {}).get("refused")
     if problem:
         found.append(make_check(path, "restore", checks.FAIL, "%s: %s" % (os.path.basename(path), problem), None,
                                 "restores"))
         return found, None
+    how = how or {"role": False, "superuser": False, "trusted": None}
     fmt = postgres.dump_format(path)
     jobs = entry["jobs"] or default_jobs
     record = {"path": path, "format": fmt, "database": None, "jobs": jobs if fmt in ("custom", "directory") else 1,
-              "duration_seconds": None, "row_counts": {}, "dropped": False}
+              "duration_seconds": None, "row_counts": {}, "dropped": False, "restored_as": None, "left_out": {}}
     started = time.monotonic()
     try:
-        expected = postgres.toc_tables(path, bindir) if fmt in ("custom", "directory") else []
-        record["database"] = postgres.create_scratch(conn)
-        postgres.restore(conn, record["database"], path, fmt, record["jobs"], entry["restore_timeout"], bindir)
-        record["row_counts"] = postgres.row_counts(conn, record["database"])
+        listing = postgres.toc_list(path, bindir) if fmt in ("custom", "directory") else None
+        expected = postgres.toc_tables(path, listing=listing) if listing is not None else []
+        record["database"], restore_conn = postgres.create_scratch(conn, how["role"], how["superuser"])
+        record["restored_as"] = restore_conn["login_user"]
+        record["left_out"] = postgres.restore(restore_conn, record["database"], path, fmt, record["jobs"],
+                                              entry["restore_timeout"], bindir, how["trusted"], listing)
+        record["row_counts"] = postgres.row_counts(restore_conn, record["database"])
         took = record["duration_seconds"] = round(time.monotonic() - started, 3)
-        found.append(make_check(path, "restore", checks.PASS, "restored %s dump into %s in %.1fs (%d tables)" % (
-            fmt, record["database"], took, len(record["row_counts"])), fmt, "restores"))
-    except (postgres.RestoreFailed, postgres.DatabaseError) as e:
+        found.append(make_check(path, "restore", checks.PASS, "restored %s dump into %s as %s in %.1fs (%d tables%s)" % (
+            fmt, record["database"], "its restore role" if how["role"] else "the login role", took,
+            len(record["row_counts"]), left_out_text(record["left_out"])), fmt, "restores"))
+    except (postgres.RestoreFailed, postgres.DatabaseError, postgres.DumpRefused) as e:
         record["duration_seconds"] = round(time.monotonic() - started, 3)
         found.append(make_check(path, "restore", checks.FAIL, str(e), fmt, "restores"))
         return found, record
     finally:
         if record["database"] and not entry["keep_scratch"]:
-            postgres.drop_scratch(conn, record["database"])
+            postgres.drop_scratch(conn, record["database"], how["role"])
             record["dropped"] = True
     counts = record["row_counts"]
     found.extend(restored_table_checks(path, expected, counts, entry["allow_empty"]))
@@ -442,6 +511,40 @@ def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs):
         found.append(make_check(path, "rows %s" % name, checks.PASS if rows >= int(minimum) else checks.FAIL,
                                 "%d rows (minimum %s)" % (rows, minimum), rows, int(minimum)))
     return found, record
+
+
+def left_out_text(left_out):
+    return "; left out: %s" % ", ".join("%d %s" % (n, kind) for kind, n in sorted(left_out.items())) if left_out else ""
+
+
+def restore_identity(conn, allow_superuser):
+    """Who restores: a role made for each restore, or the login role; ``refused`` says why no restore may run."""
+    privileges = postgres.login_privileges(conn)
+    why = postgres.privileged(privileges)
+    if allow_superuser or not why:
+        # an unprivileged login role restores as itself; allow_superuser_restore: the caller trusts the dump
+        return {"role": False, "superuser": privileges["superuser"], "privileged": why,
+                "trusted": None if allow_superuser else postgres.trusted_extensions(conn)}
+    if not (privileges["superuser"] or (privileges["createrole"] and privileges["createdb"])):
+        return {"refused": "the login role %s is %s and cannot make an unprivileged restore role (it needs CREATEROLE "
+                           "and CREATEDB): grant them, log in as an unprivileged role with CREATEDB, or set "
+                           "allow_superuser_restore for a dump you trust" % (conn["login_user"], why)}
+    return {"role": True, "superuser": privileges["superuser"], "privileged": why,
+            "trusted": postgres.trusted_extensions(conn)}
+
+
+def leftover_checks(leftovers, check_mode):
+    found = []
+    for item in leftovers:
+        if item["dropped"] or (check_mode and item["age_seconds"] is not None):
+            reason = "%s a leftover scratch %s created %s (%s old, older than scratch_max_age): a run that never " \
+                     "finished" % ("would drop" if check_mode else "dropped", item["kind"], item["created"],
+                                    format_duration(item["age_seconds"]))
+        else:
+            reason = "scratch %s without a creation time (made by an older version or by hand): left alone, drop it " \
+                     "when no restore is running" % item["kind"]
+        found.append(make_check(item["name"], "leftover", checks.WARN, reason, item["created"], None))
+    return found
 
 
 def _mtime(path):
@@ -466,6 +569,8 @@ ARGUMENT_SPEC = dict(
         jobs=dict(type="int"), keep_scratch=dict(type="bool", default=False),
         restore_timeout=dict(type="int", default=3600), allow_empty=dict(type="bool", default=False))),
     pg_bin_dir=dict(type="path"),
+    allow_superuser_restore=dict(type="bool", default=False),
+    scratch_max_age=dict(type="str", default="6h"),
     concurrency=dict(type="int", default=1),
     restore_in_check_mode=dict(type="bool", default=False),
     fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
@@ -481,8 +586,14 @@ def validate(params):
         postgres.validate_connection(params)
     if params["postgres"] and not postgres.HAS_PSYCOPG2:
         raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
+    max_age = parse_duration(params["scratch_max_age"], "scratch_max_age")
     for i, entry in enumerate(params["postgres"]):
+        duration(entry["max_age"], "postgres[%d].max_age" % i)
         check_range("postgres[%d].restore_timeout" % i, entry["restore_timeout"], 1, MAX_RESTORE_TIMEOUT, " seconds")
+        if entry["restore_timeout"] >= max_age:
+            raise InvalidInput("scratch_max_age: %s is not longer than postgres[%d].restore_timeout (%ds) - a restore "
+                               "still running would be taken for a leftover" % (params["scratch_max_age"], i,
+                                                                                 entry["restore_timeout"]))
         if entry["jobs"] is not None and entry["jobs"] < 1:
             raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
         for table, minimum in entry["min_rows"].items():
@@ -494,8 +605,8 @@ def main():
     module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     conn = dict((k, params[k]) for k in postgres.POSTGRES_CONNECTION_SPEC)
-    found, restores = [], []
-    with ending_on_error(module, dict(checks=found, restores=restores), "verify backups"):
+    found, restores, leftovers = [], [], []
+    with ending_on_error(module, dict(checks=found, restores=restores, leftovers=leftovers), "verify backups"):
         validate(params)
         # 1. DynamoDB: PITR on and recent enough (RPO), newest on-demand backup young enough.
         if params["dynamodb"]:
@@ -517,10 +628,17 @@ def main():
         #    Several at a time with `concurrency`, the CPUs shared out between them.
         restore_now = not module.check_mode or params["restore_in_check_mode"]
         if params["postgres"]:
+            how = None
+            if restore_now:
+                # What killed runs left behind goes first (dropped only outside check mode), then who restores.
+                leftovers.extend(postgres.drop_leftovers(conn, parse_duration(params["scratch_max_age"]),
+                                                         dry_run=module.check_mode))
+                found.extend(leftover_checks(leftovers, module.check_mode))
+                how = restore_identity(conn, params["allow_superuser_restore"])
             width = min(params["concurrency"], len(params["postgres"]))
             default_jobs = max(1, (os.cpu_count() or 1) // width)
             verified = read_concurrently(list(range(len(params["postgres"]))), lambda i: check_postgres_dump(
-                conn, params["postgres"][i], i, restore_now, params["pg_bin_dir"], default_jobs), width, "postgres")
+                conn, params["postgres"][i], i, restore_now, params["pg_bin_dir"], default_jobs, how), width, "postgres")
             for dump_checks, record in verified.values():
                 found.extend(dump_checks)
                 if record:
@@ -528,7 +646,8 @@ def main():
 
     # 5. One report; the task fails when a check failed.
     summary = checks.summarize(found, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.SKIPPED))
-    result = dict(changed=False, checks=found, summary=summary, restores=restores)
+    result = dict(changed=any(item["dropped"] for item in leftovers), checks=found, summary=summary,
+                  restores=restores, leftovers=leftovers)
     failed = [c for c in found if c["status"] == checks.FAIL]
     checks.end_module(module, result, failed and "%d backup check(s) failed: %s" % (len(failed), "; ".join(
         "%s %s: %s" % (c["resource"], c["check"], c["reason"]) for c in failed)),
