@@ -23,13 +23,16 @@ def pg(sandbox):
     conn = {"login_host": "127.0.0.1", "login_port": sandbox.pg_port, "login_user": "postgres"}
     yield conn
     assert scratch_databases(sandbox) == [], "a scratch database was left behind"
+    assert scratch_databases(sandbox, "role") == [], "a restore role was left behind"
 
 
-def scratch_databases(sandbox):
+def scratch_databases(sandbox, kind="database"):
     db = psycopg2.connect(dbname="postgres", **sandbox.pg_dsn)
     try:
         with db.cursor() as cur:
-            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%' ORDER BY 1")
+            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%' ORDER BY 1"
+                        if kind == "database" else
+                        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ops\\_verify\\_%' ORDER BY 1")
             return [r[0] for r in cur.fetchall()]
     finally:
         db.close()
@@ -211,6 +214,7 @@ def test_keep_scratch_keeps_it_and_names_it(sandbox, run_module):
     db.autocommit = True
     with db.cursor() as cur:
         cur.execute("DROP DATABASE %s" % database)
+        cur.execute("DROP ROLE %s" % database)  # its restore role, kept with it
     db.close()
 
 
@@ -432,24 +436,36 @@ def test_restore_in_check_mode_restores_and_drops(sandbox, pg, run_module):
 
 
 def _witness_dump(tmp_path, name, wait=1.0):
-    """A plain dump that waits until three scratch databases exist (at most ``wait`` seconds, polling every 0.1 s),
-    then records which scratch databases exist while it restores: a barrier, not a race with the clock."""
+    """A plain dump whose restore is a witness of the restores running beside it, through a two-phase barrier of
+    shared advisory locks (held by the restore's session until it ends; pg_locks is live state, no snapshot):
+    it takes lock 4242 and waits until three restores hold it (at most ``wait`` seconds), records the holders, then
+    takes lock 4243 and waits until three hold that one too (at most 3 s more) - so none leaves, releasing 4242,
+    before all three have seen it held by three. (The last to take 4243 leaves at once: the others may miss it there,
+    which costs them those 3 s, never the count.)"""
     path = tmp_path / ("%s.sql" % name)
-    path.write_text("DO $$ BEGIN FOR i IN 1..%d LOOP EXIT WHEN (SELECT count(*) FROM pg_database WHERE datname LIKE "
-                    "'ops\\_verify\\_%%') >= 3; PERFORM pg_sleep(0.1); END LOOP; END $$;\n" % int(wait * 10)
-                    + "CREATE TABLE public.seen AS SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%';\n"
-                    "--\n-- PostgreSQL database dump complete\n--\n")
+
+    def holders(key):
+        return "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND granted" % key
+
+    def barrier(key, seconds):
+        return ("SELECT pg_advisory_lock_shared(%d);\nDO $$ BEGIN FOR i IN 1..%d LOOP EXIT WHEN (SELECT count(*) "
+                "FROM (%s) h) >= 3; PERFORM pg_sleep(0.1); END LOOP; END $$;\n" % (key, int(seconds * 10),
+                                                                                  holders(key)))
+
+    path.write_text(barrier(4242, wait) + "CREATE TABLE public.seen AS %s;\n" % holders(4242)
+                    + barrier(4243, min(wait, 3))
+                    + "--\n-- PostgreSQL database dump complete\n--\n")
     return str(path)
 
 
-@pytest.mark.parametrize("concurrency, seen", [(1, 1), (3, 3)])  # seen: scratch databases each witness sees
+@pytest.mark.parametrize("concurrency, seen", [(1, 1), (3, 3)])  # seen: witness restores each sees running
 def test_concurrency_restores_dumps_at_the_same_time_and_keeps_their_order(sandbox, pg, run_module, tmp_path,
                                                                            concurrency, seen):
-    """Three dumps that each record which scratch databases exist during their restore, after waiting (bounded) for
-    three to exist: one after another each sees its own (its wait runs out); with concurrency 3 each sees all three.
+    """Three dumps that each record how many witness restores are running during theirs, after waiting (bounded)
+    for three: one after another each sees its own (its wait runs out); with concurrency 3 each sees all three.
     A failing dump does not hide the others, and the checks and restores keep the order given."""
     # one after another the barrier can never be met: 1 s each. At a time it is met as soon as the three restores
-    # have made their scratch databases - however far apart they start on two busy cores (60 s at most)
+    # run - however far apart they start on two busy cores (60 s at most)
     wait = 1 if concurrency == 1 else 60
     dumps = [_witness_dump(tmp_path, "a", wait), _witness_dump(tmp_path, "b", wait), _witness_dump(tmp_path, "c", wait),
              str(tmp_path / "missing.dump"), sandbox.dumps["custom"]]
@@ -459,7 +475,7 @@ def test_concurrency_restores_dumps_at_the_same_time_and_keeps_their_order(sandb
     assert [c["resource"] for c in result["checks"] if c["check"] == "exists"] == dumps
     witnesses = [r for r in result["restores"] if r["format"] == "plain"]
     # one after another: only its own; three at a time: at least the three witnesses' (they start together)
-    assert all(r["row_counts"]["public.seen"] >= seen for r in witnesses), witnesses
+    assert all(r["row_counts"]["public.seen"] >= seen for r in witnesses), [(r["row_counts"], r["duration_seconds"]) for r in result["restores"]]
     assert concurrency > 1 or all(r["row_counts"]["public.seen"] == 1 for r in witnesses), witnesses
     assert all(r["dropped"] for r in result["restores"])
     assert len({r["database"] for r in result["restores"]}) == 4
