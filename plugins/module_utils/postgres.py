@@ -188,30 +188,107 @@ def _stamp(what):
     return "ops.runbooks %s, created %s" % (what, now)
 
 
-@_database_errors
-def create_scratch(conn, restore_role=False, superuser=False):
-    """Create an empty scratch database; return its name and the connection options a restore into it uses.
+def restore_identity(conn, allow_superuser):
+    """Who restores: ``{role: True}`` a role made for each restore, ``{role: False}`` the login role (unprivileged
+    itself, or ``allow_superuser``), with ``trusted`` the extensions it may create (None: all); ``{refused: why}`` when
+    no restore may run."""
+    privileges = login_privileges(conn)
+    why = privileged(privileges)
+    if allow_superuser or not why:
+        return {"role": False, "superuser": privileges["superuser"], "privileged": why,
+                "trusted": None if allow_superuser else trusted_extensions(conn)}
+    if not (privileges["superuser"] or (privileges["createrole"] and privileges["createdb"])):
+        return {"refused": "the login role %s is %s and cannot make an unprivileged restore role (it needs CREATEROLE "
+                           "and CREATEDB): grant them, log in as an unprivileged role with CREATEDB, or set "
+                           "allow_superuser_restore for a dump you trust" % (conn["login_user"], why)}
+    return {"role": True, "superuser": privileges["superuser"], "privileged": why,
+            "trusted": trusted_extensions(conn)}
 
-    With ``restore_role`` a role of the same name is made first (LOGIN with a random password, nothing else) and owns
-    the database: the restore logs in as it. A login role that is not a superuser grants itself the new role, which
-    CREATE DATABASE ... OWNER needs (CREATEROLE allows it)."""
-    name = scratch_name()
+
+@_database_errors
+def create_restore_role(conn, name, superuser=False):
+    """A role for one restore: LOGIN with a random password and nothing else; returns the connection options that
+    log in as it. A login role that is not a superuser grants itself the new role, which CREATE DATABASE ... OWNER
+    and REASSIGN OWNED need (CREATEROLE allows it)."""
+    password = secrets.token_urlsafe(24)
     ident = sql.Identifier(name)
-    restore_conn = conn
-    if restore_role:
-        password = secrets.token_urlsafe(24)
-        _admin(conn, sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                             "NOBYPASSRLS CONNECTION LIMIT 64 PASSWORD {}").format(ident, sql.Literal(scram_verifier(
-                                 password))),
-               sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_stamp("backup_verify restore role"))),
-               *([] if superuser else [sql.SQL("GRANT {} TO CURRENT_USER").format(ident)]))
-        restore_conn = dict(conn, login_user=name, login_password=password)
-        _admin(conn, sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(ident, ident))
-    else:
-        _admin(conn, sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
-    _admin(conn, sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(_stamp("backup_verify scratch "
-                                                                                        "database"))))
+    _admin(conn, sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
+                         "CONNECTION LIMIT 64 PASSWORD {}").format(ident, sql.Literal(scram_verifier(password))),
+           sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_stamp("restore role"))),
+           *([] if superuser else [sql.SQL("GRANT {} TO CURRENT_USER").format(ident)]))
+    return dict(conn, login_user=name, login_password=password)
+
+
+@_database_errors
+def create_database(conn, name, comment, owner=None):
+    """CREATE DATABASE ``name`` (from template0, owned by ``owner`` if given) with ``comment``."""
+    ident = sql.Identifier(name)
+    _admin(conn, sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(ident, sql.Identifier(owner))
+           if owner else sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident),
+           sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(comment)))
+
+
+def create_scratch(conn, restore_role=False, superuser=False):
+    """Create an empty scratch database; return its name and the connection options a restore into it uses. With
+    ``restore_role`` a role of the same name is made first and owns the database: the restore logs in as it."""
+    name = scratch_name()
+    restore_conn = create_restore_role(conn, name, superuser) if restore_role else conn
+    try:
+        create_database(conn, name, _stamp("backup_verify scratch database"), name if restore_role else None)
+    except DatabaseError:
+        if restore_role:
+            _admin(conn, sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        raise
     return name, restore_conn
+
+
+@_database_errors
+def database_comment(conn, name):
+    """The comment of database ``name`` ('' without one), or None when there is no such database."""
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database"
+                        " WHERE datname = %s", (name,))
+            row = cur.fetchone()
+            return row[0] if row else None
+    finally:
+        admin.close()
+
+
+@_database_errors
+def comment_database(conn, name, comment):
+    _admin(conn, sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(comment)))
+
+
+@_database_errors
+def drop_database(conn, name, expected_comment):
+    """Drop database ``name`` only while its comment is ``expected_comment`` (the run that made it says so)."""
+    if database_comment(conn, name) == expected_comment:
+        _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@_database_errors
+def hand_over(conn, name, role, owner):
+    """Give database ``name`` and every object the restore ``role`` made in it to ``owner`` (REASSIGN OWNED, in the
+    database, as the login role); without a role, only the database."""
+    db = connect(conn, name)
+    try:
+        db.autocommit = True
+        with db.cursor() as cur:
+            if role:
+                cur.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(role), sql.Identifier(owner)))
+            cur.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner)))
+    finally:
+        db.close()
+
+
+@_database_errors
+def drop_role(conn, name):
+    """Drop a restore role of this module (never any other name)."""
+    if not is_scratch(name):
+        raise ValueError("refusing to drop %r: not a restore role of this module" % (name,))
+    _admin(conn, sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 @_database_errors
@@ -282,9 +359,12 @@ def drop_leftovers(conn, max_age_seconds, dry_run=False):
                      age_seconds=age and int(age), dropped=False)
         if age is not None and not dry_run:
             ident = sql.Identifier(found["name"])
-            _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)" if found["kind"] == "database"
-                                 else "DROP ROLE IF EXISTS {}").format(ident))
-            entry["dropped"] = True
+            try:
+                _admin(conn, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)" if found["kind"] == "database"
+                                     else "DROP ROLE IF EXISTS {}").format(ident))
+                entry["dropped"] = True
+            except psycopg2.Error as e:  # a role that still owns something elsewhere: say so, go on
+                entry["error"] = _primary(e)
         report.append(entry)
     return report
 

@@ -300,9 +300,9 @@ leftovers:
   contains:
     kind: {description: C(database) or C(role)., type: str}
     name: {description: Its name., type: str}
-    created: {description: When it was made (UTC), or null when it records no time., type: str}
-    age_seconds: {description: Its age, or null., type: int}
-    dropped: {description: Whether it was dropped (false in check mode, or without a creation time)., type: bool}
+    created: {description: "When it was made (UTC), or null when it records no time.", type: str}
+    age_seconds: {description: "Its age, or null.", type: int}
+    dropped: {description: "Whether it was dropped (false in check mode, or without a creation time).", type: bool}
 """
 
 import datetime
@@ -453,7 +453,7 @@ def restored_table_checks(path, expected, counts, allow_empty):
 
 def check_postgres_dump(conn, entry, index, restore_now, bindir, default_jobs, how=None):
     """Checks of one dump and, when restored, the restore record. The scratch database is dropped in ``finally``.
-    ``how``: the restore's identity (``restore_identity``) - a role made for it, or the login role."""
+    ``how``: the restore's identity (``postgres.restore_identity``) - a role made for it, or the login role."""
     path = entry["path"]
     max_age = duration(entry["max_age"], "postgres[%d].max_age" % index)
     if not os.path.exists(path):
@@ -517,22 +517,6 @@ def left_out_text(left_out):
     return "; left out: %s" % ", ".join("%d %s" % (n, kind) for kind, n in sorted(left_out.items())) if left_out else ""
 
 
-def restore_identity(conn, allow_superuser):
-    """Who restores: a role made for each restore, or the login role; ``refused`` says why no restore may run."""
-    privileges = postgres.login_privileges(conn)
-    why = postgres.privileged(privileges)
-    if allow_superuser or not why:
-        # an unprivileged login role restores as itself; allow_superuser_restore: the caller trusts the dump
-        return {"role": False, "superuser": privileges["superuser"], "privileged": why,
-                "trusted": None if allow_superuser else postgres.trusted_extensions(conn)}
-    if not (privileges["superuser"] or (privileges["createrole"] and privileges["createdb"])):
-        return {"refused": "the login role %s is %s and cannot make an unprivileged restore role (it needs CREATEROLE "
-                           "and CREATEDB): grant them, log in as an unprivileged role with CREATEDB, or set "
-                           "allow_superuser_restore for a dump you trust" % (conn["login_user"], why)}
-    return {"role": True, "superuser": privileges["superuser"], "privileged": why,
-            "trusted": postgres.trusted_extensions(conn)}
-
-
 def leftover_checks(leftovers, check_mode):
     found = []
     for item in leftovers:
@@ -540,6 +524,9 @@ def leftover_checks(leftovers, check_mode):
             reason = "%s a leftover scratch %s created %s (%s old, older than scratch_max_age): a run that never " \
                      "finished" % ("would drop" if check_mode else "dropped", item["kind"], item["created"],
                                     format_duration(item["age_seconds"]))
+        elif item.get("error"):
+            reason = "leftover scratch %s created %s could not be dropped: %s" % (item["kind"], item["created"],
+                                                                                  item["error"])
         else:
             reason = "scratch %s without a creation time (made by an older version or by hand): left alone, drop it " \
                      "when no restore is running" % item["kind"]
@@ -634,7 +621,7 @@ def main():
                 leftovers.extend(postgres.drop_leftovers(conn, parse_duration(params["scratch_max_age"]),
                                                          dry_run=module.check_mode))
                 found.extend(leftover_checks(leftovers, module.check_mode))
-                how = restore_identity(conn, params["allow_superuser_restore"])
+                how = postgres.restore_identity(conn, params["allow_superuser_restore"])
             width = min(params["concurrency"], len(params["postgres"]))
             default_jobs = max(1, (os.cpu_count() or 1) // width)
             verified = read_concurrently(list(range(len(params["postgres"]))), lambda i: check_postgres_dump(

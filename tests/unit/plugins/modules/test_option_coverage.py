@@ -42,6 +42,7 @@ def _test_text(module):
     """The happy-path tests of a module: its own test files (an action plugin's unit tests), the fault matrix, and the role tasks and molecule
     files that call it (the bad-input corpus does not count: a rejected value is no proof the option works)."""
     paths = glob.glob(os.path.join(ROOT, "tests", "integration", "modules", "test_%s.py" % module)) + \
+        glob.glob(os.path.join(ROOT, "tests", "integration", "modules", "test_%s_*.py" % module)) + \
         glob.glob(os.path.join(ROOT, "tests", "unit", "plugins", "modules", "test_%s_logic.py" % module)) + \
         glob.glob(os.path.join(ROOT, "tests", "unit", "plugins", "action", "test_%s.py" % module)) + \
         glob.glob(os.path.join(ROOT, "tests", "integration", "modules", "test_fault_matrix.py"))
