@@ -161,6 +161,38 @@ def settings_of(configuration):
             "environment": dict((configuration.get("Environment") or {}).get("Variables") or {})}
 
 
+# Values shorter than this are not registered for masking: Ansible masks every occurrence of a registered value in
+# the output, and "true", "INFO" or "1" would blank out ordinary words and numbers. No result carries a value anyway.
+MASK_MIN_LENGTH = 6
+
+
+def secret_values(value):
+    """The strings of a value worth masking: the value, and each string of it when it is a JSON document."""
+    found = [value] if isinstance(value, str) and len(value) >= MASK_MIN_LENGTH else []
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            document = json.loads(value)
+        except ValueError:
+            return found
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str) and len(item) >= MASK_MIN_LENGTH:
+                found.append(item)
+    return found
+
+
+def mask_environment(module, configuration):
+    """Register every environment value of a configuration just read for masking (``module.no_log_values``): should
+    one ever reach an error message or a traceback, Ansible shows ******** instead."""
+    for value in ((configuration or {}).get("Environment") or {}).get("Variables", {}).values():
+        module.no_log_values.update(secret_values(value))
+
+
 def deployed_of(configuration):
     layers = [layer.get("Arn") for layer in configuration.get("Layers") or []]
     return dict((field, layers if field == "Layers" else configuration.get(field)) for field in DEPLOYED_FIELDS)

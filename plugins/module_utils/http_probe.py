@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
@@ -18,25 +20,52 @@ def is_http_url(value):
     return str(value).startswith(("http://", "https://"))
 
 
+# Query parameters whose values are credentials: a name with one of these words (api_key, access_token,
+# X-Amz-Signature, X-Amz-Security-Token, sig, password, auth, ...), words split at punctuation and camelCase.
+_SECRET_WORDS = frozenset(["key", "apikey", "token", "secret", "sig", "signature", "password", "passwd", "pwd",
+                           "auth", "authorization", "credential", "credentials", "session", "sessionid"])
+
+
+def _is_secret_param(name):
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
+    return any(word in _SECRET_WORDS for word in re.split(r"[^a-z0-9]+", words))
+
+
+def _secret_params(query):
+    return [(name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+            if value and _is_secret_param(name)]
+
+
 def redact_url(url):
-    """The URL without credentials: ``https://user:secret@host/x`` -> ``https://***@host/x`` (for output)."""
+    """The URL without credentials: ``https://user:secret@host/x?api_key=k&page=2`` -> ``https://***@host/x?api_key=***&page=2``
+    (for output): the user information, and the values of query parameters named like a key, token, secret,
+    signature, password or auth."""
     try:
         parts = urlsplit(str(url))
     except ValueError:
         return "<unparsable URL>"
-    if "@" not in parts.netloc:
-        return str(url)
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1])
+    if _secret_params(parts.query):
+        query = "&".join(piece.split("=", 1)[0] + "=***" if "=" in piece and _is_secret_param(
+            piece.split("=", 1)[0]) and piece.split("=", 1)[1] else piece for piece in parts.query.split("&"))
+        parts = parts._replace(query=query)
+    return urlunsplit(parts)
 
 
 def url_secrets(url):
-    """The credentials embedded in a URL, for ``module.no_log_values`` (Ansible then masks them everywhere,
-    the module's echoed arguments included)."""
+    """The credentials embedded in a URL - user information and secret query values, raw and as written - for
+    ``module.no_log_values`` (Ansible then masks them everywhere, the module's echoed arguments included)."""
     try:
         parts = urlsplit(str(url))
     except ValueError:
         return []
-    return [part for part in (parts.password, parts.username if parts.password is None else None) if part]
+    found = [part for part in (parts.password, parts.username if parts.password is None else None) if part]
+    for name, value in _secret_params(parts.query):
+        found.append(value)
+        found += [piece.split("=", 1)[1] for piece in parts.query.split("&")
+                  if piece.startswith(name + "=") and piece.split("=", 1)[1] != value]
+    return found
 
 
 def check_url(url, timeout, expected=None, max_latency_ms=None, validate_certs=True):

@@ -164,6 +164,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import list
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import move_alias
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import public_settings
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import publish_version
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import mask_environment
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import settings_of
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import update_configuration
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
@@ -226,11 +227,13 @@ def main():
         validate(params, module)
         # 1. What $LATEST has now, and which version the alias serves with which configuration.
         latest = get_configuration(lam, name)
+        mask_environment(module, latest)
         before = settings_of(latest)
         published = list_published_versions(lam, name)
         newest = str(published[-1]) if published else None
         served = get_alias(lam, name, alias) if alias else None
         served_config = get_configuration(lam, name, served["version"]) if served else None
+        mask_environment(module, served_config)
         result["previous"] = result["current"] = state(before, newest, served["version"] if served else None)
 
         # 2. What it should have: the changes over what is there, every other variable kept.

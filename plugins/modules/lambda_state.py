@@ -14,7 +14,8 @@ description:
   - Reads the configuration of many Lambda functions concurrently (C(GetFunctionConfiguration), and C(GetAlias) for
     O(alias)) in one module run - not one module start per function - and returns each function's state, last update
     status, runtime, handler, timeout, memory, architectures and the version its alias serves.
-  - Environment variable values are never returned (they often hold secrets) - only their names.
+  - Environment variable values are never returned (they often hold secrets) - only their names, and the values of
+    the variables O(environment_values) names (flags such as C(EMERGENCY_MODE), never a secret).
   - One check per function in the collection's common model - C(Active) with a C(Successful) last update passes, a
     function that does not exist or is C(Failed) fails, C(Pending) or an update C(InProgress) warns, a function that
     could not be read is C(unknown) with the AWS error - an error on one function never hides the others.
@@ -39,6 +40,13 @@ options:
     description: Functions read at the same time.
     type: int
     default: 8
+  environment_values:
+    description:
+      - Names of environment variables whose values are returned (RV(functions.environment_values)) - settings the
+        procedure needs, such as C(EMERGENCY_MODE). Name no variable that holds a secret.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - ops.runbooks.checks
   - amazon.aws.common.modules
@@ -84,6 +92,9 @@ functions:
     architectures: {description: Instruction set architectures., type: list, elements: str}
     last_modified: {description: When the configuration last changed., type: str}
     environment_names: {description: Names of the environment variables (not their values)., type: list, elements: str}
+    environment_values:
+      description: "The values of the variables O(environment_values) names that the function has (only those)."
+      type: dict
     alias_version: {description: "With O(alias), the version it serves.", type: str}
     arn: {description: The function's ARN., type: str}
 checks:
@@ -108,26 +119,28 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_lin
 
 EMPTY = {"state": None, "last_update_status": None, "runtime": None, "handler": None, "timeout": None,
          "memory_size": None, "architectures": [], "last_modified": None, "environment_names": [],
-         "alias_version": None, "arn": None}
+         "alias_version": None, "arn": None, "environment_values": {}}
 
 
-def function_state(config):
-    """The RETURN fields of a GetFunctionConfiguration answer (environment values left out)."""
+def function_state(config, values=()):
+    """The RETURN fields of a GetFunctionConfiguration answer (environment values left out, but those of ``values``)."""
+    variables = (config.get("Environment") or {}).get("Variables", {})
     return {"state": config.get("State", "Active"), "last_update_status": config.get("LastUpdateStatus", "Successful"),
             "runtime": config.get("Runtime"), "handler": config.get("Handler"), "timeout": config.get("Timeout"),
             "memory_size": config.get("MemorySize"), "architectures": config.get("Architectures", ["x86_64"]),
             "last_modified": config.get("LastModified"),
-            "environment_names": sorted((config.get("Environment") or {}).get("Variables", {})),
+            "environment_names": sorted(variables),
+            "environment_values": dict((k, variables[k]) for k in values if k in variables),
             "arn": config.get("FunctionArn")}
 
 
-def read_function(client, name, alias):
+def read_function(client, name, alias, values=()):
     try:
         try:
             config = client.get_function_configuration(aws_retry=True, FunctionName=name)
         except is_boto3_error_code("ResourceNotFoundException"):
             return dict(EMPTY, exists=False)
-        state = dict(EMPTY, exists=True, **function_state(config))
+        state = dict(EMPTY, exists=True, **function_state(config, values))
         if alias:
             try:
                 state["alias_version"] = client.get_alias(aws_retry=True, FunctionName=name,
@@ -160,6 +173,7 @@ ARGUMENT_SPEC = dict(
     functions=dict(type="list", elements="str", required=True),
     alias=dict(type="str"),
     concurrency=dict(type="int", default=8),
+    environment_values=dict(type="list", elements="str", default=[]),
     fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
 )
 
@@ -170,7 +184,8 @@ def main():
     result = dict(changed=False)
     with ending_on_error(module, result, "read the functions"):
         client = module.retrying_client("lambda")
-        result["functions"] = read_concurrently(params["functions"], lambda n: read_function(client, n, params["alias"]),
+        result["functions"] = read_concurrently(params["functions"], lambda n: read_function(
+            client, n, params["alias"], params["environment_values"]),
                                                 params["concurrency"], "functions")
     found = [function_check(name, state) for name, state in result["functions"].items()]
     end_with_checks(module, result, found, "function(s) failed")

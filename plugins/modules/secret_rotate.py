@@ -153,6 +153,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_configuration
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import mask_environment
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import secret_values
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import settings_of
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import update_configuration
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
@@ -252,7 +254,7 @@ def write_parameter(ssm, name, value, key_id):
     return str(ssm.put_parameter(aws_retry=True, **params)["Version"])
 
 
-def refresh(lam, lam_once, functions, rotated_at, wait, timeout, check_mode=False):
+def refresh(module, lam, lam_once, functions, rotated_at, wait, timeout, check_mode=False):
     """FORCE_REFRESH=<now> into the environment of each function not refreshed since ``rotated_at`` (a stamp), every
     other variable kept: (refreshed, not refreshed with reasons). A function that fails does not stop the others."""
     stamp = isoformat(utcnow())
@@ -260,6 +262,7 @@ def refresh(lam, lam_once, functions, rotated_at, wait, timeout, check_mode=Fals
     for name in functions:
         try:
             latest = get_configuration(lam, name)
+            mask_environment(module, latest)
             settings = settings_of(latest)
             if settings["environment"].get("FORCE_REFRESH", "") >= rotated_at:
                 continue  # refreshed after the value became current: nothing to do
@@ -298,6 +301,7 @@ def main():
             ssm = module.retrying_client("ssm")
             target = params["parameter_name"]
             previous, current, key_id, changed_at = read_parameter(ssm, target)
+        module.no_log_values.update(secret_values(current))  # the value being replaced is a secret too
         result.update(target=target, previous_version=previous)
         # 2. The new value (one key of a JSON secret, or the whole). The same value again is no rotation - then only
         # the functions not refreshed since it became current are refreshed (a re-run after a failed refresh).
@@ -334,7 +338,7 @@ def main():
         # 4. Refresh the functions; one that fails does not undo the rotation.
         if params["refresh_functions"]:
             result["refreshed"], result["not_refreshed"] = refresh(
-                module.retrying_client("lambda"), module.single_attempt_client("lambda"), params["refresh_functions"],
+                module, module.retrying_client("lambda"), module.single_attempt_client("lambda"), params["refresh_functions"],
                 changed_at, params["wait"], params["wait_timeout"], module.check_mode)
             result["changed"] = result["changed"] or bool(result["refreshed"])
         if result["not_refreshed"]:

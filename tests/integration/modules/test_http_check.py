@@ -17,9 +17,10 @@ def server():
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802  pylint: disable=invalid-name
-            if self.path == "/slow":
+            path = self.path.split("?", 1)[0]
+            if path == "/slow":
                 time.sleep(0.3)
-            self.send_response(503 if self.path == "/down" else 200)
+            self.send_response(503 if path == "/down" else 200)
             self.end_headers()
             self.wfile.write(b"ok")
 
@@ -79,3 +80,14 @@ def test_credentials_in_a_url_never_reach_the_output(server, run_module, path):
     assert result["endpoints"][0]["url"] == server.replace("http://", "http://***@") + path
     refused = run_module("http_check", {"endpoints": [{"url": "ftp://probe:s3cr3t-value@host/x"}]}, aws=False)
     assert refused["failed"] is True and "s3cr3t-value" not in json.dumps(refused)
+
+
+@pytest.mark.parametrize("path", ["/ok", "/down"])
+def test_a_token_in_a_query_string_never_reaches_the_output(server, run_module, path):
+    """#30: ``?api_key=...`` reached the reason, the report and set_stats; every secret-named query value is hidden,
+    other parameters are kept."""
+    url = server + path + "?api_key=q-s3cr3t-1&page=2&X-Amz-Security-Token=q-s3cr3t-2&monkey=banana"
+    result = run_module("http_check", {"endpoints": [{"url": url}], "fail_on": "never"}, aws=False)
+    assert result["endpoints"][0]["status"] == ("pass" if path == "/ok" else "fail")
+    assert "q-s3cr3t" not in json.dumps(result), json.dumps(result)
+    assert result["endpoints"][0]["url"] == server + path + "?api_key=***&page=2&X-Amz-Security-Token=***&monkey=banana"

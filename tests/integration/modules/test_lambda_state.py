@@ -26,6 +26,14 @@ def test_all_functions_with_their_alias(run_module):
     assert result["summary"] == {"pass": 7, "warn": 0, "fail": 0, "unknown": 0}
 
 
+def test_environment_values_returns_only_the_values_it_names(run_module):
+    result = run_module("lambda_state", {"functions": ["ai-investment-score"],
+                                         "environment_values": ["LOG_LEVEL", "NOT_SET"]})
+    assert not result.get("failed"), result
+    assert result["functions"]["ai-investment-score"]["environment_values"] == {"LOG_LEVEL": "INFO"}
+    assert "ai-investment-signals" not in str(result)  # TABLE_NAME's value: not named, not returned
+
+
 def test_a_missing_function_fails_by_name_and_hides_nothing(run_module):
     result = run_module("lambda_state", {"functions": ["ai-investment-score", "no-such-function-state"],
                                          "fail_on": "never"})
