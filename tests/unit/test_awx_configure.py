@@ -55,8 +55,10 @@ def calls(tmp_path_factory):
              "awx_aws_credentials": {e: "AWS " + e for e in ENVIRONMENTS},
              "awx_pg_passwords": {"production": "not-a-real-password"},
              "awx_failure_webhook_url": "https://hooks.example.com/ops"}
+    # the json callback prints every task's whole result, the module's arguments included (what AWX stores as job
+    # events): a value without no_log shows there
     env = dict(os.environ, AWX_CALLS=str(record), ANSIBLE_COLLECTIONS_PATH="%s:%s" % (tmp, real_collections()),
-               ANSIBLE_NOCOLOR="1")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     env.pop("ANSIBLE_CONFIG", None)
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), PLAYBOOK, "-i", "localhost,", "-c", "local",
                            "-e", json.dumps(extra),
@@ -64,6 +66,8 @@ def calls(tmp_path_factory):
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "not-a-real-password" not in proc.stdout + proc.stderr  # no_log
+    assert "hooks.example.com" not in proc.stdout + proc.stderr  # the webhook URL is a credential: no_log
+    assert "https://git.example.com/ops/runbooks.git" in proc.stdout  # the callback does print arguments
     return [json.loads(line) for line in record.read_text().splitlines()]
 
 
