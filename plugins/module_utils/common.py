@@ -25,6 +25,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import refuse_non_finite
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import pause
 
 OPS_RUNBOOKS_COLLECTION_NAME = "ops.runbooks"
@@ -61,6 +62,7 @@ class OpsRunbooksAWSModule(AnsibleAWSModule):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        refuse_non_finite(self)
         set_collection_info(
             collection_name=OPS_RUNBOOKS_COLLECTION_NAME,
             collection_version=OPS_RUNBOOKS_COLLECTION_VERSION,

@@ -18,6 +18,7 @@ handled the same way. This file imports no AWS SDK: plain (non-AWS) modules use 
 from __future__ import annotations
 
 import contextlib
+import math
 
 try:
     import botocore
@@ -58,6 +59,32 @@ def one_line(error, limit=None):
     characters: for a reason inside a check or a per-item result, where one bad item must not fail the task."""
     text = " ".join(str(error).split())
     return text[:limit] if limit else text
+
+
+def non_finite_options(spec, params, prefix=""):
+    """The options of type float (suboptions too) whose value is not a finite number: ``nan`` passes every comparison
+    (``1 <= nan`` is False, ``1 > nan`` is False) and ``inf`` every limit - a threshold of either checks nothing."""
+    found = []
+    for name, option in spec.items():
+        value = (params or {}).get(name)
+        if value is None:
+            continue
+        if option.get("type") == "float" and isinstance(value, float) and not math.isfinite(value):
+            found.append("%s%s: %s is not a finite number" % (prefix, name, value))
+        suboptions = option.get("options")
+        if suboptions:
+            items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+            for i, item in enumerate(items):
+                where = "%s%s[%d]." % (prefix, name, i) if isinstance(value, list) else "%s%s." % (prefix, name)
+                found += non_finite_options(suboptions, item, where)
+    return found
+
+
+def refuse_non_finite(module):
+    """End the module naming every float option given as nan or inf (call right after the module is made)."""
+    bad = non_finite_options(module.argument_spec, module.params)
+    if bad:
+        module.fail_json(msg="; ".join(bad))
 
 
 def check_range(name, value, low, high=None, unit=""):

@@ -52,7 +52,9 @@ def parse_duration(value, name="value"):
             seconds = sum(float(n) * _UNITS[u.lower()] for n, u in _DURATION_PART_RE.findall(text))
         else:
             raise InvalidInput("%s: %r is not a duration (use e.g. 30s, 15m, 2h, 7d)" % (name, value))
-    if math.isnan(seconds) or seconds < 0:
+    if math.isnan(seconds) or math.isinf(seconds):
+        raise InvalidInput("%s: %r is not a finite duration" % (name, value))
+    if seconds < 0:
         raise InvalidInput("%s: %r is negative; a duration must be zero or more" % (name, value))
     if seconds > MAX_DURATION_SECONDS:
         raise OutOfRange("%s: %r is longer than the longest duration accepted, 3650d (ten years)" % (name, value))
