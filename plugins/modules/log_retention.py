@@ -29,7 +29,10 @@ options:
     required: true
     suboptions:
       prefix:
-        description: A log group name prefix, for example V(/aws/lambda/ai-investment).
+        description:
+          - A log group name prefix, for example V(/aws/lambda/ai-investment). It matches at a boundary - the whole
+            name, or followed by C(/) or C(-) (V(/aws/lambda/ai-investment) takes C(/aws/lambda/ai-investment-score),
+            not C(/aws/lambda/ai-investmentX)) - unless it ends with C(/) or C(-) itself.
         type: str
         required: true
       days:
@@ -106,15 +109,22 @@ def validate(rules):
                 rule["days"], rule["prefix"], ", ".join(str(d) for d in ACCEPTED_DAYS)))
 
 
+def under(name, prefix):
+    """A log group is under a prefix at a boundary: the prefix is the whole name, ends with / or -, or is followed by
+    / or - in the name (``/aws/lambda/ai-investment`` takes ``...-score``, never ``/aws/lambda/ai-investmentX``)."""
+    return name == prefix or (name.startswith(prefix) and (prefix[-1] in "/-" or name[len(prefix)] in "/-"))
+
+
 def plan(logs, rules):
     """Every group under the prefixes with its current and target retention and the action."""
     found = {}
     for rule in rules:
         for group in paginate(logs, "describe_log_groups", logGroupNamePrefix=rule["prefix"]).get("logGroups", []):
-            found[group["logGroupName"]] = group.get("retentionInDays")
+            if under(group["logGroupName"], rule["prefix"]):
+                found[group["logGroupName"]] = group.get("retentionInDays")
     planned = []
     for name in sorted(found):
-        best = max((r for r in rules if name.startswith(r["prefix"])), key=lambda r: len(r["prefix"]))
+        best = max((r for r in rules if under(name, r["prefix"])), key=lambda r: len(r["prefix"]))
         current, target = found[name], best["days"]
         action = "unchanged" if current == target else "set" if current is None else \
             "shorten" if target < current else "lengthen"

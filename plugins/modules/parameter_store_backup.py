@@ -105,6 +105,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def under_path(name, path):
+    """A parameter is under a path at a ``/`` boundary, as Parameter Store's hierarchy has it (``/app`` holds
+    ``/app/db``, never ``/appX/db``)."""
+    return name.startswith(path.rstrip("/") + "/")
+
+
 def read_store(ssm, path, module):
     """{name: {type, value, key_id}} of every parameter under ``path``; every value registered as no_log."""
     found = paginate(ssm, "get_parameters_by_path", Path=path, Recursive=True, WithDecryption=True).get("Parameters", [])
@@ -167,7 +173,7 @@ def main():
         # 3. Import: every parameter of the export under the path whose value or type differs.
         if exported is None:
             raise NotFound("key: no export at %s" % uri)
-        outside = sorted(n for n in exported if not n.startswith(path))
+        outside = sorted(n for n in exported if not under_path(n, path))
         if outside:
             raise Conflict("path: the export holds parameters outside %s (%s); refused" % (path, ", ".join(outside)))
         plan = []

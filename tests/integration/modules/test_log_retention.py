@@ -19,7 +19,7 @@ def retention(logs, group):
 @pytest.fixture
 def groups(aws):
     logs, base = aws("logs"), "/lr-%s/" % uuid.uuid4().hex[:8]
-    for name, days in (("svc", 60), ("svc-debug", 14), ("new", None)):
+    for name, days in (("svc", 60), ("svc-debug", 14), ("new", None), ("svcX", 60)):
         logs.create_log_group(logGroupName=base + name)
         if days:
             logs.put_retention_policy(logGroupName=base + name, retentionInDays=days)
@@ -32,7 +32,8 @@ def test_longest_prefix_wins_and_deleting_logs_needs_allow_shorten(groups, run_m
     planned = run_module("log_retention", {"rules": rules, "allow_shorten": True}, check_mode=True, diff=True)
     assert planned["changed"] is True and retention(logs, base + "svc") == 60  # check mode: nothing set
     actions = dict((g["name"], g["action"]) for g in planned["groups"])
-    assert actions == {base + "new": "set", base + "svc": "lengthen", base + "svc-debug": "shorten"}
+    assert actions == {base + "new": "set", base + "svc": "lengthen", base + "svc-debug": "shorten",
+                       base + "svcX": "lengthen"}
     careful = run_module("log_retention", {"rules": rules})
     assert careful["changed"] is True and sorted(careful["held_back"]) == [base + "new", base + "svc-debug"]
     assert retention(logs, base + "svc") == 90 and retention(logs, base + "svc-debug") == 14
@@ -40,6 +41,15 @@ def test_longest_prefix_wins_and_deleting_logs_needs_allow_shorten(groups, run_m
     allowed = run_module("log_retention", {"rules": rules, "allow_shorten": True})
     assert allowed["held_back"] == [] and retention(logs, base + "svc-debug") == 7 and retention(logs, base + "new") == 90
     assert run_module("log_retention", {"rules": rules, "allow_shorten": True})["changed"] is False
+
+
+def test_a_prefix_matches_at_a_boundary_only(groups, run_module):
+    """#30: the prefix base+svc also matched base+svcX; it takes base+svc and base+svc-debug only."""
+    logs, base = groups
+    result = run_module("log_retention", {"rules": [{"prefix": base + "svc", "days": 30}], "allow_shorten": True})
+    assert sorted(g["name"] for g in result["groups"]) == [base + "svc", base + "svc-debug"]
+    assert retention(logs, base + "svcX") == 60 and retention(logs, base + "svc") == 30
+    # before the boundary rule (the plain prefix, as describe_log_groups reads it) svcX was shortened to 30
 
 
 @pytest.mark.parametrize("rules, message", [
@@ -52,7 +62,7 @@ def test_bad_input_deletes_nothing(groups, run_module, rules, message):
     rules = [dict(r, prefix=r["prefix"].replace("/lr-x/", base)) for r in rules]
     result = run_module("log_retention", {"rules": rules, "allow_shorten": True})
     assert result["failed"] is True and message.replace("/lr-x/", base) in result["msg"], result["msg"]
-    assert len(logs.describe_log_groups(logGroupNamePrefix=base)["logGroups"]) == 3  # every group still there
+    assert len(logs.describe_log_groups(logGroupNamePrefix=base)["logGroups"]) == 4  # every group still there
 
 
 @pytest.mark.moto_only("least-privilege proof: the IAM sandbox is moto's")

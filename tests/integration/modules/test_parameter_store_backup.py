@@ -77,6 +77,18 @@ def test_an_export_of_another_path_is_not_imported_here(store, run_module):
     assert refused["failed"] is True and "the export holds parameters outside %sdb/" % path in refused["msg"]
 
 
+def test_an_export_naming_a_sibling_path_is_not_imported(store, run_module):
+    """#30: ``/path`` matched ``/pathX/...`` by string prefix; an export holding a sibling's parameter is refused."""
+    ssm, s3, path, bucket = store
+    sibling = path.rstrip("/") + "X/db/password"
+    s3.put_object(Bucket=bucket, Key="sibling.json", Body=json.dumps({"path": path.rstrip("/"), "parameters": {
+        sibling: {"type": "String", "value": "planted", "key_id": None}}}))
+    refused = run_module("parameter_store_backup", {"action": "import", "path": path.rstrip("/"), "bucket": bucket,
+                                                    "key": "sibling.json"})
+    assert refused["failed"] is True and sibling in refused["msg"], refused["msg"]
+    assert not ssm.get_parameters(Names=[sibling])["Parameters"]
+
+
 def test_least_privilege(iam_sandbox, run_module_iam):
     actions = documented_actions("parameter_store_backup")
     assert set(actions) == {"ssm:GetParametersByPath", "ssm:DescribeParameters", "s3:GetObject", "s3:PutObject",
