@@ -12,7 +12,7 @@ short_description: Keep a DynamoDB table's backups fresh - PITR state, on-demand
 version_added: 0.1.0
 description:
   - A state, not an action - PITR enabled or disabled, an on-demand backup no older than O(max_backup_age) (one is
-    created, named C(<table>-<UTC yyyymmdd-HHMMSS>), only when the newest AVAILABLE backup is older, so a daily
+    created, named C(<table>-<UTC yyyymmdd-HHMMSS>.ops-runbooks), only when the newest AVAILABLE backup is older, so a daily
     schedule re-run changes nothing), the newest O(retain) backups of this module kept, and optionally a
     point-in-time export to S3.
   - >-
@@ -20,7 +20,8 @@ description:
     PITR, export to S3) and runbook 000 "Data Loss Prevention" (continuous backups).
   - >-
     Retention deletes only backups whose names follow this module's pattern for this table
-    (C(<table>-yyyymmdd-HHMMSS)); a backup with any other name is never deleted.
+    (C(<table>-yyyymmdd-HHMMSS.ops-runbooks) - the suffix marks them as this module's); a backup with any other name,
+    a person's C(<table>-yyyymmdd-HHMMSS) included, is never deleted.
 notes:
   - "IAM actions (least privilege): C(dynamodb:DescribeContinuousBackups), C(dynamodb:ListBackups);
     C(dynamodb:UpdateContinuousBackups) (O(pitr)); C(dynamodb:CreateBackup) and C(dynamodb:DescribeBackup)
@@ -178,13 +179,19 @@ def validate(params):
     return max_age
 
 
+# The mark of this module's backups: a name suffix no person chooses (a backup cannot carry tags of its own). A
+# person's backup named <table>-yyyymmdd-HHMMSS - the shape runbook 004 itself suggests - is never taken for one.
+OWN_SUFFIX = ".ops-runbooks"
+
+
 def own_name_re(table):
-    """Names this module gives backups of ``table``: ``<table>-yyyymmdd-HHMMSS`` (nothing else is ever deleted)."""
-    return re.compile(r"^%s-\d{8}-\d{6}$" % re.escape(table))
+    """Names this module gives backups of ``table``: ``<table>-yyyymmdd-HHMMSS.ops-runbooks`` (nothing else is ever
+    deleted)."""
+    return re.compile(r"^%s-\d{8}-\d{6}%s$" % (re.escape(table), re.escape(OWN_SUFFIX)))
 
 
 def backup_name(table, now):
-    return "%s-%s" % (table, now.strftime("%Y%m%d-%H%M%S"))
+    return "%s-%s%s" % (table, now.strftime("%Y%m%d-%H%M%S"), OWN_SUFFIX)
 
 
 def summary(backup):

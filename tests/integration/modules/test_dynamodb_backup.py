@@ -36,24 +36,26 @@ def test_backup_by_age_is_idempotent_and_pitr_is_managed(ddb, run_module):
     second = run_module("dynamodb_backup", args)
     assert first["changed"] is True and second["changed"] is False
     [created] = first["backups_created"]
-    assert re.match(r"^%s-\d{8}-\d{6}$" % re.escape(table), created["backup_name"])
+    assert re.match(r"^%s-\d{8}-\d{6}\.ops-runbooks$" % re.escape(table), created["backup_name"])
     assert names(ddb, table) == [created["backup_name"]]  # exactly one backup after two runs
     assert pitr(ddb, table) == "ENABLED"
     assert second["newest_backup"]["backup_name"] == created["backup_name"]
 
 
 def test_retention_never_deletes_a_backup_with_a_foreign_name(ddb, run_module):
+    """#30: a person's backup named <table>-yyyymmdd-HHMMSS (runbook 004's own shape) was deleted as the module's."""
     table = make_table(ddb, items=1)[0]
     ddb.create_backup(TableName=table, BackupName="manual-before-migration")
-    ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000")
-    ddb.create_backup(TableName=table, BackupName=table + "-20200102-000000")
+    ddb.create_backup(TableName=table, BackupName=table + "-20191231-000000")  # a person's, in the timestamp shape
+    ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000.ops-runbooks")
+    ddb.create_backup(TableName=table, BackupName=table + "-20200102-000000.ops-runbooks")
     result = run_module("dynamodb_backup", {"table_name": table, "force_backup": True, "retain": 1})
     assert not result.get("failed"), result["msg"]
     kept = names(ddb, table)
-    assert "manual-before-migration" in kept
-    assert len(kept) == 2 and result["backups_created"][0]["backup_name"] in kept
+    assert "manual-before-migration" in kept and table + "-20191231-000000" in kept
+    assert len(kept) == 3 and result["backups_created"][0]["backup_name"] in kept
     assert sorted(b["backup_name"] for b in result["backups_deleted"]) == [
-        table + "-20200101-000000", table + "-20200102-000000"]
+        table + "-20200101-000000.ops-runbooks", table + "-20200102-000000.ops-runbooks"]
 
 
 def test_disable_pitr_and_export_requires_it(ddb, run_module):
@@ -118,7 +120,7 @@ def test_least_privilege(iam_sandbox, run_module_iam):
 
     def main_path():
         table = make_table(ddb, items=1)[0]
-        ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000")
+        ddb.create_backup(TableName=table, BackupName=table + "-20200101-000000.ops-runbooks")
         return {"table_name": table, "pitr": "enabled", "force_backup": True, "retain": 1,
                 "export_to_s3": {"bucket": "ai-investment-backtests", "prefix": "lp/"}}
 
