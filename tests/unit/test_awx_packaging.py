@@ -4,6 +4,7 @@ requirements-runtime.txt, bindep.txt, execution-environment.yml. Offline: the pr
 of the repository (nothing pre-linked), and ansible-builder only writes a build context (no container runtime)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -38,6 +39,23 @@ def test_awx_installs_this_collection_from_the_project_and_galaxy_ymls_dependenc
     entries = load("collections/requirements.yml")["collections"]
     assert entries[0] == {"name": "./", "type": "dir"}
     assert dict((e["name"], e["version"]) for e in entries[1:]) == galaxy_dependencies()
+
+
+def test_every_dependency_is_bounded_to_the_major_version_the_tests_ran_with():
+    """#30: AWX installs whatever a range admits at every project update; ``>=10.0.0`` took the next major version
+    (a new API) untested. Each collection range has an upper bound that the installed (tested) version is below, and
+    every runtime Python requirement has one too."""
+    import ansible_collections.amazon.aws
+    site = os.path.dirname(os.path.dirname(ansible_collections.amazon.__path__[0]))
+    for name, spec in galaxy_dependencies().items():
+        low, high = re.fullmatch(r">=(\d+)\.\d+\.\d+,<(\d+)\.0\.0", spec).groups()
+        manifest = os.path.join(site, "ansible_collections", *name.split("."), "MANIFEST.json")
+        with open(manifest, encoding="utf-8") as fh:
+            tested = int(json.load(fh)["collection_info"]["version"].split(".")[0])
+        assert int(low) <= tested < int(high), (name, spec, tested)
+    with open(os.path.join(ROOT, "requirements-runtime.txt"), encoding="utf-8") as fh:
+        lines = [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+    assert lines and all(",<" in line for line in lines), lines
 
 
 def test_the_execution_environment_carries_the_same_dependencies():
