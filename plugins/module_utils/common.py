@@ -25,7 +25,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import refuse_non_finite
+from ansible_collections.ops.runbooks.plugins.module_utils.names import check_names
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import pause
 
 OPS_RUNBOOKS_COLLECTION_NAME = "ops.runbooks"
@@ -60,9 +62,15 @@ def botocore_retry_config(single_attempt=False):
 class OpsRunbooksAWSModule(AnsibleAWSModule):
     """AnsibleAWSModule with this collection's user agent and retrying clients."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, resource_names=None, **kwargs):
+        """``resource_names``: which options hold table, queue, bucket or function names (module_utils/names.py),
+        checked as AWS checks them before any call."""
         super().__init__(**kwargs)
         refuse_non_finite(self)
+        try:
+            check_names(self.params, resource_names or {})
+        except InvalidInput as e:
+            self.fail_json(msg=str(e))
         set_collection_info(
             collection_name=OPS_RUNBOOKS_COLLECTION_NAME,
             collection_version=OPS_RUNBOOKS_COLLECTION_VERSION,

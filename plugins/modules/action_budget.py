@@ -195,8 +195,12 @@ def claim_in_file(module, params, window):
     return granted, held, reason, changed, stored
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"table": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   mutually_exclusive=[("table", "path")], required_one_of=[("table", "path")])
     params = module.params
     result = dict(changed=False, granted=False, used=0, limit=params["limit"], window_seconds=0, held=[], reason="")

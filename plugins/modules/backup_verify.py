@@ -588,8 +588,12 @@ def validate(params):
                 raise InvalidInput("postgres[%d].min_rows.%s: %r is not a whole number >= 0" % (i, table, minimum))
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"dynamodb[].table": "table", "s3[].bucket": "bucket"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     conn = dict((k, params[k]) for k in postgres.POSTGRES_CONNECTION_SPEC)
     found, restores, leftovers = [], [], []

@@ -200,8 +200,12 @@ def skipped(store, option):
     return checks.make_check(store, "connectivity", checks.SKIPPED, "not probed: the inventory names no %s" % option)
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"dynamodb_tables[]": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     limit = params["max_latency_ms"]
     result = dict(changed=False, checks=[])

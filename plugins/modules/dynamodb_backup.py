@@ -202,8 +202,12 @@ def summary(backup):
             "age_seconds": round(age_seconds(backup["BackupCreationDateTime"]), 1)}
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"table_name": "table", "export_to_s3.bucket": "bucket"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     table = params["table_name"]
     ddb = module.retrying_client("dynamodb")

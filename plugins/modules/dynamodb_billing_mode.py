@@ -120,8 +120,12 @@ def billing_of(table):
             "write_capacity": throughput.get("WriteCapacityUnits")}
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"table_name": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     name = params["table_name"]
     ddb = module.retrying_client("dynamodb")

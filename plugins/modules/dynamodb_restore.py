@@ -468,8 +468,13 @@ ARGUMENT_SPEC = dict(
 )
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"source_table_name": "table", "target_table_name": "table",
+                  "switch_lambda_env[].function_name": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     target_name = params["target_table_name"]
     result = dict(changed=False, restore={}, reapplied={}, switched=[])

@@ -106,8 +106,12 @@ def read(ddb, table):
     return {"status": spec.get("TimeToLiveStatus", "DISABLED"), "attribute_name": spec.get("AttributeName")}
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"table_name": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     table, attribute = params["table_name"], params["attribute_name"]
     ddb = module.retrying_client("dynamodb")

@@ -162,8 +162,12 @@ def check_params(params):
             raise InvalidInput("record: not JSON-serializable (%s)" % e) from None
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"table": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   required_if=[("state", "present", ["record"])])
     params = module.params
     table, key = params["table"], params["key"]

@@ -250,8 +250,12 @@ def apply_reserved(lam, name, target, params):
                 name, target, params["wait_timeout"]))
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"function_name": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   required_if=[("state", "present", ["reserved_concurrency", "provisioned_concurrency"],
                                                 True)])
     params = module.params

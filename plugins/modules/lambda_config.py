@@ -215,8 +215,12 @@ def state(settings, version, alias_version):
     return dict(public_settings(settings), version=version, alias_version=alias_version)
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"function_name": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     name, alias = params["function_name"], params["alias"]
     lam = module.retrying_client("lambda")

@@ -263,8 +263,12 @@ def plan_routing(lam, params, before, target):
     return weights
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"function_name": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     name, alias = params["function_name"], params["alias"]
     result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None)

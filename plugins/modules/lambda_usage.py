@@ -195,8 +195,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"functions[]": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     result = dict(changed=False)
     with ending_on_error(module, result, "read the functions' REPORT lines"):

@@ -141,8 +141,12 @@ def read_export(s3, bucket, key, module):
     return parameters
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"bucket": "bucket"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   required_if=[("action", "export", ["kms_key_id"])])
     params = module.params
     path, bucket, key = params["path"], params["bucket"], params["key"]

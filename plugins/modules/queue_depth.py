@@ -391,8 +391,12 @@ def read_queues(params, sqs, cloudwatch, selected, base, per_queue):
     return [queue_entry(n, depths, dlqs, per_queue.get(n, base), ages) for n in names]
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"queues[]": "queue"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     sqs = module.retrying_client("sqs")
     cloudwatch = module.retrying_client("cloudwatch")

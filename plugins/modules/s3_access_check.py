@@ -181,8 +181,12 @@ def key_arn(kms, key_id, region_arn_prefix):
     return "%s:key/%s" % (region_arn_prefix, key_id)
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"bucket": "bucket"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     bucket, role_name = params["bucket"], params["role_name"]
     result = dict(changed=False, checks=[], missing_statements=[], verdict="", role_arn=None)

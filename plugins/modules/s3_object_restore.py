@@ -130,8 +130,12 @@ def choose_version(versions, wanted_id, where):
     return data[0]
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"bucket": "bucket"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     bucket, key, wanted_id = module.params["bucket"], module.params["key"], module.params["version_id"]
     where = "s3://%s/%s" % (bucket, key)
     s3 = module.retrying_client("s3")

@@ -277,8 +277,12 @@ def refresh(module, lam, lam_once, functions, rotated_at, wait, timeout, check_m
     return done, failed
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"refresh_functions[]": "function"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                                   mutually_exclusive=[("secret_id", "parameter_name"), ("value", "generate")],
                                   required_one_of=[("secret_id", "parameter_name"), ("value", "generate")])
     params = module.params

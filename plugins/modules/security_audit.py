@@ -383,8 +383,12 @@ def audit_postgres(params, networks):
         conn.close()
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"buckets[].bucket": "bucket", "tables[]": "table"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     result = dict(changed=False, checks=[])
     with ending_on_error(module, result, "audit"):

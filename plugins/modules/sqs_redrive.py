@@ -316,8 +316,12 @@ def move_with_receive_send(sqs, dlq_url, destination_url, limit, rate, timeout, 
     return moved, failures
 
 
+# Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
+RESOURCE_NAMES = {"queue": "queue"}
+
+
 def main():
-    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     sqs = module.retrying_client("sqs")
     result = dict(changed=False, moved=0, failures=[], purged=False, would_move=0)

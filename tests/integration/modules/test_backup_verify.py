@@ -289,7 +289,7 @@ def test_rds_recent_automated_snapshot_passes(run_module):
 
 @pytest.mark.parametrize("args, message", [
     ({}, "nothing to verify"),
-    ({"dynamodb": [{"table": "t", "max_restore_lag": "soon"}]}, "dynamodb[0].max_restore_lag"),
+    ({"dynamodb": [{"table": "orders", "max_restore_lag": "soon"}]}, "dynamodb[0].max_restore_lag"),
     ({"rds": [{"db_instance_identifier": "x", "max_snapshot_age": "-1d"}]}, "rds[0].max_snapshot_age"),
     ({"postgres": [{"path": "/x", "jobs": 0}]}, "postgres[0].jobs"),
     ({"postgres": [{"path": "/x", "min_rows": {"t": "lots"}}]}, "postgres[0].min_rows.t"),

@@ -51,6 +51,8 @@ def _cases():
     """(module, args (with placeholders), fragment the message must contain)."""
     T, F, Q = "{table}", "{function}", "bi-queue-dlq"  # noqa: N806
     lr = [
+        ({"function_name": "score; rm -rf /", "alias": "live"},
+         "function_name: 'score; rm -rf /' is not a valid Lambda"),
         ({}, "missing required arguments: alias, function_name"),
         ({"function_name": F}, "missing required arguments: alias"),
         ({"function_name": F, "alias": "live", "target_version": "$LATEST"}, "target_version: '$LATEST'"),
@@ -81,6 +83,9 @@ def _cases():
         ({"function_name": F, "alias": "nope"}, "alias nope of function"),
     ]
     dr = [
+        # #30: the emulator created a table of this name
+        ({"source_table_name": "{table}", "target_table_name": "x; DROP TABLE y", "use_latest_restorable_time": True},
+         "target_table_name: 'x; DROP TABLE y' is not a valid DynamoDB table"),
         ({"target_table_name": T + "-x", "latest_backup": True}, "source_table_name is required unless backup_arn"),
         ({"source_table_name": T, "target_table_name": T + "-x"}, "exactly one restore source"),
         ({"source_table_name": T, "target_table_name": T + "-x", "latest_backup": True, "restore_date_time": "2h"},
@@ -128,6 +133,9 @@ def _cases():
          "target_table_name: table ai-investment-signals already exists"),
     ]
     db = [
+        # #30: reported success with no change (the emulator accepts names AWS refuses)
+        ({"table_name": "x; DROP TABLE y", "force_backup": True},
+         "table_name: 'x; DROP TABLE y' is not a valid DynamoDB table"),
         ({}, "missing required arguments: table_name"),
         ({"table_name": T, "pitr": "maybe"}, "pitr"),
         ({"table_name": T, "max_backup_age": "forever"}, "max_backup_age: 'forever'"),
@@ -185,6 +193,7 @@ def _cases():
         ({"queues": [Q], "fail_on": "sometimes"}, "fail_on"),
     ]
     rd = [
+        ({"queue": "bi-queue-dlq/../other"}, "queue: 'bi-queue-dlq/../other' is not a valid SQS queue name"),
         ({}, "missing required arguments: queue"),
         ({"queue": "bi-no-such-queue"}, "queue bi-no-such-queue not found"),
         ({"queue": Q, "max_messages": 0}, "max_messages: 0"),

@@ -85,7 +85,7 @@ def test_a_record_that_exists_is_not_created_again(aws, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"table": " "}, "table: must not be empty"),
+    ({"table": " "}, "table: ' ' is not a valid DynamoDB table name"),
     ({"key": ""}, "key: must not be empty"),
     ({"revision": -1}, "revision: -1 is out of range"),
     ({"wait_timeout": -5}, "wait_timeout: -5 is out of range"),
