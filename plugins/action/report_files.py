@@ -20,14 +20,14 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self._task.args
-        directory, files, mode = args.get("directory"), args.get("files"), args.get("mode", "0644")
+        directory, files, mode = args.get("directory"), args.get("files"), args.get("mode", "0600")
         problem = _invalid(directory, files, mode)
         if problem:
             result.update(failed=True, msg=problem)
             return result
         written = []
         try:
-            os.makedirs(directory, mode=0o755, exist_ok=True)
+            os.makedirs(directory, mode=0o700, exist_ok=True)  # reports can name resources and findings: private
             for entry in files:
                 _write(os.path.join(directory, entry["path"]), entry["content"], int(str(mode), 8))
                 written.append(os.path.join(directory, entry["path"]))

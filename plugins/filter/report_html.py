@@ -22,6 +22,8 @@ import tempfile
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ops.runbooks.plugins.plugin_utils.private_dir import own_private_dir
+
 STATUS_COLORS = {"fail": "#c62828", "warn": "#ef6c00", "unknown": "#6a1b9a", "pass": "#2e7d32", "skipped": "#757575"}
 STATUS_ORDER = ("fail", "warn", "unknown", "pass", "skipped")
 KINDS = ("line", "bar", "stacked_bar")
@@ -35,7 +37,9 @@ def _pyplot():
     global _PYPLOT  # pylint: disable=global-statement
     if _PYPLOT is None:
         if not os.environ.get("MPLCONFIGDIR") and not os.access(os.path.expanduser("~"), os.W_OK):
-            os.environ["MPLCONFIGDIR"] = os.path.join(tempfile.gettempdir(), "ops-runbooks-matplotlib")
+            # a private directory of this user (another user could have made the fixed name first), else a new one
+            shared = os.path.join(tempfile.gettempdir(), "ops-runbooks-matplotlib-%d" % os.getuid())
+            os.environ["MPLCONFIGDIR"] = own_private_dir(shared) or tempfile.mkdtemp(prefix="ops-runbooks-matplotlib-")
         try:
             import matplotlib
         except ImportError:

@@ -18,7 +18,11 @@ description:
     and C(<TMPDIR>/ops-runbooks-reports-<user>) - so a report never fails a job with Permission denied because the
     inventory's default resolved to a directory the job's user cannot write (an AWX inventory imported from the
     project resolves C(inventory_dir/../../reports) to C(/reports)).
-  - The directory is not created here; the report role creates it and does not count that as a change.
+  - The temporary directory's C(ops-runbooks-reports-<user>) is made here, 0700, and used only when it is a real
+    directory (not a symlink) of this user that nobody else may write - another user could have made that name
+    first; otherwise C(~/.cache/ops-runbooks-reports), and when neither is private the lookup fails naming both.
+  - The other directories are not created here; the report role creates them (0700) and does not count that as a
+    change.
 options:
   _terms:
     description: Candidate directories, in order of preference (relative ones against the current directory).
@@ -46,7 +50,10 @@ import getpass
 import os
 import tempfile
 
+from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.ops.runbooks.plugins.plugin_utils.private_dir import own_private_dir
 
 ENV_OVERRIDE = "OPS_RUNBOOKS_REPORTS_DIR"
 JOB_DIRS = ("AWX_ISOLATED_DATA_DIR", "AWX_PRIVATE_DATA_DIR")  # ansible-runner's artifact dir; AWX's job dir
@@ -81,7 +88,20 @@ def reports_dir(candidates, environ=None):
     for candidate in candidates:
         if candidate and creatable(os.path.realpath(candidate)):
             return os.path.realpath(candidate)
-    return os.path.join(tempfile.gettempdir(), "ops-runbooks-reports-" + user_name())
+    # The shared temporary directory last: only a directory this user made, nobody else may write, and no symlink
+    # (another user could have made the fixed name first); else one in the user's home.
+    shared = os.path.join(tempfile.gettempdir(), "ops-runbooks-reports-" + user_name())
+    if own_private_dir(shared):
+        return shared
+    home = os.path.join(os.path.expanduser("~"), ".cache", "ops-runbooks-reports")
+    try:
+        os.makedirs(os.path.dirname(home), mode=0o700, exist_ok=True)
+    except OSError:
+        pass
+    if own_private_dir(home):
+        return home
+    raise AnsibleLookupError("reports_dir: %s is not a private directory of this user (another user's, a symlink, or "
+                             "writable by others) and %s cannot be made: set OPS_RUNBOOKS_REPORTS_DIR" % (shared, home))
 
 
 class LookupModule(LookupBase):

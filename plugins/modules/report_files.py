@@ -38,9 +38,11 @@ options:
         type: str
         required: true
   mode:
-    description: Permissions of every file (octal).
+    description:
+      - Permissions of every file (octal). Reports name resources, accounts and findings - only the user who runs the
+        job reads them by default; a directory made here is 0700.
     type: str
-    default: "0644"
+    default: "0600"
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

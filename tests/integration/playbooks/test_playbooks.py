@@ -464,3 +464,14 @@ def test_daily_health_runs_runbook_003s_checks_on_the_data_readiness_host(sandbo
     assert "in the last 100" in by_check["app log errors"]["reason"]
     # The controller's own report is there too, unchanged in shape.
     assert (proc.reports / "daily_health-local.json").exists()
+
+
+def test_a_run_that_checks_nothing_says_so_instead_of_an_empty_green_report(run_playbook):
+    """#30: backup.yml without a backup policy reported "0 pass, 0 warn, 0 fail"; the report now holds one skipped
+    check naming the variable that selects the tables."""
+    proc = run_playbook("playbooks/backup.yml", {"backup_restore_tables": []})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((proc.reports / "backup-local.json").read_text())
+    assert [(c["check"], c["status"]) for c in report["checks"]] == [("selection", "skipped")]
+    assert "ops_runbooks_backup_policy" in report["checks"][0]["reason"]
+    assert "| SKIPPED | backup | selection |" in (proc.reports / "backup-local.md").read_text()

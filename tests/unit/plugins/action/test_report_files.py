@@ -32,11 +32,20 @@ def test_writes_every_file_into_a_new_directory_with_the_mode(tmp_path):
     assert sorted(os.listdir(directory)) == ["daily_health-prod.json", "daily_health-prod.md"]  # no temporary left
 
 
+def test_by_default_the_files_are_private_and_a_new_directory_too(tmp_path):
+    """#30: reports were 0644 in a 0755 directory whatever the umask - readable by every user of the controller."""
+    directory = tmp_path / "reports"
+    result = _run({"directory": str(directory), "files": [{"path": "r.json", "content": "{}"}]})
+    assert not result.get("failed"), result
+    assert stat.S_IMODE(os.stat(directory / "r.json").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+
+
 def test_replaces_an_older_report_and_writes_in_check_mode_too(tmp_path):
     (tmp_path / "r.md").write_text("old")
     result = _run({"directory": str(tmp_path), "files": [{"path": "r.md", "content": "new"}]}, check_mode=True)
     assert not result.get("failed") and (tmp_path / "r.md").read_text() == "new"
-    assert stat.S_IMODE(os.stat(tmp_path / "r.md").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "r.md").st_mode) == 0o600  # the default: private
 
 
 @pytest.mark.parametrize("args, message", [

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from ansible_collections.ops.runbooks.plugins.lookup import reports_dir as lookup
 
 
@@ -31,9 +33,12 @@ def test_the_first_writable_candidate(tmp_path, monkeypatch):
                         and real_access(path, mode))
     assert lookup.reports_dir(["/srv/reports", str(writable / "reports")], {}) == str(writable / "reports")
     assert lookup.reports_dir([str(writable / "a" / "b")], {}) == str(writable / "a" / "b")  # creatable below
-    monkeypatch.setattr(lookup.tempfile, "gettempdir", lambda: "/tmp-of-the-job")
+    shared_tmp = tmp_path / "tmp-of-the-job"
+    shared_tmp.mkdir()
+    monkeypatch.setattr(lookup.tempfile, "gettempdir", lambda: str(shared_tmp))
     monkeypatch.setattr(lookup, "user_name", lambda: "awx")
-    assert lookup.reports_dir(["/srv/reports"], {}) == "/tmp-of-the-job/ops-runbooks-reports-awx"
+    assert lookup.reports_dir(["/srv/reports"], {}) == str(shared_tmp / "ops-runbooks-reports-awx")
+    assert oct(os.stat(shared_tmp / "ops-runbooks-reports-awx").st_mode & 0o777) == "0o700"  # made private
 
 
 def test_a_file_in_the_way_is_no_directory(tmp_path):
@@ -47,3 +52,28 @@ def test_a_uid_without_a_name(monkeypatch):
         raise KeyError("uid 1000680000 not in passwd")
     monkeypatch.setattr(lookup.getpass, "getuser", no_user)
     assert lookup.user_name() == str(os.getuid())
+
+
+@pytest.mark.parametrize("planted", ["symlink", "other_owner", "group_writable"])
+def test_the_shared_fallback_is_used_only_when_it_is_this_users_private_directory(tmp_path, monkeypatch, planted):
+    """#30: /tmp/ops-runbooks-reports-<user> was used whoever had made it: another user's directory, or a symlink to
+    one, received every report (and incident records were read back from it). Then the home directory is used."""
+    shared_tmp, home = tmp_path / "tmp", tmp_path / "home"
+    shared_tmp.mkdir()
+    home.mkdir()
+    planted_path = shared_tmp / "ops-runbooks-reports-awx"
+    if planted == "symlink":
+        (tmp_path / "attacker").mkdir()
+        planted_path.symlink_to(tmp_path / "attacker")
+    else:
+        planted_path.mkdir(mode=0o777 if planted == "group_writable" else 0o700)
+        os.chmod(planted_path, 0o777 if planted == "group_writable" else 0o700)
+        if planted == "other_owner":
+            os.chown(planted_path, 65534, 65534)  # the tests run as root: nobody's directory
+    monkeypatch.setattr(lookup.tempfile, "gettempdir", lambda: str(shared_tmp))
+    monkeypatch.setattr(lookup, "user_name", lambda: "awx")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(lookup.os, "access", lambda path, mode: False)  # no candidate is writable
+    chosen = lookup.reports_dir(["/srv/reports"], {})
+    assert chosen == str(home / ".cache" / "ops-runbooks-reports")
+    assert oct(os.stat(chosen).st_mode & 0o777) == "0o700"
