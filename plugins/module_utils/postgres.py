@@ -148,16 +148,10 @@ _CREATED_RE = re.compile(r"created (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")
 @_database_errors
 def login_privileges(conn):
     """What the login role may do that matters to a restore: superuser, createrole, createdb, server roles held."""
-    admin = connect(conn, conn["maintenance_db"])
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")
-            superuser, createrole, createdb = cur.fetchone()
-            cur.execute("SELECT r FROM unnest(%s::text[]) r WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = r)"
-                        " AND pg_has_role(current_user, r, 'USAGE')", (list(SERVER_ROLES),))
-            held = [r[0] for r in cur.fetchall()]
-    finally:
-        admin.close()
+    [(superuser, createrole, createdb)] = _query(
+        conn, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")
+    held = [r[0] for r in _query(conn, "SELECT r FROM unnest(%s::text[]) r WHERE EXISTS (SELECT FROM pg_roles WHERE "
+                                       "rolname = r) AND pg_has_role(current_user, r, 'USAGE')", (list(SERVER_ROLES),))]
     return {"superuser": superuser, "createrole": createrole, "createdb": createdb, "server_roles": held}
 
 
@@ -245,15 +239,9 @@ def create_scratch(conn, restore_role=False, superuser=False):
 @_database_errors
 def database_comment(conn, name):
     """The comment of database ``name`` ('' without one), or None when there is no such database."""
-    admin = connect(conn, conn["maintenance_db"])
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database"
+    rows = _query(conn, "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database"
                         " WHERE datname = %s", (name,))
-            row = cur.fetchone()
-            return row[0] if row else None
-    finally:
-        admin.close()
+    return rows[0][0] if rows else None
 
 
 @_database_errors
@@ -302,6 +290,17 @@ def drop_scratch(conn, name, role=False):
            *([sql.SQL("DROP ROLE IF EXISTS {}").format(ident)] if role else []))
 
 
+def _query(conn, statement, args=None):
+    """Every row of one read on the maintenance database."""
+    admin = connect(conn, conn["maintenance_db"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute(statement, args)
+            return cur.fetchall()
+    finally:
+        admin.close()
+
+
 def _admin(conn, *statements):
     """Run statements that cannot run in a transaction (CREATE/DROP DATABASE) on the maintenance database."""
     admin = connect(conn, conn["maintenance_db"])
@@ -324,15 +323,9 @@ def list_scratch(conn):
 def scratch_objects(conn):
     """Every scratch database and restore role: ``{kind, name, created}`` (created: a UTC datetime from its comment,
     None when it has none - made by an older version, or by hand)."""
-    admin = connect(conn, conn["maintenance_db"])
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT 'database', datname, shobj_description(oid, 'pg_database') FROM pg_database"
+    rows = _query(conn, "SELECT 'database', datname, shobj_description(oid, 'pg_database') FROM pg_database"
                         " WHERE datname LIKE %s UNION ALL SELECT 'role', rolname, shobj_description(oid, 'pg_authid')"
                         " FROM pg_roles WHERE rolname LIKE %s", (SCRATCH_PREFIX + "%",) * 2)
-            rows = cur.fetchall()
-    finally:
-        admin.close()
     found = []
     for kind, name, comment in sorted(rows):
         if not is_scratch(name):
@@ -470,13 +463,7 @@ def _version_problem(path, bindir, stderr):
 @_database_errors
 def trusted_extensions(conn):
     """Extensions a non-superuser database owner may create on this server (pg_available_extension_versions)."""
-    admin = connect(conn, conn["maintenance_db"])
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT DISTINCT name FROM pg_available_extension_versions WHERE trusted")
-            return frozenset(r[0] for r in cur.fetchall())
-    finally:
-        admin.close()
+    return frozenset(r[0] for r in _query(conn, "SELECT DISTINCT name FROM pg_available_extension_versions WHERE trusted"))
 
 
 def _plain_tail(path, size=512):

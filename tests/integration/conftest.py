@@ -29,7 +29,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
-sys.path.insert(0, HERE)  # the tests' shared helpers (iam.py, alarm_world.py, queues.py)
+sys.path.insert(0, HERE)  # the tests' shared helpers (iam.py, alarm_world.py, queues.py, pgadmin.py)
 
 from faults import FaultProxy  # noqa: E402  pylint: disable=wrong-import-position
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 import uuid
 
-import psycopg2
 import pytest
+from pgadmin import admin as _admin
 
 
 @pytest.fixture
@@ -32,20 +32,6 @@ def scratch(sandbox):
         cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_verify\\_%' UNION ALL "
                     "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ops\\_verify\\_%' ORDER BY 1")
         return [r[0] for r in cur.fetchall()]
-
-
-class _admin:
-    """A superuser cursor on ``dbname`` (autocommit)."""
-
-    def __init__(self, sandbox, dbname="postgres"):
-        self.db = psycopg2.connect(dbname=dbname, **sandbox.pg_dsn)
-        self.db.autocommit = True
-
-    def __enter__(self):
-        return self.db.cursor()
-
-    def __exit__(self, *exc):
-        self.db.close()
 
 
 @pytest.fixture

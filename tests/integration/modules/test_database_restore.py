@@ -12,20 +12,8 @@ import os
 import subprocess
 import uuid
 
-import psycopg2
 import pytest
-
-
-class _admin:
-    def __init__(self, sandbox, dbname="postgres"):
-        self.db = psycopg2.connect(dbname=dbname, **sandbox.pg_dsn)
-        self.db.autocommit = True
-
-    def __enter__(self):
-        return self.db.cursor()
-
-    def __exit__(self, *exc):
-        self.db.close()
+from pgadmin import admin as _admin
 
 
 def query(sandbox, statement, dbname="postgres", *args):
