@@ -127,10 +127,10 @@ test-eda: venv collection-link
 
 # Jobs run as AWX runs them (ansible_runner in fresh private data directories, collections from the project update):
 # about 2 minutes, a step of its own (CI runs it).
-AWX_TESTS   := tests/integration/playbooks/test_awx_runner.py
+AWX_TESTS   := tests/integration/playbooks/test_awx_runner.py tests/integration/playbooks/test_secrets_sweep.py
 test-awx: venv collection-link
 	@echo "== jobs as AWX runs them (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q $(AWX_TESTS)
+	$(BIN)/python -m pytest -q -s $(AWX_TESTS)
 
 # The execution environment allows ansible-core 2.17-2.19: an alarm's event must be data on each (2.17 and 2.18
 # evaluate strings in facts that 2.19 never does). One venv per older core, from PyPI, beside the main one.

@@ -49,6 +49,26 @@ def log_to_check(result, resource):
     }
 
 
+def unselected_checks(plan, requested):
+    """A ``skipped`` check for every check of a plan that was asked for (``requested``) but does not run, naming the
+    settings that are empty - a check whose selection is empty says so in the report instead of vanishing from it.
+
+    ``plan``: ``{check: {runs: bool, <variable>: <value>, ...}}`` (the health check's plan)."""
+    if not isinstance(plan, dict):
+        raise TypeError("unselected_checks expects a plan (a dict of checks), got %s" % type(plan).__name__)
+    found = []
+    for name, entry in plan.items():
+        if name not in (requested or []) or not isinstance(entry, dict) or entry.get("runs"):
+            continue
+        empty = sorted(k for k, v in entry.items() if k != "runs" and v in ("", None, [], {}))
+        found.append({"resource": name, "check": "selection", "status": "skipped", "observed": None,
+                      "expected": None, "reason": "not checked: %s" % (
+                          "%s %s empty" % (", ".join(empty), "is" if len(empty) == 1 else "are") if empty
+                          else "its settings select nothing")})
+    return found
+
+
 class FilterModule:
     def filters(self):
-        return {"result_to_check": result_to_check, "log_to_check": log_to_check}
+        return {"result_to_check": result_to_check, "log_to_check": log_to_check,
+                "unselected_checks": unselected_checks}

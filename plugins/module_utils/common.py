@@ -25,9 +25,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import refuse_non_finite
-from ansible_collections.ops.runbooks.plugins.module_utils.names import check_names
+from ansible_collections.ops.runbooks.plugins.module_utils.names import refuse_bad_arguments
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import pause
 
 OPS_RUNBOOKS_COLLECTION_NAME = "ops.runbooks"
@@ -66,11 +64,7 @@ class OpsRunbooksAWSModule(AnsibleAWSModule):
         """``resource_names``: which options hold table, queue, bucket or function names (module_utils/names.py),
         checked as AWS checks them before any call."""
         super().__init__(**kwargs)
-        refuse_non_finite(self)
-        try:
-            check_names(self.params, resource_names or {})
-        except InvalidInput as e:
-            self.fail_json(msg=str(e))
+        refuse_bad_arguments(self, resource_names)
         set_collection_info(
             collection_name=OPS_RUNBOOKS_COLLECTION_NAME,
             collection_version=OPS_RUNBOOKS_COLLECTION_VERSION,

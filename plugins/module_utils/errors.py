@@ -80,13 +80,6 @@ def non_finite_options(spec, params, prefix=""):
     return found
 
 
-def refuse_non_finite(module):
-    """End the module naming every float option given as nan or inf (call right after the module is made)."""
-    bad = non_finite_options(module.argument_spec, module.params)
-    if bad:
-        module.fail_json(msg="; ".join(bad))
-
-
 def check_range(name, value, low, high=None, unit=""):
     """InvalidInput naming ``name`` unless ``low <= value <= high`` (``high`` None: no upper bound; a ``value`` of
     None passes, NaN does not): "rate: inf is out of range (1 to 500)"."""

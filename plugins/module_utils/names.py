@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import non_finite_options
 
 _PARTITION = r"arn:aws[a-z-]*"
 # name pattern, what it is, what AWS allows (for the message)
@@ -69,3 +70,16 @@ def _values(params, path):
         else:
             found.append((where, item))
     return found
+
+
+def refuse_bad_arguments(module, resource_names=None):
+    """End the module naming what the argument spec cannot refuse: a float option given as nan or inf (``nan``
+    passes every comparison, ``inf`` every limit - a threshold of either checks nothing), and a resource name AWS
+    would refuse. Called right after the module is made, before any call."""
+    bad = non_finite_options(module.argument_spec, module.params)
+    if bad:
+        module.fail_json(msg="; ".join(bad))
+    try:
+        check_names(module.params, resource_names or {})
+    except InvalidInput as e:
+        module.fail_json(msg=str(e))

@@ -101,11 +101,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import refuse_non_finite
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import check_url
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import is_http_url
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import redact_url
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import url_secrets
+from ansible_collections.ops.runbooks.plugins.module_utils.names import refuse_bad_arguments
 
 ARGUMENT_SPEC = dict(
     endpoints=dict(type="list", elements="dict", required=True, options=dict(
@@ -135,7 +135,7 @@ def validate(params):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    refuse_non_finite(module)
+    refuse_bad_arguments(module)
     params = module.params
     for endpoint in params["endpoints"]:
         module.no_log_values.update(url_secrets(endpoint["url"]))

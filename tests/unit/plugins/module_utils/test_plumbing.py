@@ -233,8 +233,8 @@ def test_no_module_helper_ends_the_module():
     for path in glob.glob(os.path.join(root, "module_utils", "*.py")) + glob.glob(os.path.join(root, "modules", "*.py")):
         tree = ast.parse(open(path).read())
         for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-            # refuse_non_finite: part of making a module (bad arguments end it, as the argument spec's own checks do)
-            if func.name in ("main", "ending_on_error", "end_module", "refuse_non_finite"):
+            # refuse_bad_arguments: part of making a module (bad arguments end it, as the argument spec's own checks do)
+            if func.name in ("main", "ending_on_error", "end_module", "refuse_bad_arguments"):
                 continue
             for call in [n for n in ast.walk(func) if isinstance(n, ast.Call)]:
                 if isinstance(call.func, ast.Attribute) and call.func.attr in ("fail_json", "fail_json_aws", "exit_json"):

@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+"""Filter ops.runbooks.unselected_checks (#30): with a minimal inventory the table, bucket and alias checks vanished
+from the daily health without a word; each check asked for with nothing to check is a skipped check naming why."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.ops.runbooks.plugins.filter.result_to_check import unselected_checks
+
+PLAN = {
+    "identity": {"runs": True, "health_check_expected_account": ""},
+    "dynamodb": {"runs": False, "health_check_tables": [], "health_check_dynamodb_window": "1h"},
+    "logs": {"runs": False, "health_check_log_group_prefix": "", "health_check_log_patterns": []},
+    "host": {"runs": False, "health_check_disk_max_pct": 90},
+    "s3": {"runs": False, "health_check_buckets": []},
+}
+
+
+def test_each_check_asked_for_with_nothing_to_check_is_skipped_with_the_empty_settings():
+    found = unselected_checks(PLAN, ["identity", "dynamodb", "logs", "host"])
+    assert [(c["resource"], c["check"], c["status"]) for c in found] == [
+        ("dynamodb", "selection", "skipped"), ("logs", "selection", "skipped"), ("host", "selection", "skipped")]
+    assert found[0]["reason"] == "not checked: health_check_tables is empty"
+    assert found[1]["reason"] == "not checked: health_check_log_group_prefix, health_check_log_patterns are empty"
+    assert found[2]["reason"] == "not checked: its settings select nothing"
+
+
+def test_a_check_not_asked_for_or_running_adds_nothing():
+    assert unselected_checks(PLAN, ["identity"]) == [] and unselected_checks(PLAN, []) == []
+
+
+def test_not_a_plan():
+    with pytest.raises(TypeError, match="expects a plan"):
+        unselected_checks(["dynamodb"], ["dynamodb"])
