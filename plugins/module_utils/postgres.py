@@ -173,8 +173,8 @@ def scram_verifier(password, iterations=4096):
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
     b64 = base64.b64encode
-    return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, b64(salt).decode(), b64(stored_key).decode(),
-                                           b64(server_key).decode())
+    return "SCRAM-SHA-256$%d:%s$%s:%s" % (
+        iterations, b64(salt).decode(), b64(stored_key).decode(), b64(server_key).decode())
 
 
 def _stamp(what):

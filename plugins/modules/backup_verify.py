@@ -523,7 +523,7 @@ def leftover_checks(leftovers, check_mode):
         if item["dropped"] or (check_mode and item["age_seconds"] is not None):
             reason = "%s a leftover scratch %s created %s (%s old, older than scratch_max_age): a run that never " \
                      "finished" % ("would drop" if check_mode else "dropped", item["kind"], item["created"],
-                                    format_duration(item["age_seconds"]))
+                                   format_duration(item["age_seconds"]))
         elif item.get("error"):
             reason = "leftover scratch %s created %s could not be dropped: %s" % (item["kind"], item["created"],
                                                                                   item["error"])
@@ -579,8 +579,8 @@ def validate(params):
         check_range("postgres[%d].restore_timeout" % i, entry["restore_timeout"], 1, MAX_RESTORE_TIMEOUT, " seconds")
         if entry["restore_timeout"] >= max_age:
             raise InvalidInput("scratch_max_age: %s is not longer than postgres[%d].restore_timeout (%ds) - a restore "
-                               "still running would be taken for a leftover" % (params["scratch_max_age"], i,
-                                                                                 entry["restore_timeout"]))
+                               "still running would be taken for a leftover"
+                               % (params["scratch_max_age"], i, entry["restore_timeout"]))
         if entry["jobs"] is not None and entry["jobs"] < 1:
             raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
         for table, minimum in entry["min_rows"].items():

@@ -188,9 +188,9 @@ def main():
     result = dict(changed=False)
     with ending_on_error(module, result, "read the functions"):
         client = module.retrying_client("lambda")
-        result["functions"] = read_concurrently(params["functions"], lambda n: read_function(
-            client, n, params["alias"], params["environment_values"]),
-                                                params["concurrency"], "functions")
+        result["functions"] = read_concurrently(
+            params["functions"], lambda n: read_function(client, n, params["alias"], params["environment_values"]),
+            params["concurrency"], "functions")
     found = [function_check(name, state) for name, state in result["functions"].items()]
     end_with_checks(module, result, found, "function(s) failed")
 

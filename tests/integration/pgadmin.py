@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 
 
-class admin:  # noqa: N801  pylint: disable=invalid-name  (used as ``with admin(sandbox) as cur``)
+class admin:  # noqa: N801  pylint: disable=invalid-name
     """A superuser cursor on ``dbname`` (autocommit); the connection is closed at the end of the block."""
 
     def __init__(self, sandbox, dbname="postgres"):

@@ -449,8 +449,8 @@ def _witness_dump(tmp_path, name, wait=1.0):
 
     def barrier(key, seconds):
         return ("SELECT pg_advisory_lock_shared(%d);\nDO $$ BEGIN FOR i IN 1..%d LOOP EXIT WHEN (SELECT count(*) "
-                "FROM (%s) h) >= 3; PERFORM pg_sleep(0.1); END LOOP; END $$;\n" % (key, int(seconds * 10),
-                                                                                  holders(key)))
+                "FROM (%s) h) >= 3; PERFORM pg_sleep(0.1); END LOOP; END $$;\n"
+                % (key, int(seconds * 10), holders(key)))
 
     path.write_text(barrier(4242, wait) + "CREATE TABLE public.seen AS %s;\n" % holders(4242)
                     + barrier(4243, min(wait, 3))

@@ -136,8 +136,8 @@ def test_a_function_in_a_custom_dump_cannot_run_a_program_on_the_database_server
     assert "ERROR:" in reason and "pg_execute_server_program" in reason, reason
 
 
-def test_event_triggers_are_left_out_and_untrusted_extensions_too_when_unprivileged(sandbox, pg, run_module, database,
-                                                                                   tmp_path):
+def test_event_triggers_are_left_out_and_untrusted_extensions_too_when_unprivileged(
+        sandbox, pg, run_module, database, tmp_path):
     with _admin(sandbox, database) as cur:
         cur.execute("CREATE EXTENSION pgstattuple")
         cur.execute("CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN "
@@ -210,7 +210,7 @@ def test_an_unprivileged_login_restores_as_itself_and_a_createrole_login_makes_t
 def test_leftovers_of_a_killed_run_are_dropped_and_reported(sandbox, pg, run_module):
     """A scratch database and role older than scratch_max_age are dropped (check mode: reported only); one without a
     creation time is reported and left alone; a young one is nobody's business."""
-    old, young, unknown = ("ops_verify_%s" % uuid.uuid4().hex[:8] for _ in range(3))
+    old, young, unknown = ("ops_verify_%s" % uuid.uuid4().hex[:8] for _i in range(3))
     stamp = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     with _admin(sandbox) as cur:

@@ -114,7 +114,7 @@ def test_a_meta_command_runs_nothing_and_the_failed_restore_leaves_no_database(s
 
 def test_min_rows_not_met_fails_and_keeps_the_restore(sandbox, pg, run_module, target):
     result = restore(run_module, dict(pg, name=target, dump=sandbox.dumps["custom"],
-                                                 min_rows={"users": 1000, "missing": 0}))
+                                      min_rows={"users": 1000, "missing": 0}))
     assert result["failed"] is True and result["restored"] is True and exists(sandbox, target)
     assert "2 table(s) below their minimum rows" in result["msg"], result["msg"]
 

@@ -18,7 +18,7 @@ import uuid
 import pytest
 import seed
 from queues import take
-from test_awx_runner import job, project_update  # noqa: F401  pylint: disable=unused-import  (the AWX job fixtures)
+from test_awx_runner import job, project_update  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = pytest.mark.moto_only("the jobs run the full playbooks (Lambda, DynamoDB, SSM, Secrets Manager)")
 
