@@ -109,6 +109,10 @@ def test_ansible_builder_collects_exactly_the_runtime_dependencies(installed, tm
     names = sorted(re.split(r"[<>=\s\[]", line, maxsplit=1)[0] for line in lines if line.strip() and line[0] != "#")
     assert names == ["boto3", "botocore", "matplotlib", "psycopg2-binary"] and not set(names) & set(DEVELOPMENT_ONLY), names
     assert "postgresql-client" in (context / "_build" / "bindep.txt").read_text()
+    # #30: Stream 9's default PostgreSQL client (13) cannot read a newer pg_dump's dumps: the EE enables a current one
+    containerfile = next(p for p in (context / "Containerfile", context / "Dockerfile") if p.exists()).read_text()
+    assert "RUN dnf module enable -y postgresql:16" in containerfile
+    assert containerfile.index("postgresql:16") < containerfile.index("FROM base as final")
 
 
 def test_the_built_tarball_holds_no_navigator_artifacts_build_dirs_or_sandbox_state(tmp_path):
