@@ -318,7 +318,7 @@ def test_backup_retention_in_production_is_held_back_with_a_warning_until_confir
     ddb, table = sandbox.client("dynamodb"), "pb-retention"
     ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    old = [table + "-20200101-000000", table + "-20200102-000000"]
+    old = [table + "-20200101-000000.ops-runbooks", table + "-20200102-000000.ops-runbooks"]  # the collection's own
     for name in old:
         ddb.create_backup(TableName=table, BackupName=name)
     args = {"backup_restore_tables": [{"table": table, "max_backup_age": "1h", "retain": 1}],
