@@ -94,6 +94,7 @@ def test_no_planted_secret_reaches_events_reports_stats_records_or_messages(sand
         ("playbooks/security_audit.yml", {}),
         ("playbooks/troubleshoot.yml", {"troubleshooting_problem": "lambda_timeout",
                                         "troubleshooting_function": FUNCTION}),
+        ("playbooks/troubleshoot.yml", {"troubleshooting_problem": "api_5xx", "troubleshooting_function": FUNCTION}),
         ("playbooks/verify_backups.yml", dict(credential, ops_runbooks_postgres=postgres)),
         ("playbooks/incident.yml", {"incident_response_title": "sweep %s" % uuid.uuid4().hex[:6],
                                     "incident_response_functions": [FUNCTION], "incident_response_plan_only": True}),
