@@ -61,14 +61,26 @@ def unselected_checks(plan, requested):
         if name not in (requested or []) or not isinstance(entry, dict) or entry.get("runs"):
             continue
         empty = sorted(k for k, v in entry.items() if k != "runs" and v in ("", None, [], {}))
-        found.append({"resource": name, "check": "selection", "status": "skipped", "observed": None,
-                      "expected": None, "reason": "not checked: %s" % (
-                          "%s %s empty" % (", ".join(empty), "is" if len(empty) == 1 else "are") if empty
-                          else "its settings select nothing")})
+        found.append(_selection_check(name, "not checked: %s" % (
+            "%s %s empty" % (", ".join(empty), "is" if len(empty) == 1 else "are") if empty
+            else "its settings select nothing")))
     return found
+
+
+def checked_or_empty(checks, resource, reason):
+    """The checks of a report, or - when there are none - one ``skipped`` check ``selection`` saying that nothing was
+    checked and why (``reason``: the variable that selects what to check): never an empty green report."""
+    if checks:
+        return checks
+    return [_selection_check(resource, "nothing was checked: %s" % reason, observed=0, expected=">= 1")]
+
+
+def _selection_check(resource, reason, observed=None, expected=None):
+    return {"resource": resource, "check": "selection", "status": "skipped", "observed": observed,
+            "expected": expected, "reason": reason}
 
 
 class FilterModule:
     def filters(self):
         return {"result_to_check": result_to_check, "log_to_check": log_to_check,
-                "unselected_checks": unselected_checks}
+                "unselected_checks": unselected_checks, "checked_or_empty": checked_or_empty}

@@ -32,3 +32,12 @@ def test_a_check_not_asked_for_or_running_adds_nothing():
 def test_not_a_plan():
     with pytest.raises(TypeError, match="expects a plan"):
         unselected_checks(["dynamodb"], ["dynamodb"])
+
+
+def test_a_report_without_checks_gets_one_skipped_check_saying_why():
+    from ansible_collections.ops.runbooks.plugins.filter.result_to_check import checked_or_empty
+    found = [{"resource": "t", "check": "backup", "status": "pass"}]
+    assert checked_or_empty(found, "backup", "no table") is found
+    assert checked_or_empty([], "backup", "no table to back up - set ops_runbooks_backup_policy") == [{
+        "resource": "backup", "check": "selection", "status": "skipped", "observed": 0, "expected": ">= 1",
+        "reason": "nothing was checked: no table to back up - set ops_runbooks_backup_policy"}]
