@@ -93,6 +93,18 @@ def _database_errors(function):
     return wrapper
 
 
+MAX_RESTORE_TIMEOUT = 7 * 86400  # a week
+
+
+def validate_restore(restore_timeout, min_rows, prefix=""):
+    """The options every restore takes: ``restore_timeout`` (1 s to a week) and ``min_rows`` (table -> whole number);
+    raises InvalidInput naming the option (``prefix``: where it sits, e.g. ``postgres[0].``)."""
+    check_range("%srestore_timeout" % prefix, restore_timeout, 1, MAX_RESTORE_TIMEOUT, " seconds")
+    for table, minimum in min_rows.items():
+        if isinstance(minimum, bool) or not str(minimum).isdigit():
+            raise InvalidInput("%smin_rows.%s: %r is not a whole number >= 0" % (prefix, table, minimum))
+
+
 def validate_connection(conn):
     """What the argument spec cannot check; raises InvalidInput naming the option."""
     check_range("connect_timeout", conn["connect_timeout"], 1, 3600, " seconds")
@@ -148,11 +160,11 @@ _CREATED_RE = re.compile(r"created (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")
 @_database_errors
 def login_privileges(conn):
     """What the login role may do that matters to a restore: superuser, createrole, createdb, server roles held."""
-    [(superuser, createrole, createdb)] = _query(
-        conn, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")
-    held = [r[0] for r in _query(conn, "SELECT r FROM unnest(%s::text[]) r WHERE EXISTS (SELECT FROM pg_roles WHERE "
-                                       "rolname = r) AND pg_has_role(current_user, r, 'USAGE')", (list(SERVER_ROLES),))]
-    return {"superuser": superuser, "createrole": createrole, "createdb": createdb, "server_roles": held}
+    [(superuser, createrole, createdb, held)] = _query(
+        conn, "SELECT rolsuper, rolcreaterole, rolcreatedb, ARRAY(SELECT s FROM unnest(%s::text[]) s WHERE EXISTS "
+              "(SELECT FROM pg_roles WHERE rolname = s) AND pg_has_role(current_user, s, 'USAGE')) FROM pg_roles "
+              "WHERE rolname = current_user", (list(SERVER_ROLES),))
+    return {"superuser": superuser, "createrole": createrole, "createdb": createdb, "server_roles": list(held)}
 
 
 def privileged(privileges):
@@ -314,12 +326,6 @@ def _admin(conn, *statements):
 
 
 @_database_errors
-def list_scratch(conn):
-    """Names of the scratch databases that exist (leftovers of a killed run, for example)."""
-    return sorted(found["name"] for found in scratch_objects(conn) if found["kind"] == "database")
-
-
-@_database_errors
 def scratch_objects(conn):
     """Every scratch database and restore role: ``{kind, name, created}`` (created: a UTC datetime from its comment,
     None when it has none - made by an older version, or by hand)."""
@@ -472,9 +478,14 @@ def _plain_tail(path, size=512):
         return fh.read()
 
 
-def _incomplete(path):
-    return RestoreFailed("%s: incomplete dump: it does not end with pg_dump's \"dump complete\" line (cut off?)"
-                         % os.path.basename(path))
+def _check_trailer(path, tail):
+    """A plain dump's last bytes must hold pg_dump's closing line (else it was cut off); pg_dumpall's is refused."""
+    if CLUSTER_DUMP_TRAILER in tail:
+        raise DumpRefused("%s: pg_dumpall output (a cluster: roles, tablespaces, several databases) is not restored; "
+                          "dump the one database with pg_dump" % os.path.basename(path))
+    if PLAIN_DUMP_TRAILER not in tail:
+        raise RestoreFailed("%s: incomplete dump: it does not end with pg_dump's \"dump complete\" line (cut off?)"
+                            % os.path.basename(path))
 
 
 class _Tail:
@@ -512,12 +523,7 @@ def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None, trusted=None, l
             _run(cmd + [path], client_env(conn, dbname), timeout)
         return skipped
     if fmt == "plain" and os.path.getsize(path):  # empty: nothing was cut
-        tail = _plain_tail(path)
-        if CLUSTER_DUMP_TRAILER in tail:
-            raise DumpRefused("%s: pg_dumpall output (a cluster: roles, tablespaces, several databases) is not "
-                              "restored; dump the one database with pg_dump" % os.path.basename(path))
-        if PLAIN_DUMP_TRAILER not in tail:
-            raise _incomplete(path)
+        _check_trailer(path, _plain_tail(path))
     opener = gzip.open if fmt == "plain_gz" else open
     try:
         with opener(path, "rb") as raw:
@@ -526,11 +532,7 @@ def restore(conn, dbname, path, fmt, jobs, timeout, bindir=None, trusted=None, l
     except (OSError, EOFError) as e:  # not a complete gzip stream
         raise RestoreFailed("%s: %s" % (os.path.basename(path), e)) from None
     if fmt == "plain_gz" and stream.tail:
-        if CLUSTER_DUMP_TRAILER in stream.tail:
-            raise DumpRefused("%s: pg_dumpall output (a cluster: roles, tablespaces, several databases) is not "
-                              "restored; dump the one database with pg_dump" % os.path.basename(path))
-        if PLAIN_DUMP_TRAILER not in stream.tail:
-            raise _incomplete(path)
+        _check_trailer(path, stream.tail)
     return skipped
 
 

@@ -424,7 +424,6 @@ def check_rds(rds, entry, index):
 
 
 # ---- PostgreSQL --------------------------------------------------------------------------------------------------
-MAX_RESTORE_TIMEOUT = 7 * 86400
 
 
 def dump_file_problem(path, allow_empty):
@@ -576,16 +575,13 @@ def validate(params):
     max_age = parse_duration(params["scratch_max_age"], "scratch_max_age")
     for i, entry in enumerate(params["postgres"]):
         duration(entry["max_age"], "postgres[%d].max_age" % i)
-        check_range("postgres[%d].restore_timeout" % i, entry["restore_timeout"], 1, MAX_RESTORE_TIMEOUT, " seconds")
+        postgres.validate_restore(entry["restore_timeout"], entry["min_rows"], "postgres[%d]." % i)
         if entry["restore_timeout"] >= max_age:
             raise InvalidInput("scratch_max_age: %s is not longer than postgres[%d].restore_timeout (%ds) - a restore "
                                "still running would be taken for a leftover"
                                % (params["scratch_max_age"], i, entry["restore_timeout"]))
         if entry["jobs"] is not None and entry["jobs"] < 1:
             raise InvalidInput("postgres[%d].jobs: %d must be 1 or more" % (i, entry["jobs"]))
-        for table, minimum in entry["min_rows"].items():
-            if isinstance(minimum, bool) or not str(minimum).isdigit():
-                raise InvalidInput("postgres[%d].min_rows.%s: %r is not a whole number >= 0" % (i, table, minimum))
 
 
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).

@@ -131,7 +131,6 @@ summary:
 """
 
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -156,10 +155,7 @@ def validate(params):
         raise InvalidInput("name: %s is not a database to restore into (a system database, the maintenance database, "
                            "or this collection's scratch prefix)" % name)
     check_range("jobs", params["jobs"], 1, 64)
-    check_range("restore_timeout", params["restore_timeout"], 1, 7 * 86400, " seconds")
-    for table, minimum in params["min_rows"].items():
-        if isinstance(minimum, bool) or not re.match(r"^\d+$", str(minimum)):
-            raise InvalidInput("min_rows.%s: %r is not a whole number >= 0" % (table, minimum))
+    postgres.validate_restore(params["restore_timeout"], params["min_rows"])
     postgres.validate_connection(params)
     if not postgres.HAS_PSYCOPG2:
         raise InvalidInput("psycopg2: the Python library is required on the host that runs the module")
