@@ -141,3 +141,22 @@ def test_bad_input_fails_clearly_and_creates_nothing(sandbox, pg, run_module, ta
     result = restore(run_module, dict(dict(pg, name=target, dump=sandbox.dumps["custom"]), **args))
     assert result["failed"] is True and message in result["msg"], result["msg"]
     assert "Traceback" not in result["msg"] and not exists(sandbox, target)
+
+
+def test_a_hostile_database_name_and_dump_path_are_data(sandbox, pg, run_module, tmp_path):
+    """Shell and SQL metacharacters in the new database's name and in the dump's path reach PostgreSQL as one
+    identifier and the tools as one argument: the database of exactly that name is made, nothing else runs."""
+    import shutil
+    marker = "ops-runbooks-marker-" + uuid.uuid4().hex[:8]  # a shell would make it in its working directory
+    name = 'x"; DROP DATABASE postgres; --{{ 7*7 }}'
+    dump = tmp_path / ("$(touch %s); `touch %s`.dump" % (marker, marker))
+    shutil.copy(sandbox.dumps["custom"], dump)
+    try:
+        result = restore(run_module, dict(pg, name=name, dump=str(dump), min_rows={"users": 15}))
+        assert not result.get("failed"), result["msg"]
+        assert exists(sandbox, name) and exists(sandbox, "postgres")
+        assert not os.path.exists(marker) and not (tmp_path / marker).exists()
+        assert result["database"] == name
+    finally:
+        with _admin(sandbox) as cur:
+            cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name.replace('"', '""'))

@@ -33,3 +33,7 @@ def test_bad_input_is_named():
         runtime_checks({"a": fn("python3.9")}, TABLE, 90, "tomorrow")
     with pytest.raises(AnsibleFilterError, match="give lambda_state's functions"):
         runtime_checks([], TABLE, 90)
+
+
+def test_no_function_no_check():
+    assert runtime_checks({}, TABLE, 90, "2027-03-01") == []
