@@ -142,12 +142,12 @@ class Sandbox:
         before it acts); with ``function`` (or ``dimensions``), first create it as that function's error alarm
         (runbook 001's shape) or as an alarm on ``namespace``/``metric`` with those dimensions."""
         cloudwatch = self.client("cloudwatch")
-        if function or dimensions:
+        if function or dimensions:  # TreatMissingData=ignore: an emulator that evaluates alarms keeps the state set
             cloudwatch.put_metric_alarm(AlarmName=name, Namespace=namespace, MetricName=metric, Statistic="Sum",
                                         Dimensions=[{"Name": k, "Value": v} for k, v in
                                                     (dimensions or {"FunctionName": function}).items()],
                                         Period=300, EvaluationPeriods=1, Threshold=5, AlarmDescription=description,
-                                        ComparisonOperator="GreaterThanThreshold")
+                                        ComparisonOperator="GreaterThanThreshold", TreatMissingData="ignore")
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=reason)
 
     def alarm_state(self, name, state=None, reason="back to normal"):

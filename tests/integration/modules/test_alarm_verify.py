@@ -25,9 +25,13 @@ HOSTILE = "{{ lookup('ansible.builtin.pipe', 'touch /tmp/av-marker') }}"
 
 
 def make_alarm(cloudwatch, name, function, state="ALARM", description="errors"):
+    # TreatMissingData=ignore: LocalStack evaluates a new alarm at once in a thread of its own and, with no datapoints
+    # and the default 'missing', sets it to INSUFFICIENT_DATA - racing the set_alarm_state below (seen in CI: the
+    # alarm was no longer in ALARM when the module asked). 'ignore' keeps the state set; moto evaluates nothing.
     cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
                                 Dimensions=[{"Name": "FunctionName", "Value": function}], Period=300, AlarmDescription=description,
-                                EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
+                                EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+                                TreatMissingData="ignore")
     cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="7 errors in 5 minutes")
 
 
