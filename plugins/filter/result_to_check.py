@@ -31,9 +31,10 @@ def result_to_check(result, check="task", resource=None):
     }
 
 
-def log_to_check(result, resource):
-    """A registered ``ops.runbooks.log_search`` result (or loop item) as a check: ``log <pattern>`` with its status,
-    the match counts per group, and the first matching line in the reason."""
+def log_to_check(result, resource, expected=None):
+    """A registered ``ops.runbooks.log_search`` result (or loop item, or one of its ``patterns``) as a check:
+    ``log <pattern>`` with its status, the match counts per group, ``expected`` (the matches allowed) and the first
+    matching line in the reason."""
     if not isinstance(result, dict):
         raise TypeError("log_to_check expects a registered log_search result (a dict), got %s" % type(result).__name__)
     pattern = result.get("filter_pattern") or result.get("item") or ""
@@ -44,7 +45,7 @@ def log_to_check(result, resource):
         "check": "log %s" % pattern,
         "status": "fail" if result.get("failed") and not result.get("status") else result.get("status", "unknown"),
         "observed": dict((g, n) for g, n in (result.get("counts") or {}).items() if n),
-        "expected": None,
+        "expected": expected,
         "reason": (result.get("reason") or result.get("msg") or "") + (": %s" % first[:120] if first else ""),
     }
 

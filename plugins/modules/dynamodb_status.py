@@ -91,7 +91,7 @@ tables:
                             write_capacity_units: 0, item_count: 25, size_bytes: 1200, sse: AWS_OWNED,
                             kms_key_arn: null, pitr: true, arn: "arn:aws:dynamodb:eu-central-1:123456789012:table/x"}
 checks:
-  description: One C(status) check per table in the common check model.
+  description: One C(table status) check per table in the common check model (C(warn) while a table is not C(ACTIVE)).
   returned: always
   type: list
   elements: dict
@@ -148,11 +148,13 @@ def read_table(client, name, with_pitr):
 
 def table_check(name, state):
     if state.get("error"):
-        return checks.make_check(name, "status", checks.UNKNOWN, "%s could not be read: %s" % (name, state["error"]))
+        return checks.make_check(name, "table status", checks.UNKNOWN, "%s could not be read: %s" % (
+            name, state["error"]))
     if not state["exists"]:
-        return checks.make_check(name, "status", checks.FAIL, "table %s does not exist" % name, None, "ACTIVE")
+        return checks.make_check(name, "table status", checks.FAIL, "table %s does not exist" % name, None,
+                                 "ACTIVE")
     status = checks.PASS if state["status"] == "ACTIVE" else checks.WARN
-    return checks.make_check(name, "status", status, "%s is %s (%s)" % (name, state["status"], state["billing_mode"]),
+    return checks.make_check(name, "table status", status, "%s is %s (%s)" % (name, state["status"], state["billing_mode"]),
                              state["status"], "ACTIVE")
 
 

@@ -34,7 +34,9 @@ options:
     elements: str
     required: true
   alias:
-    description: Also read which version this alias serves (a function without the alias has C(alias_version) null).
+    description:
+      - Also read which version this alias serves (a function without the alias has C(alias_version) null and fails its
+        C(lambda alias) check).
     type: str
   concurrency:
     description: Functions read at the same time.
@@ -98,7 +100,9 @@ functions:
     alias_version: {description: "With O(alias), the version it serves.", type: str}
     arn: {description: The function's ARN., type: str}
 checks:
-  description: One C(state) check per function in the common check model.
+  description:
+    - One C(lambda state) check per function in the common check model and, with O(alias), one C(lambda alias)
+      check per function that exists (C(fail) when it has no such alias) - the checks of the daily health as they are.
   returned: always
   type: list
   elements: dict
@@ -154,9 +158,11 @@ def read_function(client, name, alias, values=()):
 
 def function_check(name, state):
     if state.get("error"):
-        return checks.make_check(name, "state", checks.UNKNOWN, "%s could not be read: %s" % (name, state["error"]))
+        return checks.make_check(name, "lambda state", checks.UNKNOWN, "%s could not be read: %s" % (
+            name, state["error"]))
     if not state["exists"]:
-        return checks.make_check(name, "state", checks.FAIL, "function %s does not exist" % name, None, "Active")
+        return checks.make_check(name, "lambda state", checks.FAIL, "function %s does not exist" % name, None,
+                                 "Active")
     observed = "%s/%s" % (state["state"], state["last_update_status"])
     if state["state"] == "Failed" or state["last_update_status"] == "Failed":
         status = checks.FAIL
@@ -164,9 +170,20 @@ def function_check(name, state):
         status = checks.PASS
     else:
         status = checks.WARN
-    return checks.make_check(name, "state", status, "%s is %s, last update %s (%s, %s s, %s MB)" % (
+    return checks.make_check(name, "lambda state", status, "%s is %s, last update %s (%s, %s s, %s MB)" % (
         name, state["state"], state["last_update_status"], state["runtime"] or "image", state["timeout"],
         state["memory_size"]), observed, "Active/Successful")
+
+
+def alias_check(name, state, alias):
+    """The version ``alias`` serves: a function without the alias fails (one that does not exist or could not be
+    read has no alias check: its state check says why)."""
+    if not state.get("exists"):
+        return None
+    if state["alias_version"]:
+        return checks.make_check(name, "lambda alias", checks.PASS, "alias %s -> version %s" % (
+            alias, state["alias_version"]), state["alias_version"], alias)
+    return checks.make_check(name, "lambda alias", checks.FAIL, "alias %s not found" % alias, None, alias)
 
 
 ARGUMENT_SPEC = dict(
@@ -192,6 +209,9 @@ def main():
             params["functions"], lambda n: read_function(client, n, params["alias"], params["environment_values"]),
             params["concurrency"], "functions")
     found = [function_check(name, state) for name, state in result["functions"].items()]
+    if params["alias"]:
+        found += [c for c in (alias_check(name, state, params["alias"]) for name, state in result["functions"].items())
+                  if c]
     end_with_checks(module, result, found, "function(s) failed")
 
 

@@ -32,6 +32,11 @@ options:
       label:
         description: Name of the result (default C(namespace/metric_name) with the dimension values).
         type: str
+      check:
+        description: The name of its check in RV(checks) (for example V(throttling)).
+        type: str
+        default: metric
+        version_added: 0.5.0
       namespace:
         description: Namespace, for example V(AWS/Lambda).
         type: str
@@ -292,6 +297,7 @@ def default_label(metric):
 ARGUMENT_SPEC = dict(
     metrics=dict(type="list", elements="dict", required=True, options=dict(
         label=dict(type="str"),
+        check=dict(type="str", default="metric"),
         namespace=dict(type="str", required=True),
         metric_name=dict(type="str", required=True),
         dimensions=dict(type="dict", default={}),
@@ -354,7 +360,7 @@ def main():
             "status": status, "reason": reason,
         })
         results.append(entry)
-    found = [checks.make_check(r["label"], "metric", r["status"], r["reason"], r["aggregate"],
+    found = [checks.make_check(r["label"], m["check"], r["status"], r["reason"], r["aggregate"],
                                {"max": m["max"], "min": m["min"], "warn": m["warn"]}) for r, m in zip(results, metrics)]
     result.update(metrics=results, checks=found,
                   summary=checks.summarize(results, keys=(checks.PASS, checks.WARN, checks.FAIL, checks.UNKNOWN)))

@@ -167,7 +167,8 @@ def run_playbook(sandbox, tmp_path):
     """ansible-playbook PLAYBOOK against inventories/local (or ``inventory``) with the sandbox's details as extra
     vars."""
 
-    def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None, inventory=None, forks=None):
+    def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None, inventory=None, forks=None,
+            collections=None):
         reports = reports or tmp_path / "reports"  # another directory: a job on another machine / in fresh AWX dir
         details = dict(sandbox.details())
         details.update(extra_vars or {})
@@ -176,7 +177,7 @@ def run_playbook(sandbox, tmp_path):
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                    OPS_RUNBOOKS_REPORTS_DIR=str(reports), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_SHOW_CUSTOM_STATS="true",  # what AWX keeps as the job's artifacts (set_stats)
-                   ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+                   ANSIBLE_COLLECTIONS_PATH=str(collections or COLLECTIONS))  # another copy of the collection
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, playbook),
                "-i", str(inventory or os.path.join(ROOT, "inventories", "local")), "-e", "@%s" % vars_file]
         if forks:

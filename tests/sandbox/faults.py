@@ -12,6 +12,11 @@ the calls an ``ops`` filter and a ``budget`` select), answers with one fault ins
 - ``drop_after``: the request reaches the emulator and takes effect, then the connection closes before the
   answer (the change happened, the answer is lost).
 
+Besides faults, ``patches`` rewrites answers: ``{"GetFunctionConfiguration": {"State": "Pending"}}`` merges those
+values into every successful JSON answer of that operation (nested dicts merged, e.g. ``{"Table": {"TableStatus":
+"UPDATING"}}``) - evidence the emulator cannot produce (a function still Pending, a table UPDATING), the same for a
+module run and a playbook run through the proxy.
+
 The service comes from the SigV4 credential scope, the operation from ``X-Amz-Target`` (JSON), the ``Action`` of
 a query body, the rpc-v2-cbor path, or the method and path matched against botocore's own model (REST services).
 Every request is logged (service, operation, fault). Seeded: the same seed and requests give the same faults.
@@ -45,13 +50,17 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._server = None
         self._timer = None
+        self.patches = {}
         self.configure(rate=rate, kinds=kinds, seed=seed, ops=ops, budget=budget)
 
     # ---- configuration ------------------------------------------------------------------------------------------
-    def configure(self, rate=None, kinds=None, seed=None, ops=None, budget=None):
+    def configure(self, rate=None, kinds=None, seed=None, ops=None, budget=None, patches=None):
         """Change what is injected from now on. ``ops``: operation names (``CreateBackup``) or ``service:Operation``
-        to restrict faults to; ``budget``: at most this many faults from now on (None: no limit)."""
+        to restrict faults to; ``budget``: at most this many faults from now on (None: no limit); ``patches``:
+        operation -> values merged into its successful JSON answers (``{}`` for none)."""
         with self._lock:
+            if patches is not None:
+                self.patches = dict(patches)
             if rate is not None:
                 if not 0.0 <= rate <= 1.0:
                     raise ValueError("rate must be between 0 and 1")
@@ -148,6 +157,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         status, headers, payload = self._forward(body)
         if fault == "drop_after":
             return self._drop()
+        patch = self.owner.patches.get(operation)
+        if patch and 200 <= status < 300:
+            payload = _patched(payload, patch)
         return self._answer(status, headers, payload)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _handle  # noqa: N815
@@ -181,6 +193,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _merge(answer, patch):
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(answer.get(key), dict):
+            _merge(answer[key], value)
+        else:
+            answer[key] = value
+    return answer
+
+
+def _patched(payload, patch):
+    """The JSON answer with the patch's values merged in (an answer that is not a JSON object is left as it is)."""
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return payload
+    return json.dumps(_merge(answer, patch)).encode() if isinstance(answer, dict) else payload
 
 
 # ---- recognizing the call -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.moto_only("Lambda is not among LocalStack's sandbox ser
 
 def test_all_functions_with_their_alias(run_module):
     result = run_module("lambda_state", {"functions": seed.FUNCTIONS + [seed.HEALTH_CHECK_FUNCTION], "alias": seed.ALIAS,
-                                         "concurrency": 4})
+                                         "concurrency": 4, "fail_on": "never"})
     assert not result.get("failed"), result
     assert list(result["functions"]) == seed.FUNCTIONS + [seed.HEALTH_CHECK_FUNCTION]  # the order given
     score = result["functions"]["ai-investment-score"]
@@ -23,7 +23,15 @@ def test_all_functions_with_their_alias(run_module):
     assert score["environment_names"] == ["LOG_LEVEL", "TABLE_NAME"]
     assert "ai-investment-signals" not in str(result)  # the variables' values stay out of the result
     assert result["functions"][seed.HEALTH_CHECK_FUNCTION]["alias_version"] is None  # it has no alias
-    assert result["summary"] == {"pass": 7, "warn": 0, "fail": 0, "unknown": 0}
+    # a lambda state check per function, a lambda alias check per function: the one without the alias fails
+    assert result["summary"] == {"pass": 13, "warn": 0, "fail": 1, "unknown": 0}
+    [failed] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert (failed["resource"], failed["check"], failed["reason"]) == \
+        (seed.HEALTH_CHECK_FUNCTION, "lambda alias", "alias live not found")
+    assert {c["reason"] for c in result["checks"] if c["check"] == "lambda alias" and c["status"] == "pass"} == \
+        {"alias live -> version %d" % seed.FUNCTION_VERSIONS}
+    failing = run_module("lambda_state", {"functions": [seed.HEALTH_CHECK_FUNCTION], "alias": seed.ALIAS})
+    assert failing["failed"] is True and failing["msg"] == "1 function(s) failed: alias live not found"
 
 
 def test_environment_values_returns_only_the_values_it_names(run_module):

@@ -65,10 +65,13 @@ def test_many_metrics_in_one_batch(aws, run_module, fn):
     for i in range(30):
         put(cw, "Custom/App", "Depth", {"Queue": "%s-%02d" % (fn, i)}, [i])
     result = run_module("metric_check", {"metrics": [
-        {"namespace": "Custom/App", "metric_name": "Depth", "dimensions": {"Queue": "%s-%02d" % (fn, i)},
-         "statistic": "Maximum", "max": 20} for i in range(30)], "fail_on": "never"})
+        dict({"namespace": "Custom/App", "metric_name": "Depth", "dimensions": {"Queue": "%s-%02d" % (fn, i)},
+              "statistic": "Maximum", "max": 20}, **({"check": "queue depth"} if i % 2 else {})) for i in range(30)],
+        "fail_on": "never"})
     assert [m["aggregate"] for m in result["metrics"]] == [float(i) for i in range(30)]
     assert result["summary"]["fail"] == 9
+    # each result under the check name its metric gives (metric unless it names one)
+    assert [c["check"] for c in result["checks"]] == ["queue depth" if i % 2 else "metric" for i in range(30)]
 
 
 @pytest.mark.parametrize("metric, message", [

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters on the common check model (``module_utils/checks``), for what a role still has to grade itself:
+``failure_check`` (a rescued task as a check), ``threshold_check`` (a number against limits), ``summarize`` (counts
+by status) and ``ordered`` (failures first). A role takes a module's ``checks`` as they are; these make the few
+checks a module does not, with the same statuses and the same judgement as the modules."""
+
+from __future__ import annotations
+
+import math
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+
+# The order of a report: what needs a person first.
+ORDER = (checks.FAIL, checks.WARN, checks.UNKNOWN, checks.PASS, checks.SKIPPED)
+
+
+def failure_check(result, resource, check, expected=None):
+    """A task that failed (``ansible_failed_result`` in a rescue) as one ``fail`` check with its message."""
+    if not isinstance(result, dict):
+        raise AnsibleFilterError("failure_check expects a task result (ansible_failed_result), got %s"
+                                 % type(result).__name__)
+    reason = result.get("msg") or "%s failed" % check
+    return checks.make_check(resource, check, checks.FAIL, str(reason), None, expected)
+
+
+def _number(value, name):
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("threshold_check: %s must be a number, got %r" % (name, value)) from None
+    if not math.isfinite(number):
+        raise AnsibleFilterError("threshold_check: %s must be a finite number, got %r" % (name, value))
+    return number
+
+
+def threshold_check(value, resource, check, max=None, warn=None, label=None, detail=None):  # pylint: disable=redefined-builtin
+    """``value`` against the upper limits ``max`` (fail above) and ``warn`` (warn above), inclusive, as the modules
+    judge (``module_utils/checks.threshold``): no value is ``unknown``. ``label`` names the value in the reason
+    (default the check's name); ``detail`` is added to the reason in parentheses."""
+    number = _number(value, "the value")
+    limit, warning = _number(max, "max"), _number(warn, "warn")
+    if limit is None and warning is None:
+        raise AnsibleFilterError("threshold_check: give max or warn (the check %s has no limit)" % check)
+    status, reason = checks.threshold(number, label or check, fail_above=limit, warn_above=warning)
+    if detail:
+        reason = "%s (%s)" % (reason, detail)
+    return checks.make_check(resource, check, status, reason, number, limit if limit is not None else warning)
+
+
+def _checks(value, name):
+    if not isinstance(value, list) or not all(isinstance(c, dict) and c.get("status") in checks.STATUSES
+                                              for c in value):
+        raise AnsibleFilterError("%s expects a list of checks (dicts with a status of %s)"
+                                 % (name, ", ".join(checks.STATUSES)))
+    return value
+
+
+def summarize(found):
+    """Counts by status, every status present: ``{pass, warn, fail, unknown, skipped}``."""
+    return checks.summarize(_checks(found, "summarize"), keys=checks.STATUSES)
+
+
+def ordered(found):
+    """The checks failures first, then warnings, unknowns, passes and skipped ones (stable within a status)."""
+    return sorted(_checks(found, "ordered"), key=lambda c: ORDER.index(c["status"]))
+
+
+class FilterModule:
+    def filters(self):
+        return {"failure_check": failure_check, "threshold_check": threshold_check, "summarize": summarize,
+                "ordered": ordered}

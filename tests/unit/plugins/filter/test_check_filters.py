@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+"""Filters ops.runbooks.failure_check, threshold_check, summarize and ordered: the check model for what a role grades
+itself, with the modules' own judgement (module_utils/checks)."""
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ops.runbooks.plugins.filter.checks import failure_check, ordered, summarize, threshold_check
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+
+
+def test_a_failed_task_is_one_failed_check_with_its_message():
+    found = failure_check({"failed": True, "msg": "AccessDenied: sts:GetCallerIdentity"}, "sts", "identity")
+    assert found == {"resource": "sts", "check": "identity", "status": "fail", "observed": None, "expected": None,
+                     "reason": "AccessDenied: sts:GetCallerIdentity"}
+    assert failure_check({"failed": True}, "s3", "buckets")["reason"] == "buckets failed"
+    with pytest.raises(AnsibleFilterError, match="ansible_failed_result"):
+        failure_check("boom", "s3", "buckets")
+
+
+@pytest.mark.parametrize("value, status, reason", [
+    (95, "fail", "used % 95 > 90"),
+    (85, "warn", "used % 85 > 80 (warning level)"),
+    (80, "pass", "used % 80 <= 80"),
+    (None, "unknown", "used %: no data"),
+])
+def test_threshold_is_the_modules_judgement(value, status, reason):
+    found = threshold_check(value, "db1:/", "disk", max=90, warn=80, label="used %")
+    assert (found["status"], found["reason"]) == (status, reason)
+    assert (found["status"], found["reason"]) == checks.threshold(value, "used %", fail_above=90, warn_above=80)
+    assert found["expected"] == 90 and found["observed"] == value
+
+
+def test_threshold_refuses_what_would_pass_everything():
+    with pytest.raises(AnsibleFilterError, match="max must be a finite number"):
+        threshold_check(5, "x", "y", max=float("nan"))
+    with pytest.raises(AnsibleFilterError, match="has no limit"):
+        threshold_check(5, "x", "y")
+    with pytest.raises(AnsibleFilterError, match="the value must be a number"):
+        threshold_check("lots", "x", "y", max=1)
+    assert threshold_check("5", "x", "y", max="4", detail="of 10")["reason"] == "y 5 > 4 (of 10)"
+
+
+def test_summarize_counts_every_status_and_ordered_puts_failures_first():
+    found = [checks.make_check(r, "c", s, "") for r, s in
+             [("a", "pass"), ("b", "skipped"), ("c", "warn"), ("d", "fail"), ("e", "unknown"), ("f", "fail")]]
+    assert summarize(found) == {"pass": 1, "warn": 1, "fail": 2, "unknown": 1, "skipped": 1}
+    assert summarize([]) == {"pass": 0, "warn": 0, "fail": 0, "unknown": 0, "skipped": 0}
+    assert [c["resource"] for c in ordered(found)] == ["d", "f", "c", "e", "a", "b"]
+    with pytest.raises(AnsibleFilterError, match="list of checks"):
+        summarize([{"status": "green"}])

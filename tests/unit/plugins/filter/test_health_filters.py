@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+"""The daily health's own judgements (filters in plugins/filter/health.py; they were Jinja in the role): the metric
+batch built from the plan, and the checks of what amazon.aws, community.postgresql and the facts return."""
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ops.runbooks.plugins.filter import health
+
+LAMBDA = {"runs": True, "health_check_functions": ["fn-a", "fn-b", "fn-gone"], "health_check_lambda_window": "5m",
+          "health_check_lambda_max_errors": "5", "health_check_lambda_max_throttles": 1,
+          "health_check_lambda_max_duration_ms": 10000, "health_check_lambda_warn_error_rate_pct": 2,
+          "health_check_lambda_max_error_rate_pct": 5, "health_check_lambda_warn_concurrency": 8,
+          "health_check_lambda_max_concurrency": 10, "health_check_lambda_warn_timeout_pct": 70,
+          "health_check_lambda_max_timeout_pct": 80}
+PLAN = {"identity": {"runs": True},
+        "api": {"runs": True, "health_check_api_name": "shop", "health_check_api_stage": "prod",
+                "health_check_api_window": "5m", "health_check_api_warn_5xx_pct": 1, "health_check_api_max_5xx_pct": "5"},
+        "lambda": LAMBDA,
+        "dynamodb": {"runs": True, "health_check_tables": ["orders"], "health_check_dynamodb_window": "5m",
+                     "health_check_dynamodb_max_throttled": 10, "health_check_dynamodb_warn_throttled": 5}}
+FUNCTIONS = {"fn-a": {"exists": True, "timeout": 30}, "fn-b": {"exists": False, "timeout": None}}
+
+
+def test_the_batch_of_a_plan_api_then_functions_then_tables():
+    queries = health.health_metric_queries(PLAN, FUNCTIONS)
+    labels = [q["label"] for q in queries]
+    assert labels[0] == "shop prod 5xx rate (%)" and labels[-1] == "orders throttled requests"
+    assert labels[1:7] == ["fn-a longest duration (ms, timeout 30 s)", "fn-a error rate (%)",
+                           "fn-a concurrent executions", "fn-a errors", "fn-a throttles", "fn-a duration (ms)"]
+    assert labels[7] == "fn-b longest duration (ms, timeout 3 s)"  # no timeout read: AWS's default, 3 s
+    assert not [label for label in labels if label.startswith("fn-gone")]  # never read: the lambda area says why
+    longest = queries[1]
+    assert (longest["warn"], longest["max"], longest["statistic"], longest["period"]) == (21000, 24000, "Maximum", 60)
+    assert queries[0]["max"] == 5.0 and queries[0]["per"] == {"metric_name": "Count"}
+    assert queries[-1]["check"] == "throttling" and "check" not in queries[0]  # metric_check names it "metric"
+    assert len(queries) == 1 + 2 * 6 + 1
+
+
+def test_only_the_areas_that_run_and_the_extra_metrics_last():
+    plan = dict(PLAN, api=dict(PLAN["api"], runs=False), dynamodb=dict(PLAN["dynamodb"], runs="False"))
+    extra = [{"label": "queue age", "namespace": "AWS/SQS", "metric_name": "ApproximateAgeOfOldestMessage"}]
+    queries = health.health_metric_queries(plan, FUNCTIONS, extra)
+    assert queries[-1] is extra[0] and {q["namespace"] for q in queries[:-1]} == {"AWS/Lambda"}
+    assert health.health_metric_queries(plan, None) == []  # the functions could not be read: no guessed timeout
+    with pytest.raises(AnsibleFilterError, match="health_check_lambda_max_errors must be a finite number"):
+        health.health_metric_queries(dict(PLAN, **{"lambda": dict(LAMBDA, health_check_lambda_max_errors="nan")}),
+                                     FUNCTIONS)
+    with pytest.raises(AnsibleFilterError, match="the plan has no setting 'health_check_tables'"):
+        health.health_metric_queries({"dynamodb": {"runs": True}})
+
+
+def test_identity_alarms_and_invocation():
+    who = {"account": "123456789012", "arn": "arn:aws:iam::123456789012:user/ops"}
+    assert health.identity_check(who)["status"] == "pass"
+    assert health.identity_check(who, 123456789012)["reason"] == "account 123456789012 as %s" % who["arn"]
+    wrong = health.identity_check(who, "210987654321")
+    assert (wrong["status"], wrong["reason"]) == ("fail", "account 123456789012, expected 210987654321")
+    alarms = [{"alarm_name": "a", "state_value": "ALARM"}, {"alarm_name": "b", "state_value": "OK"}]
+    assert (health.alarms_check(alarms)["status"], health.alarms_check(alarms)["reason"]) == ("fail", "a")
+    assert health.alarms_check([])["reason"] == "no alarm in ALARM"
+    assert health.invoke_check({"result": {"status": 502}}, "hc")["status"] == "fail"
+    assert health.invoke_check({"result": {"status": 200}}, "hc")["reason"] == "invocation returned 200"
+
+
+def test_connections_disk_memory_and_the_application_log():
+    pg = health.connections_check({"connections": 85, "max_connections": 100}, "db1", 80)
+    assert (pg["resource"], pg["status"], pg["reason"]) == \
+        ("postgresql db1", "fail", "85 of 100 connections (85%, max 80%)")
+    facts = {"mounts": [{"mount": "/", "size_total": 100, "size_available": 5}, {"mount": "/proc", "size_total": 0}],
+             "memory_mb": {"nocache": {"used": 500, "free": 1500}}}
+    disk, memory = health.host_checks(facts, "h", 90, "90")
+    assert (disk["resource"], disk["status"], disk["reason"]) == ("h:/", "fail", "95.0% used (max 90%)")
+    assert (memory["status"], memory["reason"]) == ("pass", "25.0% used without caches (max 90%)")
+    lines = ["ok", "ERROR db down", "Traceback (most recent call last):", "ok"]
+    log = health.app_log_check(lines, "h:/var/log/app.log", "ERROR|Traceback", 1, 1000)
+    assert (log["status"], log["observed"]) == ("fail", 2)
+    assert log["reason"] == "2 line(s) matching ERROR|Traceback in the last 1000: Traceback (most recent call last):"
+    with pytest.raises(AnsibleFilterError, match="health_check_app_log_pattern"):
+        health.app_log_check(lines, "h", "(", 0, 10)
