@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters on the common check model (``module_utils/checks``), for what a role still has to grade itself:
 ``failure_check`` (a rescued task as a check), ``threshold_check`` (a number against limits), ``summarize`` (counts
-by status) and ``ordered`` (failures first). A role takes a module's ``checks`` as they are; these make the few
+by status), ``ordered`` (failures first), ``check_line`` and ``brief_checks`` (a check in a message, in the custom
+stats). A role takes a module's ``checks`` as they are; these make the few
 checks a module does not, with the same statuses and the same judgement as the modules."""
 
 from __future__ import annotations
@@ -71,7 +72,28 @@ def ordered(found):
     return sorted(_checks(found, "ordered"), key=lambda c: ORDER.index(c["status"]))
 
 
+def _shortened(text, width=100, leeway=5):
+    """Jinja's ``truncate(width)``: as it is up to ``width + leeway`` characters, else cut at a word and ``...``."""
+    text = str(text)
+    if len(text) <= width + leeway:
+        return text
+    return text[:width - 3].rsplit(" ", 1)[0] + "..."
+
+
+def check_line(check):
+    """One check in one line for a message: ``resource | check | reason`` (the reason shortened to 100 characters)."""
+    if not isinstance(check, dict):
+        raise AnsibleFilterError("check_line expects a check (a dict), got %s" % type(check).__name__)
+    return "%s | %s | %s" % (check.get("resource"), check.get("check"), _shortened(check.get("reason") or ""))
+
+
+def brief_checks(found):
+    """The checks with only ``resource``, ``check`` and ``reason`` - what a run's custom stats keep of them."""
+    return [{"resource": c.get("resource"), "check": c.get("check"), "reason": c.get("reason")}
+            for c in _checks(found, "brief_checks")]
+
+
 class FilterModule:
     def filters(self):
         return {"failure_check": failure_check, "threshold_check": threshold_check, "summarize": summarize,
-                "ordered": ordered}
+                "ordered": ordered, "check_line": check_line, "brief_checks": brief_checks}

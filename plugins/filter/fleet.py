@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ops.runbooks.plugins.module_utils.checks import summarize
+
 STATUS_RANK = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3}
 NO_REPORT = "no report: the host failed before writing it (see the job log)"
 
@@ -53,8 +55,7 @@ def fleet_summary(rows, report_name, path, html=True, plan=False):
     checks = [{"resource": h["host"], "check": report_name, "status": h["status"],
                "observed": {s: h[s] for s in ("pass", "warn", "fail", "unknown")}, "expected": "no failed check",
                "reason": h["worst"] or "%d checks passed" % h["pass"]} for h in hosts]
-    summary = {s: sum(1 for h in hosts if h["status"] == s) for s in ("pass", "warn", "fail", "unknown")}
-    summary["skipped"] = 0
+    summary = summarize(hosts)  # by host status, counted as every report counts its checks
     title = "%sFleet summary: %s, %d hosts" % ("Plan (check mode, nothing changed): " if plan else "", report_name,
                                                len(hosts))
     columns = ["status", "host", "environment", "account", "region", "pass", "warn", "fail", "unknown",

@@ -50,3 +50,13 @@ def test_summarize_counts_every_status_and_ordered_puts_failures_first():
     assert [c["resource"] for c in ordered(found)] == ["d", "f", "c", "e", "a", "b"]
     with pytest.raises(AnsibleFilterError, match="list of checks"):
         summarize([{"status": "green"}])
+
+
+def test_a_check_in_a_message_and_in_the_custom_stats():
+    from ansible_collections.ops.runbooks.plugins.filter.checks import brief_checks, check_line
+    short = checks.make_check("cloudwatch", "alarms in ALARM", "fail", "a-errors", ["a-errors"], [])
+    assert check_line(short) == "cloudwatch | alarms in ALARM | a-errors"
+    long = dict(short, reason="word " * 30)
+    assert check_line(long) == "cloudwatch | alarms in ALARM | " + ("word " * 19).strip() + "..."
+    assert check_line(dict(short, reason="x" * 105)).endswith("x" * 105)  # Jinja's truncate leeway: kept
+    assert brief_checks([short]) == [{"resource": "cloudwatch", "check": "alarms in ALARM", "reason": "a-errors"}]

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filter ``ops.runbooks.timeout_diagnosis``: runbook 000 "Lambda Timeout" and 004 P2 "Lambda Function Timeout" -
+the function's configuration, its "Task timed out" lines read against the current timeout, its ERROR lines, the
+Duration checks, and the fix (the next step of the timeout ladder above the current timeout) when something fails."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+
+from ansible_collections.ops.runbooks.plugins.filter.result_to_check import log_to_check
+
+CUT_AT = re.compile(r"after ([0-9.]+) seconds")
+
+
+def cut_at(messages):
+    """The whole seconds each "Task timed out after 30.02 seconds" line was cut at (other lines left out)."""
+    found = []
+    for message in messages:
+        match = CUT_AT.search(str(message))
+        if match:
+            try:
+                found.append(int(round(float(match.group(1)))))
+            except ValueError:
+                continue
+    return found
+
+
+def _next_step(steps, timeout):
+    return next((s for s in steps or [] if int(s["timeout"]) > int(timeout)), None)
+
+
+def timeout_diagnosis(config, function, searches, duration_checks, window, steps, alias):
+    """``{findings, plan, next_step}`` of a function that times out.
+
+    ``config``: lambda_state's entry of the function; ``searches``: the two log_search results, "Task timed out"
+    first, then ERROR; ``duration_checks``: metric_check's checks of its Duration; ``steps``: the timeout ladder
+    (``[{timeout, memory_size}]``, ascending). A timeout line counts against the current configuration only when it
+    was cut at the current timeout (after a raise, older lines are evidence of the past); ERROR lines are a warning,
+    not the verdict. The plan is empty when nothing fails."""
+    if not isinstance(config, dict) or not config.get("exists") or not isinstance(searches, list) \
+            or len(searches) != 2:
+        raise AnsibleFilterError("timeout_diagnosis: give lambda_state's entry of an existing function and the two "
+                                 "log searches (timeouts, errors)")
+    timeout, memory = int(config["timeout"]), config.get("memory_size")
+    timeouts, errors = searches
+    messages = [m.get("message", "") for m in timeouts.get("matches") or []]
+    cut = cut_at(messages)
+    now = len([c for c in cut if c >= timeout])
+    if now:
+        reason = "%d timeout(s) at the current %d s in the last %s: %s" % (now, timeout, window, messages[0])
+    else:
+        older = " (%d at an older timeout: %s s)" % (len(cut), ", ".join(str(c) for c in dict.fromkeys(cut))) \
+            if cut else ""
+        reason = "none at the current %d s%s in the last %s" % (timeout, older, window)
+    errors_status = errors.get("status") or checks.PASS
+    findings = [
+        checks.make_check(function, "configuration", checks.PASS, "timeout %d s, memory %s MB" % (timeout, memory),
+                          {"timeout": timeout, "memory_size": memory}),
+        checks.make_check(function, 'log "Task timed out"', checks.FAIL if now else checks.PASS, reason,
+                          {"at_current_timeout": now, "at_older_timeouts": len(cut) - now}, 0),
+        dict(log_to_check(errors, function), status=checks.WARN if errors_status == checks.FAIL else errors_status),
+    ] + list(duration_checks or [])
+    step = _next_step(steps, timeout)
+    plan = []
+    if any(f["status"] == checks.FAIL for f in findings):
+        detail = ("timeout %d -> %s s, memory %s -> %s MB, publish and move alias %s, health gate" % (
+            timeout, step["timeout"], memory, max(int(step["memory_size"]), int(memory or 0)), alias)) if step else \
+            "none - the timeout is at the last step (%d s): look for the slow dependency (X-Ray, logs) instead" % timeout
+        plan = [{"action": "lambda_config", "resource": "%s:%s" % (function, alias), "detail": detail}]
+    return {"findings": findings, "plan": plan, "next_step": step}
+
+
+class FilterModule:
+    def filters(self):
+        return {"timeout_diagnosis": timeout_diagnosis}
