@@ -72,6 +72,16 @@ def ordered(found):
     return sorted(_checks(found, "ordered"), key=lambda c: ORDER.index(c["status"]))
 
 
+def make_check(resource, check, status, reason, observed=None, expected=None):
+    """One check of the common model (``module_utils/checks.make_check``): the status one of pass, warn, fail,
+    unknown, skipped - for a fact a role states without judging it (a configuration read, a step not taken)."""
+    try:
+        return checks.make_check(resource, check, status, reason, observed, expected)
+    except ValueError:
+        raise AnsibleFilterError("make_check: status %r is not one of %s" % (status, ", ".join(checks.STATUSES))) \
+            from None
+
+
 def _shortened(text, width=100, leeway=5):
     """Jinja's ``truncate(width)``: as it is up to ``width + leeway`` characters, else cut at a word and ``...``."""
     text = str(text)
@@ -96,4 +106,5 @@ def brief_checks(found):
 class FilterModule:
     def filters(self):
         return {"failure_check": failure_check, "threshold_check": threshold_check, "summarize": summarize,
-                "ordered": ordered, "check_line": check_line, "brief_checks": brief_checks}
+                "ordered": ordered, "check_line": check_line, "brief_checks": brief_checks,
+                "make_check": make_check}

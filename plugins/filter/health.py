@@ -119,6 +119,18 @@ def health_metric_queries(plan, functions=None, extra=None):
     return found + list(extra or [])
 
 
+def metric_queries(resources, dimension, label, query):
+    """One ``metric_check`` metric per resource: ``query`` with the dimension ``{dimension: resource}`` and the label
+    ``label`` with ``{}`` replaced by the resource (replaced as text, never formatted or templated)."""
+    if not isinstance(resources, list) or not isinstance(query, dict):
+        raise AnsibleFilterError("metric_queries expects a list of resources and a metric (a dict)")
+    found = []
+    for resource in resources:
+        dimensions = dict(query.get("dimensions") or {}, **{dimension: resource})
+        found.append(dict(query, label=str(label).replace("{}", str(resource)), dimensions=dimensions))
+    return found
+
+
 def identity_check(identity, expected_account=""):
     """amazon.aws.aws_caller_info's answer: ``pass`` in the expected account (any, when none is expected)."""
     if not isinstance(identity, dict) or not identity.get("account"):
@@ -214,6 +226,7 @@ def _truncated(text, width=120):
 
 class FilterModule:
     def filters(self):
-        return {"health_metric_queries": health_metric_queries, "identity_check": identity_check,
+        return {"health_metric_queries": health_metric_queries, "metric_queries": metric_queries,
+                "identity_check": identity_check,
                 "alarms_check": alarms_check, "invoke_check": invoke_check, "connections_check": connections_check,
                 "host_checks": host_checks, "app_log_check": app_log_check}

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: ops.runbooks contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filter ``ops.runbooks.timeout_diagnosis``: runbook 000 "Lambda Timeout" and 004 P2 "Lambda Function Timeout" -
+"""Filters ``ops.runbooks.timeout_diagnosis`` - runbook 000 "Lambda Timeout" and 004 P2 "Lambda Function Timeout":
 the function's configuration, its "Task timed out" lines read against the current timeout, its ERROR lines, the
-Duration checks, and the fix (the next step of the timeout ladder above the current timeout) when something fails."""
+Duration checks, and the fix (the next step of the timeout ladder above the current timeout) when something fails -
+and ``ops.runbooks.throttling_diagnosis`` - a throttled table's billing mode, its metrics and the fix."""
 
 from __future__ import annotations
 
@@ -76,6 +77,33 @@ def timeout_diagnosis(config, function, searches, duration_checks, window, steps
     return {"findings": findings, "plan": plan, "next_step": step}
 
 
+def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
+    """``{findings, plan}`` of a throttled table (runbook 000 "DynamoDB Throttling", 004 P1): its billing mode, the
+    throttling metrics, and - when they warn or fail - on-demand (``fix`` ``on_demand``) or auto scaling for a
+    provisioned table, nothing to switch for one on demand already. ``table``: community.aws.dynamodb_table_info's
+    ``table``; ``name`` the table's name."""
+    if not isinstance(table, dict) or not isinstance(metric_checks, list):
+        raise AnsibleFilterError("throttling_diagnosis: give dynamodb_table_info's table and metric_check's checks")
+    mode = table.get("billing_mode") or "PROVISIONED"
+    throughput = table.get("provisioned_throughput") or {}
+    capacity = " (%s RCU / %s WCU)" % (throughput.get("read_capacity_units", "?"),
+                                       throughput.get("write_capacity_units", "?")) if mode == "PROVISIONED" else ""
+    findings = [checks.make_check(name, "billing mode", checks.PASS, mode + capacity, mode)] + metric_checks
+    if not any(c.get("status") in (checks.FAIL, checks.WARN) for c in metric_checks):
+        return {"findings": findings, "plan": []}
+    if mode == "PROVISIONED" and fix == "on_demand":
+        step = {"action": "billing mode", "detail": "switch %s from PROVISIONED to PAY_PER_REQUEST (runbook 004 P1)"
+                % name}
+    elif mode == "PROVISIONED":
+        detail = "register read and write capacity of %s for auto scaling, %s-%s units, target %s %% (runbook 000)" \
+            % (name, autoscaling["min"], autoscaling["max"], autoscaling["target_utilization"])
+        step = {"action": "auto scaling", "detail": detail}
+    else:
+        step = {"action": "none", "detail": "none - on-demand already: look for a hot partition key or a burst above "
+                "the account limit"}
+    return {"findings": findings, "plan": [dict(step, resource=name)]}
+
+
 class FilterModule:
     def filters(self):
-        return {"timeout_diagnosis": timeout_diagnosis}
+        return {"timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis}

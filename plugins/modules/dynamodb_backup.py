@@ -132,10 +132,19 @@ export:
   description: The export started by this run (ARN, status, S3 location).
   returned: when O(export_to_s3) is set
   type: dict
+checks:
+  description:
+    - One C(backup) check of the table in the common check model - PITR after the run, the newest backup, the backups
+      made and deleted - the line of the backup report.
+  returned: success
+  type: list
+  elements: dict
+  version_added: 0.5.0
 """
 
 import re
 
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import list_backups
@@ -269,11 +278,22 @@ def main():
                 result["export"].update(export_arn=arn, status=export["ExportDescription"]["ExportStatus"])
                 if params["wait"]:
                     result["export"]["status"] = wait_export_completed(ddb, arn, params["wait_timeout"])
+    result["checks"] = [backup_check(params["table_name"], result, params["max_backup_age"])]
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"pitr": result["pitr"]["before"]}, "after": {
             "pitr": result["pitr"]["after"], "backups_created": [b["backup_name"] for b in result["backups_created"]],
             "backups_deleted": [b["backup_name"] for b in result["backups_deleted"]]}}
     module.exit_json(**result)
+
+
+def backup_check(table, result, max_backup_age):
+    """The run as the table's ``backup`` check: PITR, the newest backup, what was made and deleted."""
+    newest = result.get("newest_backup") or {}
+    return checks.make_check(table, "backup", checks.PASS, "PITR %s; newest backup %s; created %s; deleted %s" % (
+        result["pitr"]["after"], newest.get("backup_name") or "none",
+        ", ".join(b["backup_name"] for b in result["backups_created"]) or "none",
+        ", ".join(b["backup_name"] for b in result["backups_deleted"]) or "none"), result.get("newest_backup"),
+        max_backup_age)
 
 
 def _state(enabled):

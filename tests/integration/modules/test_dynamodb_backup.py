@@ -40,6 +40,12 @@ def test_backup_by_age_is_idempotent_and_pitr_is_managed(ddb, run_module):
     assert names(ddb, table) == [created["backup_name"]]  # exactly one backup after two runs
     assert pitr(ddb, table) == "ENABLED"
     assert second["newest_backup"]["backup_name"] == created["backup_name"]
+    # the run as the backup report's line (the role reports it as it is)
+    [check] = first["checks"]
+    assert (check["resource"], check["check"], check["status"], check["expected"]) == (table, "backup", "pass", "24h")
+    assert check["reason"] == "PITR enabled; newest backup %s; created %s; deleted none" % (
+        created["backup_name"], created["backup_name"])
+    assert second["checks"][0]["reason"].endswith("; created none; deleted none")
 
 
 def test_retention_never_deletes_a_backup_with_a_foreign_name(ddb, run_module):

@@ -60,3 +60,11 @@ def test_a_check_in_a_message_and_in_the_custom_stats():
     assert check_line(long) == "cloudwatch | alarms in ALARM | " + ("word " * 19).strip() + "..."
     assert check_line(dict(short, reason="x" * 105)).endswith("x" * 105)  # Jinja's truncate leeway: kept
     assert brief_checks([short]) == [{"resource": "cloudwatch", "check": "alarms in ALARM", "reason": "a-errors"}]
+
+
+def test_make_check_keeps_the_model():
+    from ansible_collections.ops.runbooks.plugins.filter.checks import make_check
+    assert make_check("postgres", "slow_queries", "skipped", "no connection") == checks.make_check(
+        "postgres", "slow_queries", "skipped", "no connection")
+    with pytest.raises(AnsibleFilterError, match="status 'green' is not one of"):
+        make_check("x", "y", "green", "")

@@ -79,3 +79,11 @@ def test_connections_disk_memory_and_the_application_log():
     assert log["reason"] == "2 line(s) matching ERROR|Traceback in the last 1000: Traceback (most recent call last):"
     with pytest.raises(AnsibleFilterError, match="health_check_app_log_pattern"):
         health.app_log_check(lines, "h", "(", 0, 10)
+
+
+def test_metric_queries_put_the_name_in_as_text():
+    hostile = "fn-{{ lookup('pipe', 'id') }}-{0}"
+    queries = health.metric_queries(["a", hostile], "FunctionName", "{} errors (15m)",
+                                    {"namespace": "AWS/Lambda", "metric_name": "Errors", "max": 0})
+    assert [q["label"] for q in queries] == ["a errors (15m)", hostile + " errors (15m)"]
+    assert queries[1]["dimensions"] == {"FunctionName": hostile} and queries[0]["max"] == 0

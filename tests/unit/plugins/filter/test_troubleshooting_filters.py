@@ -46,3 +46,21 @@ def test_at_the_last_step_there_is_no_fix_to_climb_and_bad_input_is_clear():
     assert cut_at(["Task timed out after 1.2.3 seconds", "no number", "after 29.5 seconds"]) == [30]  # round half even
     with pytest.raises(AnsibleFilterError, match="existing function"):
         timeout_diagnosis({"exists": False}, "f", [QUIET, QUIET], [], "1h", STEPS, "live")
+
+
+def test_a_throttled_table_gets_the_fix_its_billing_mode_allows():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import throttling_diagnosis
+    provisioned = {"billing_mode": "PROVISIONED", "provisioned_throughput": {"read_capacity_units": 5,
+                                                                             "write_capacity_units": 2}}
+    throttled = [{"resource": "t throttled", "check": "metric", "status": "warn", "reason": "", "observed": 3,
+                  "expected": None}]
+    scaling = {"min": 5, "max": 100, "target_utilization": 70}
+    found = throttling_diagnosis(provisioned, "t", throttled, "on_demand", scaling)
+    assert found["findings"][0]["reason"] == "PROVISIONED (5 RCU / 2 WCU)" and found["findings"][1:] == throttled
+    assert found["plan"][0]["action"] == "billing mode" and found["plan"][0]["resource"] == "t"
+    assert "5-100 units, target 70 %" in throttling_diagnosis(provisioned, "t", throttled, "autoscaling",
+                                                              scaling)["plan"][0]["detail"]
+    assert throttling_diagnosis({"billing_mode": "PAY_PER_REQUEST"}, "t", throttled, "on_demand",
+                                scaling)["plan"][0]["action"] == "none"
+    assert throttling_diagnosis(provisioned, "t", [dict(throttled[0], status="pass")], "on_demand",
+                                scaling)["plan"] == []
