@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
-.PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check \
+.PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check test-iam \
         test-localstack localstack-venv test-playbooks test-eda test-awx test-cores core-venvs \
         sandbox-up sandbox-down bench clean
 
@@ -31,6 +31,7 @@ help:
 	@echo "make test-playbooks - every playbook end to end against the sandbox (7 min); CI runs it"
 	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (6 min); CI runs it"
 	@echo "make test-awx - jobs as AWX runs them (ansible_runner, a fresh project update); CI runs it"
+	@echo "make test-iam - the least-privilege proofs of every module, IAM enforced (1 min); CI runs it"
 	@echo "make test-cores - an alarm's event is data on ansible-core 2.17 and 2.18 too (a venv each); CI runs it"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
@@ -107,8 +108,14 @@ unit: venv collection-link
 
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 15 --ignore tests/integration/soak \
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 15 -m "not least_privilege" --ignore tests/integration/soak \
 	  --ignore tests/integration/cores --ignore tests/integration/playbooks $(foreach f,$(EDA_TESTS),--ignore $(f)) tests/integration
+
+# The least-privilege proofs (every module with its documented IAM actions only, then each action taken away, in the
+# IAM-enforcing sandbox): about a minute on two workers, a step of its own (CI runs it).
+test-iam: venv collection-link
+	@echo "== least-privilege proofs (IAM-enforcing sandbox)"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 5 -m least_privilege tests/integration/modules
 
 # The playbooks end to end (each case a few ansible-playbook runs against the sandbox): about 7 minutes on two
 # workers, a step of its own (CI runs it) - but the alarm events and the AWX jobs, below.

@@ -43,12 +43,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "localstack: also run against LocalStack by make test-localstack")
     config.addinivalue_line("markers", "moto_only(reason): cannot run on LocalStack, for the reason given")
     config.addinivalue_line("markers", "localstack_only(reason): shows what only LocalStack does as AWS does")
+    config.addinivalue_line("markers", "least_privilege: an IAM proof (every test using iam_sandbox; make test-iam)")
 
 
 def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
     """Skip, with the marker's reason, what the running emulator cannot show."""
     other = "localstack_only" if EMULATOR == "moto" else "moto_only"
     for item in items:
+        if "iam_sandbox" in item.fixturenames:  # the least-privilege proofs: a target of their own (make test-iam)
+            item.add_marker(pytest.mark.least_privilege)
         marker = item.get_closest_marker(other)
         if marker:
             reason = marker.args[0] if marker.args else marker.kwargs["reason"]
