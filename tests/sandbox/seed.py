@@ -154,7 +154,7 @@ def _subscribe_inbox(sns, sqs, topic_arn):
 
 def _subscribe_alarm_queue(sns, sqs, topic_arn):
     """The alarm notifications on the alert topic (and nothing else) land, in their SNS envelope, in the alarm queue
-    (the Event-Driven Ansible source ops.runbooks.alarm_queue reads it; README "Alarms that run the runbooks")."""
+    (the Event-Driven Ansible source ops.runbooks.alarm_queue reads it; docs/alarms.md)."""
     url = sqs.create_queue(QueueName=ALARM_QUEUE, Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({

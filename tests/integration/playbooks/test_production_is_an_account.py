@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Production is an account, not a label (README "Threat model"): the first role of every play (ops.runbooks.fleet)
+"""Production is an account, not a label (docs/threat-model.md): the first role of every play (ops.runbooks.fleet)
 asks STS whose credentials these are; a declared account they contradict stops the host before anything runs; an
 account listed in ops_runbooks_production_accounts makes every destructive step need confirmation whatever the
 inventory calls the environment; an account nobody declared guards them too (fail closed); and a playbook that can
