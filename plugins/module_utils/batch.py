@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 
 MAX_CONCURRENCY = 32
 
@@ -36,3 +37,17 @@ def end_with_checks(module, result, found, failing):
                                                                       checks.UNKNOWN)))
     failed = [c["reason"] for c in found if c["status"] == checks.FAIL]
     checks.end_module(module, result, failed and "%d %s: %s" % (len(failed), failing, "; ".join(failed)))
+
+
+def run_batched(module, service, option, action, read_one, judge, failing):
+    """The whole run of a batched status module: read every resource ``option`` names (``read_one(client, name)``,
+    ``concurrency`` at a time) into the result under ``option``, judge each (``judge(name, state)``: its checks), end
+    with the checks (failed, naming them, when one fails and ``fail_on`` is ``fail``). ``action`` names what failed
+    when the whole read does ("read the functions")."""
+    params, result = module.params, dict(changed=False)
+    with ending_on_error(module, result, action):
+        client = module.retrying_client(service)
+        result[option] = read_concurrently(params[option], lambda name: read_one(client, name), params["concurrency"],
+                                           option)
+    found = [c for name, state in result[option].items() for c in judge(name, state) if c]
+    end_with_checks(module, result, found, failing)

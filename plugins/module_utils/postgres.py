@@ -48,6 +48,8 @@ except ImportError:
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.community.postgresql.plugins.module_utils.postgres import ensure_required_libs
+
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
@@ -103,6 +105,12 @@ def validate_restore(restore_timeout, min_rows, prefix=""):
     for table, minimum in min_rows.items():
         if isinstance(minimum, bool) or not str(minimum).isdigit():
             raise InvalidInput("%smin_rows.%s: %r is not a whole number >= 0" % (prefix, table, minimum))
+
+
+def require_psycopg2(module):
+    """End the module as community.postgresql's modules do when the psycopg2 library is missing on the host that
+    runs it (their ``ensure_required_libs``: one message for every module that talks to PostgreSQL)."""
+    ensure_required_libs(module)
 
 
 def validate_connection(conn):

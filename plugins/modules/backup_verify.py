@@ -570,8 +570,6 @@ def validate(params):
     check_range("concurrency", params["concurrency"], 1, MAX_CONCURRENCY)
     if params["postgres"]:
         postgres.validate_connection(params)
-    if params["postgres"] and not postgres.HAS_PSYCOPG2:
-        raise InvalidInput("postgres: the psycopg2 Python library is required on the host that runs the module")
     max_age = parse_duration(params["scratch_max_age"], "scratch_max_age")
     for i, entry in enumerate(params["postgres"]):
         duration(entry["max_age"], "postgres[%d].max_age" % i)
@@ -595,6 +593,8 @@ def main():
     found, restores, leftovers = [], [], []
     with ending_on_error(module, dict(checks=found, restores=restores, leftovers=leftovers), "verify backups"):
         validate(params)
+        if params["postgres"]:
+            postgres.require_psycopg2(module)
         # 1. DynamoDB: PITR on and recent enough (RPO), newest on-demand backup young enough.
         if params["dynamodb"]:
             ddb = module.retrying_client("dynamodb")

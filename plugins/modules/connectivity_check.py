@@ -221,8 +221,7 @@ def main():
         # 2. PostgreSQL: connect and SELECT 1.
         if params["postgres_database"]:
             postgres.validate_connection(params)
-            if not HAS_PSYCOPG2:
-                module.fail_json(msg="postgres_database: the psycopg2 Python package is needed for the PostgreSQL probe")
+            postgres.require_psycopg2(module)
             found.append(probe_postgres(params, limit))
         else:
             found.append(skipped("postgres", "postgres_database"))

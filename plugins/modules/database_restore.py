@@ -157,8 +157,6 @@ def validate(params):
     check_range("jobs", params["jobs"], 1, 64)
     postgres.validate_restore(params["restore_timeout"], params["min_rows"])
     postgres.validate_connection(params)
-    if not postgres.HAS_PSYCOPG2:
-        raise InvalidInput("psycopg2: the Python library is required on the host that runs the module")
     dump = params["dump"]
     if not os.path.exists(dump):
         raise InvalidInput("dump: %s not found" % dump)
@@ -258,6 +256,7 @@ def main():
     params = module.params
     conn = dict((k, params[k]) for k in postgres.POSTGRES_CONNECTION_SPEC)
     result = dict(changed=False, database=params["name"], restored=False, checks=[], summary={})
+    postgres.require_psycopg2(module)
     try:
         run(module, conn, result)
     except OpsRunbooksError as e:  # bad input, a conflict, PostgreSQL's or the restore's error: named, no traceback

@@ -139,7 +139,6 @@ checks:
   returned: success
   type: list
   elements: dict
-  version_added: 0.5.0
 """
 
 import re

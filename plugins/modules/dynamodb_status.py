@@ -102,13 +102,11 @@ summary:
 """
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import run_batched
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import describe_table
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import pitr_status
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
 EMPTY = {"status": None, "billing_mode": None, "read_capacity_units": None, "write_capacity_units": None,
@@ -172,14 +170,9 @@ RESOURCE_NAMES = {"tables[]": "table"}
 
 def main():
     module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    result = dict(changed=False)
-    with ending_on_error(module, result, "describe the tables"):
-        client = module.retrying_client("dynamodb")
-        result["tables"] = read_concurrently(params["tables"], lambda n: read_table(client, n, params["pitr"]),
-                                             params["concurrency"], "tables")
-    found = [table_check(name, state) for name, state in result["tables"].items()]
-    end_with_checks(module, result, found, "table(s) missing")
+    pitr = module.params["pitr"]
+    run_batched(module, "dynamodb", "tables", "describe the tables", lambda client, name: read_table(client, name, pitr),
+                lambda name, state: [table_check(name, state)], "table(s) missing")
 
 
 if __name__ == "__main__":

@@ -115,10 +115,8 @@ summary:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import run_batched
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
 EMPTY = {"state": None, "last_update_status": None, "runtime": None, "handler": None, "timeout": None,
@@ -201,18 +199,11 @@ RESOURCE_NAMES = {"functions[]": "function"}
 
 def main():
     module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    result = dict(changed=False)
-    with ending_on_error(module, result, "read the functions"):
-        client = module.retrying_client("lambda")
-        result["functions"] = read_concurrently(
-            params["functions"], lambda n: read_function(client, n, params["alias"], params["environment_values"]),
-            params["concurrency"], "functions")
-    found = [function_check(name, state) for name, state in result["functions"].items()]
-    if params["alias"]:
-        found += [c for c in (alias_check(name, state, params["alias"]) for name, state in result["functions"].items())
-                  if c]
-    end_with_checks(module, result, found, "function(s) failed")
+    alias, values = module.params["alias"], module.params["environment_values"]
+    run_batched(module, "lambda", "functions", "read the functions",
+                lambda client, name: read_function(client, name, alias, values),
+                lambda name, state: [function_check(name, state), alias and alias_check(name, state, alias)],
+                "function(s) failed")
 
 
 if __name__ == "__main__":

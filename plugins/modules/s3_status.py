@@ -98,10 +98,8 @@ summary:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
-from ansible_collections.ops.runbooks.plugins.module_utils.batch import read_concurrently
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import run_batched
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
-from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
 EMPTY = {"versioning": None, "encryption": None, "kms_key_id": None, "public_access_blocked": None}
@@ -163,14 +161,9 @@ RESOURCE_NAMES = {"buckets[]": "bucket"}
 
 def main():
     module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    result = dict(changed=False)
-    with ending_on_error(module, result, "read the buckets"):
-        s3 = module.retrying_client("s3")
-        result["buckets"] = read_concurrently(params["buckets"], lambda n: read_bucket(s3, n, params["details"]),
-                                              params["concurrency"], "buckets")
-    found = [bucket_check(name, state) for name, state in result["buckets"].items()]
-    end_with_checks(module, result, found, "bucket(s) unreachable")
+    details = module.params["details"]
+    run_batched(module, "s3", "buckets", "read the buckets", lambda client, name: read_bucket(client, name, details),
+                lambda name, state: [bucket_check(name, state)], "bucket(s) unreachable")
 
 
 if __name__ == "__main__":

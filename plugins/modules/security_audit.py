@@ -144,7 +144,6 @@ import csv
 import datetime
 import io
 import ipaddress
-import time
 
 try:
     import botocore
@@ -154,7 +153,7 @@ except ImportError:
 try:
     import psycopg2
 except ImportError:
-    psycopg2 = None  # the PostgreSQL audit says so when it is asked for
+    psycopg2 = None  # the PostgreSQL audit says so when it is asked for (postgres.require_psycopg2)
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_encryption
@@ -173,6 +172,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.iam_policy import lis
 from ansible_collections.ops.runbooks.plugins.module_utils.iam_policy import statements
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
+from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 ARGUMENT_SPEC = dict(
     buckets=dict(type="list", elements="dict", default=[], options=dict(
@@ -275,9 +275,8 @@ def audit_role(iam, entry):
 
 def credential_report(iam, timeout=60):
     """The credential report as CSV text (generated first, waiting until it is complete)."""
-    deadline = time.monotonic() + timeout
-    while iam.generate_credential_report(aws_retry=True).get("State") != "COMPLETE" and time.monotonic() < deadline:
-        time.sleep(2)
+    poll(lambda: (iam.generate_credential_report(aws_retry=True).get("State") == "COMPLETE", None), 2,
+         timeout=timeout, attempts=timeout // 2 + 1)
     return iam.get_credential_report(aws_retry=True)["Content"].decode("utf-8")
 
 
@@ -367,8 +366,6 @@ def judge_sessions(rows, networks):
 
 def audit_postgres(params, networks):
     where = "%s/%s" % (params["login_host"] or "local socket", params["postgres_database"])
-    if psycopg2 is None:
-        raise InvalidInput("postgres_database: the psycopg2 Python package is needed for the PostgreSQL audit")
     try:
         conn = postgres.connect(params, params["postgres_database"])
     except psycopg2.Error as e:
@@ -425,6 +422,7 @@ def main():
                                       params["cloudtrail_window"])
         if params["postgres_database"]:
             postgres.validate_connection(params)
+            postgres.require_psycopg2(module)
             found += audit_postgres(params, networks)
         result.update(checks=found, summary=checks.summarize(found))
     failed = [c for c in found if c["status"] == checks.FAIL]

@@ -301,3 +301,29 @@ def test_an_alias_moved_by_a_request_whose_answer_was_lost_is_not_moved_again():
         stub_once.assert_no_pending_responses()
         stub.assert_no_pending_responses()
     assert moved == {"RevisionId": "r2"}
+
+
+def test_psycopg2_missing_is_community_postgresqls_one_message(monkeypatch):
+    """backup_verify, database_restore, security_audit and connectivity_check end the same way when psycopg2 is
+    missing: community.postgresql's ensure_required_libs (missing_required_lib)."""
+    from ansible_collections.community.postgresql.plugins.module_utils import postgres as community
+    from ansible_collections.ops.runbooks.plugins.module_utils import postgres
+
+    class Module:
+        params = {}
+
+        def fail_json(self, msg, **kwargs):
+            raise SystemExit(msg)
+
+        def warn(self, msg):
+            pass
+
+    monkeypatch.setattr(community, "HAS_PSYCOPG", False)
+    try:
+        postgres.require_psycopg2(Module())
+    except SystemExit as e:
+        assert "Failed to import the required Python library (psycopg2)" in str(e)
+    else:
+        raise AssertionError("no failure without psycopg2")
+    monkeypatch.setattr(community, "HAS_PSYCOPG", True)
+    postgres.require_psycopg2(Module())  # present: nothing happens

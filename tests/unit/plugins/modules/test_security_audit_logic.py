@@ -99,3 +99,27 @@ def test_the_credential_report_as_iam_hands_it_out():
         text = security_audit.credential_report(client, timeout=10)
     [check] = security_audit.judge_credential_report(text, NOW, 90 * 86400)
     assert check["resource"] == "legacy key 1" and check["status"] == "fail" and check["reason"].startswith("267d")
+
+
+class _ReportIAM:
+    """generate_credential_report answers STARTED twice, then COMPLETE (what IAM does while it builds the report)."""
+
+    def __init__(self, started=2):
+        self.states = ["STARTED"] * started + ["COMPLETE"]
+        self.generated = 0
+
+    def generate_credential_report(self, aws_retry):  # pylint: disable=unused-argument
+        self.generated += 1
+        return {"State": self.states[min(self.generated, len(self.states)) - 1]}
+
+    def get_credential_report(self, aws_retry):  # pylint: disable=unused-argument
+        return {"Content": b"user,arn\n"}
+
+
+def test_the_credential_report_is_waited_for_through_the_one_poll(no_backoff_sleep):
+    iam = _ReportIAM()
+    assert security_audit.credential_report(iam) == "user,arn\n"
+    assert iam.generated == 3 and no_backoff_sleep == [2, 2]  # two pauses of the shared poll, no sleep of its own
+    slow = _ReportIAM(started=100)
+    security_audit.credential_report(slow, timeout=5)  # bounded: 5 s of 2 s pauses, then the report as it is
+    assert slow.generated == 3 and no_backoff_sleep[2:] == [2, 2]
