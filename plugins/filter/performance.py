@@ -19,6 +19,7 @@ import os
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.thresholds import default
 
 # Lambda memory sizes offered in the console (any MB from 128 to 10240 is valid; these are the usual steps).
 MEMORY_SIZES = (128, 256, 512, 1024, 1536, 2048, 3008, 4096, 6144, 8192, 10240)
@@ -31,9 +32,11 @@ PROVISIONED_READ = 0.00013
 PROVISIONED_WRITE = 0.00065
 SECONDS_A_MONTH = 730 * 3600
 
-LAMBDA_LIMITS = {
-    "duration_statistic": "p99", "duration_warn_pct": 70, "duration_fail_pct": 80,
-    "error_rate_warn_pct": 2, "error_rate_fail_pct": 5, "concurrency_warn": 8, "concurrency_fail": 10,
+LAMBDA_LIMITS = {  # runbook 004's thresholds from the one table (module_utils/thresholds.py), the review's own after
+    "duration_statistic": "p99", "duration_warn_pct": default("lambda_duration_warn_timeout_pct"),
+    "duration_fail_pct": default("lambda_duration_max_timeout_pct"),
+    "error_rate_warn_pct": default("lambda_error_rate_warn_pct"), "error_rate_fail_pct": default("lambda_error_rate_max_pct"),
+    "concurrency_warn": default("lambda_concurrency_warn"), "concurrency_fail": default("lambda_concurrency_max"),
     "throttles_warn": 0, "throttles_fail": 100, "memory_high_pct": 90, "memory_low_pct": 30,
     "timeout_low_pct": 10, "cold_start_pct": 5, "init_ms": 1000, "alias": "live",
 }
