@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
+
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _PRODUCTION_NAME = re.compile(r"^(production|prod)([-_.].*)?$", re.IGNORECASE)
 
@@ -86,4 +88,4 @@ def account_verdict(caller, declared=None, environment=None, label=False, produc
 
 class FilterModule:
     def filters(self):
-        return {"account_verdict": account_verdict}
+        return returning_data({"account_verdict": account_verdict})

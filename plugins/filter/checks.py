@@ -14,6 +14,7 @@ import math
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 # The order of a report: what needs a person first.
 ORDER = (checks.FAIL, checks.WARN, checks.UNKNOWN, checks.PASS, checks.SKIPPED)
@@ -105,6 +106,12 @@ def brief_checks(found):
 
 class FilterModule:
     def filters(self):
-        return {"failure_check": failure_check, "threshold_check": threshold_check, "summarize": summarize,
-                "ordered": ordered, "check_line": check_line, "brief_checks": brief_checks,
-                "make_check": make_check}
+        return returning_data({
+            "failure_check": failure_check,
+            "threshold_check": threshold_check,
+            "summarize": summarize,
+            "ordered": ordered,
+            "check_line": check_line,
+            "brief_checks": brief_checks,
+            "make_check": make_check,
+        })

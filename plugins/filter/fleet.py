@@ -8,6 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils.checks import summarize
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 STATUS_RANK = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3}
 NO_REPORT = "no report: the host failed before writing it (see the job log)"
@@ -75,6 +76,21 @@ def fleet_summary(rows, report_name, path, html=True, plan=False):
             "path": base + ".md", "json_path": base + ".json", "html_path": base + ".html" if html else ""}
 
 
+def fleet_rows(names, hostvars):
+    """One ``{host, environment, region, account, report, error}`` per host of the play (``ansible_play_hosts_all``)
+    from its variables (``hostvars``): what ``fleet_summary`` summarizes."""
+    if not isinstance(names, list):
+        raise AnsibleFilterError("fleet_rows expects the play's hosts (ansible_play_hosts_all) and hostvars")
+    rows = []
+    for name in names:
+        host = hostvars[name]
+        rows.append({"host": name, "environment": host.get("ops_runbooks_environment") or name,
+                     "region": host.get("ops_runbooks_aws_region") or "",
+                     "account": (host.get("fleet_session") or {}).get("account") or "",
+                     "report": host.get("report_result") or {}, "error": host.get("fleet_session_error") or ""})
+    return rows
+
+
 class FilterModule:
     def filters(self):
-        return {"fleet_summary": fleet_summary}
+        return returning_data({"fleet_rows": fleet_rows, "fleet_summary": fleet_summary})

@@ -19,6 +19,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 LAMBDA_DEFAULT_TIMEOUT = 3  # seconds: AWS's default for a function whose configuration names none
 
@@ -226,7 +227,13 @@ def _truncated(text, width=120):
 
 class FilterModule:
     def filters(self):
-        return {"health_metric_queries": health_metric_queries, "metric_queries": metric_queries,
-                "identity_check": identity_check,
-                "alarms_check": alarms_check, "invoke_check": invoke_check, "connections_check": connections_check,
-                "host_checks": host_checks, "app_log_check": app_log_check}
+        return returning_data({
+            "health_metric_queries": health_metric_queries,
+            "metric_queries": metric_queries,
+            "identity_check": identity_check,
+            "alarms_check": alarms_check,
+            "invoke_check": invoke_check,
+            "connections_check": connections_check,
+            "host_checks": host_checks,
+            "app_log_check": app_log_check,
+        })

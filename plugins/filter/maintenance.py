@@ -14,6 +14,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 CONFIRM = "ops_runbooks_confirm=true"
 PLANNED = " (planned, check mode)"
@@ -195,4 +196,4 @@ def maintenance_outcome(outcome, step, evidence, check_mode=False):
 
 class FilterModule:
     def filters(self):
-        return {"maintenance_outcome": maintenance_outcome, "ttl_changes": ttl_changes}
+        return returning_data({"maintenance_outcome": maintenance_outcome, "ttl_changes": ttl_changes})

@@ -20,6 +20,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.thresholds import default
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 # Lambda memory sizes offered in the console (any MB from 128 to 10240 is valid; these are the usual steps).
 MEMORY_SIZES = (128, 256, 512, 1024, 1536, 2048, 3008, 4096, 6144, 8192, 10240)
@@ -418,7 +419,42 @@ def postgres_review(statements, cache_hit_pct, database, limits=None, error=None
     return {"checks": found, "recommendations": [], "charts": []}
 
 
+CONFIG_SETTINGS = ("memory_size", "timeout")
+
+
+def apply_plan(recommendations, settings, resources):
+    """What ``performance_apply=true`` applies: ``{to_apply, config_changes}`` - the recommendations with a module
+    call (``apply``) of the kinds in ``settings`` on the ``resources``, and their memory and timeout changes as one
+    change per function (``[{key: function, value: {memory_size, timeout}}]``, lambda_config's one version)."""
+    if not isinstance(recommendations, list):
+        raise AnsibleFilterError("apply_plan expects the review's recommendations (a list)")
+    chosen = [r for r in recommendations if isinstance(r, dict) and r.get("apply") is not None
+              and r.get("setting") in (settings or []) and r.get("resource") in (resources or [])]
+    by_function = {}
+    for r in chosen:
+        if r["setting"] in CONFIG_SETTINGS:
+            by_function.setdefault(r["resource"], {})[r["setting"]] = r["recommended"]
+    return {"to_apply": chosen, "config_changes": [{"key": k, "value": v} for k, v in by_function.items()]}
+
+
+def applied_changes(config_results, other_results, check_mode=False):
+    """The changes the apply step made (or, in check mode, would make): one entry per changed result of the
+    lambda_config loop (``{resource, change: {memory_size, timeout}}``) and of the concurrency and billing-mode loops
+    (``{resource, change: {setting: recommended}}``)."""
+    found = [{"resource": r["item"]["key"], "change": r["item"]["value"], "planned": bool(check_mode)}
+             for r in config_results or [] if r.get("changed")]
+    found += [{"resource": r["item"]["resource"], "change": {r["item"]["setting"]: r["item"]["recommended"]},
+               "planned": bool(check_mode)} for r in other_results or [] if r.get("changed")]
+    return found
+
+
 class FilterModule:
     def filters(self):
-        return {"lambda_review": lambda_review, "table_review": table_review, "bucket_review": bucket_review,
-                "postgres_review": postgres_review}
+        return returning_data({
+            "lambda_review": lambda_review,
+            "table_review": table_review,
+            "bucket_review": bucket_review,
+            "postgres_review": postgres_review,
+            "apply_plan": apply_plan,
+            "applied_changes": applied_changes,
+        })

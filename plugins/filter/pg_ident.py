@@ -8,6 +8,8 @@ a name raw."""
 
 from __future__ import annotations
 
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
+
 
 def pg_ident(name):
     if not isinstance(name, str) or not name or "\x00" in name:
@@ -17,4 +19,4 @@ def pg_ident(name):
 
 class FilterModule:
     def filters(self):
-        return {"pg_ident": pg_ident}
+        return returning_data({"pg_ident": pg_ident})

@@ -7,8 +7,9 @@ secret-named query parameters hidden (the rule of module_utils/http_probe.py, th
 from __future__ import annotations
 
 from ansible_collections.ops.runbooks.plugins.module_utils.http_probe import redact_url
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 
 class FilterModule:
     def filters(self):
-        return {"redact_url": redact_url}
+        return returning_data({"redact_url": redact_url})

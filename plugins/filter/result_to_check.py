@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
+
 
 def result_to_check(result, check="task", resource=None):
     """``{resource, check, status, observed, expected, reason}`` from a registered result.
@@ -83,5 +85,5 @@ def _selection_check(resource, reason, observed=None, expected=None):
 
 class FilterModule:
     def filters(self):
-        return {"result_to_check": result_to_check, "log_to_check": log_to_check,
-                "unselected_checks": unselected_checks, "checked_or_empty": checked_or_empty}
+        return returning_data({"result_to_check": result_to_check, "log_to_check": log_to_check,
+                               "unselected_checks": unselected_checks, "checked_or_empty": checked_or_empty})

@@ -11,6 +11,8 @@ import datetime
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
+
 
 def runtime_checks(functions, deprecations, warn_days, today=None):
     """``functions``: ops.runbooks.lambda_state's ``functions`` (name -> state; those that do not exist are left out);
@@ -46,4 +48,4 @@ def _date(text):
 
 class FilterModule:
     def filters(self):
-        return {"runtime_checks": runtime_checks}
+        return returning_data({"runtime_checks": runtime_checks})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils.thresholds import merged
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 
 def thresholds(given):
@@ -21,4 +22,4 @@ def thresholds(given):
 
 class FilterModule:
     def filters(self):
-        return {"thresholds": thresholds}
+        return returning_data({"thresholds": thresholds})

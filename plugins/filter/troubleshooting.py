@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 
 from ansible_collections.ops.runbooks.plugins.filter.result_to_check import log_to_check
+from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 CUT_AT = re.compile(r"after ([0-9.]+) seconds")
 
@@ -106,4 +107,4 @@ def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
 
 class FilterModule:
     def filters(self):
-        return {"timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis}
+        return returning_data({"timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis})

@@ -23,3 +23,15 @@ except ImportError:  # ansible-core 2.17, 2.18: mark it
 def as_data(value):
     """``value`` with every string marked as data (never evaluated as a template)."""
     return wrap_var(value) if wrap_var is not None else value
+
+
+def returning_data(filters):
+    """A FilterModule's ``{name: function}`` with every function's result marked as data (``as_data``): a filter
+    that composes strings from AWS answers, log lines or inventory names never hands ansible-core 2.17/2.18 a
+    template."""
+    def marked(function):
+        def wrapper(*args, **kwargs):
+            return as_data(function(*args, **kwargs))
+        wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
+        return wrapper
+    return {name: marked(function) for name, function in filters.items()}

@@ -81,3 +81,15 @@ def test_the_html_page_lists_every_host_with_its_worst_finding():
 def test_bad_input_is_named(rows, path, message):
     with pytest.raises(AnsibleFilterError, match=message):
         fleet_summary(rows, "daily_health", path)
+
+
+def test_fleet_rows_from_the_hosts_variables():
+    from ansible_collections.ops.runbooks.plugins.filter.fleet import fleet_rows
+    hostvars = {"a": {"ops_runbooks_environment": "dev", "ops_runbooks_aws_region": "eu-central-1",
+                      "fleet_session": {"account": "111111111111"}, "report_result": {"name": "x"}},
+                "b": {"fleet_session_error": "AccessDenied: sts:AssumeRole"}}
+    assert fleet_rows(["a", "b"], hostvars) == [
+        {"host": "a", "environment": "dev", "region": "eu-central-1", "account": "111111111111",
+         "report": {"name": "x"}, "error": ""},
+        {"host": "b", "environment": "b", "region": "", "account": "", "report": {},
+         "error": "AccessDenied: sts:AssumeRole"}]

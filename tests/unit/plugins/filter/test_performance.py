@@ -156,3 +156,19 @@ def test_buckets_and_postgres():
     assert by(performance.postgres_review([], 80.0, "db")["checks"])[("db", "cache_hit_ratio")]["status"] == "fail"
     missing = by(performance.postgres_review(None, 99.9, "db", error="pg_stat_statements is not installed")["checks"])
     assert missing[("db", "slow_queries")]["status"] == "unknown"
+
+
+def test_the_apply_plan_takes_only_what_the_run_names_and_one_config_change_per_function():
+    from ansible_collections.ops.runbooks.plugins.filter.performance import applied_changes, apply_plan
+    recs = [{"resource": "f", "setting": "memory_size", "recommended": 1024, "apply": {"module": "lambda_config"}},
+            {"resource": "f", "setting": "timeout", "recommended": 60, "apply": {"module": "lambda_config"}},
+            {"resource": "g", "setting": "timeout", "recommended": 60, "apply": {"module": "lambda_config"}},
+            {"resource": "f", "setting": "reserved_concurrency", "recommended": 5, "apply": {"params": {}}},
+            {"resource": "t", "setting": "autoscaling", "recommended": "on", "apply": None}]
+    plan = apply_plan(recs, ["memory_size", "timeout", "reserved_concurrency", "autoscaling"], ["f", "t"])
+    assert plan["to_apply"] == [recs[0], recs[1], recs[3]]  # g not named, autoscaling advice has no module call
+    assert plan["config_changes"] == [{"key": "f", "value": {"memory_size": 1024, "timeout": 60}}]
+    done = applied_changes([{"changed": True, "item": plan["config_changes"][0]}],
+                           [{"changed": False, "item": recs[3]}, {"changed": True, "item": recs[3]}], True)
+    assert done == [{"resource": "f", "change": {"memory_size": 1024, "timeout": 60}, "planned": True},
+                    {"resource": "f", "change": {"reserved_concurrency": 5}, "planned": True}]
