@@ -112,8 +112,8 @@ def _changed(record, evidence, at):
 
 def _notified(record, evidence, at):
     """A notification sent: its severity in ``notified`` and on the timeline, with the message id."""
-    severity = evidence.get("severity")
-    return dict(record, notified=list(record.get("notified") or []) + [severity],
+    severity, notified = evidence.get("severity"), list(record.get("notified") or [])
+    return dict(record, notified=notified + ([severity] if severity not in notified else []),
                 timeline=list(record.get("timeline") or []) + [{"at": at, "event": "notified [%s] on %s (message %s)" % (
                     severity, evidence.get("topic"), evidence.get("message_id") or "?")}])
 

@@ -20,6 +20,10 @@ description:
     no item yet). Two jobs that read the same revision cannot both write; the second gets a conflict and the stored
     record, re-reads and decides again (the incident role claims a notification this way before sending it).
   - Writing a record equal to the stored one changes nothing (C(changed=false), no write).
+  - A notification sent once across jobs - O(claim) adds a name (a severity) to the record's C(notified) list unless it
+    is there already, O(release) takes it out again (the claimed notification could not be sent); either reads,
+    writes conditionally and, when another job wrote in between, reads again and retries, a bounded number of
+    times. Only the task that returns C(claimed=true) sends.
 notes:
   - "The table - partition key C(id), type string; nothing else is required (on-demand billing suits it). Create it
     once per account, for example with
@@ -43,7 +47,9 @@ options:
     choices: [read, present]
     default: read
   record:
-    description: The record to store (required with O(state=present)); any JSON-serializable mapping.
+    description:
+      - The record to store (with O(state=present), required unless O(claim) or O(release) is given); any
+        JSON-serializable mapping.
     type: dict
   revision:
     description:
@@ -57,6 +63,19 @@ options:
     type: str
     choices: [fail, return]
     default: fail
+  claim:
+    description:
+      - Claim the notification of this name (a severity) - add it to the record's C(notified) list unless it is there
+        already (RV(claimed)). Written on O(record) when O(revision) still is the stored revision (so this job's
+        timeline is kept), else on the stored record; a lost race is read again and retried.
+    type: str
+    version_added: 0.5.0
+  release:
+    description:
+      - Give a claimed notification back - take this name out of the stored record's C(notified) list (RV(released)),
+        so that the next job sends it; retried as O(claim) is.
+    type: str
+    version_added: 0.5.0
   wait:
     description: After a write, read the item back (strongly consistent) until it shows the new revision.
     type: bool
@@ -86,15 +105,24 @@ EXAMPLES = r"""
     key: production/INC-20261123-score-api-returning-5xx
   register: stored
 
-- name: Claim the P1 notification - only one job can move the record from this revision
+- name: Claim the P1 notification - only one job gets claimed=true, whatever the others wrote meanwhile
   ops.runbooks.incident_record:
     table: ai-investment-incidents
     key: production/INC-20261123-score-api-returning-5xx
     state: present
-    record: "{{ stored.record | combine({'notified': stored.record.notified + ['P1']}) }}"
+    record: "{{ record }}"
+    revision: "{{ stored.revision }}"
+    claim: P1
+  register: claim
+
+- name: Store a record only if nobody wrote since it was read; on a conflict return the stored one
+  ops.runbooks.incident_record:
+    table: ai-investment-incidents
+    key: production/INC-20261123-score-api-returning-5xx
+    state: present
+    record: "{{ record }}"
     revision: "{{ stored.revision }}"
     on_conflict: return
-  register: claim
 """
 
 RETURN = r"""
@@ -116,6 +144,14 @@ revision:
   returned: always
   type: int
   sample: 3
+claimed:
+  description: With O(claim), whether this task claimed the notification (false - it was claimed before; send nothing).
+  returned: with O(claim)
+  type: bool
+released:
+  description: With O(release), whether the name was taken out of C(notified) (false - it was not in it).
+  returned: with O(release)
+  type: bool
 conflict:
   description: The stored revision was not O(revision), so nothing was written (only with O(on_conflict=return)).
   returned: always
@@ -135,6 +171,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.records import write
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 READ_BACK_SECONDS = 1
+CLAIM_ATTEMPTS = 5  # reads and conditional writes of a claim or release before it gives up (a record in a write storm)
 
 ARGUMENT_SPEC = dict(
     table=dict(type="str", required=True),
@@ -143,9 +180,41 @@ ARGUMENT_SPEC = dict(
     record=dict(type="dict"),
     revision=dict(type="int"),
     on_conflict=dict(type="str", choices=["fail", "return"], default="fail"),
+    claim=dict(type="str"),
+    release=dict(type="str"),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=30),
 )
+
+
+def toggle_notified(ddb, table, key, params, check_mode):
+    """Claim (add) or release (remove) a name of the record's ``notified`` list: ``(done, record, revision)``.
+
+    Based on ``record`` when ``revision`` still is the stored revision, else on the stored record; a conditional write
+    that loses a race is read again and decided again, at most CLAIM_ATTEMPTS times. A lost answer retried by the
+    client meets its own write: the read-back recognizes it."""
+    name, adding = (params["claim"], True) if params["claim"] is not None else (params["release"], False)
+    stored, revision = read(ddb, table, key)
+    given = params["record"] is not None and params["revision"] is not None and params["revision"] == revision
+    base = params["record"] if given or stored is None else stored
+    for _attempt in range(CLAIM_ATTEMPTS):
+        if base is None:
+            raise InvalidInput("record: there is no record %s to %s a notification in - give the record"
+                               % (key, "claim" if adding else "release"))
+        notified = list(base.get("notified") or [])
+        if (name in notified) == adding:  # claimed before, or nothing to release
+            return False, stored if stored is not None else base, revision
+        wanted = dict(base, notified=notified + [name] if adding else [n for n in notified if n != name])
+        if check_mode:
+            return True, wanted, revision + 1
+        if write(ddb, table, key, wanted, revision + 1, revision):
+            return True, wanted, revision + 1
+        stored, now = read(ddb, table, key)
+        if (stored, now) == (wanted, revision + 1):
+            return True, wanted, now
+        base, revision = stored, now
+    raise Conflict("%s: the record %s changed on each of %d attempts - other jobs keep writing it; run again" % (
+        "claim" if adding else "release", key, CLAIM_ATTEMPTS))
 
 
 def check_params(params):
@@ -155,11 +224,21 @@ def check_params(params):
         raise InvalidInput("key: must not be empty")
     check_range("revision", params["revision"], 0)
     check_range("wait_timeout", params["wait_timeout"], 0)
+    for option in ("claim", "release"):
+        if params[option] is not None and not params[option].strip():
+            raise InvalidInput("%s: must not be empty" % option)
     if params["record"] is not None:
         try:
             json.dumps(params["record"], sort_keys=True)
         except (TypeError, ValueError) as e:
             raise InvalidInput("record: not JSON-serializable (%s)" % e) from None
+
+
+def wait_for_revision(ddb, table, key, revision, timeout):
+    done, _value, _reads = poll(lambda: (read(ddb, table, key)[1] >= revision, None), READ_BACK_SECONDS,
+                                timeout=timeout)
+    if not done:
+        raise WaitTimeout("wait_timeout: the record %s did not show revision %d after %ds" % (key, revision, timeout))
 
 
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
@@ -168,7 +247,8 @@ RESOURCE_NAMES = {"table": "table"}
 
 def main():
     module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                                  required_if=[("state", "present", ["record"])])
+                                  required_if=[("state", "present", ["record", "claim", "release"], True)],
+                                  mutually_exclusive=[("claim", "release")])
     params = module.params
     table, key = params["table"], params["key"]
     ddb = module.retrying_client("dynamodb")
@@ -179,6 +259,16 @@ def main():
         stored, revision = read(ddb, table, key)
         result.update(found=stored is not None, record=stored, revision=revision)
         if params["state"] == "read":
+            module.exit_json(**result)
+        if params["claim"] is not None or params["release"] is not None:
+            before = (result["record"] or {}).get("notified") or []
+            done, record, revision = toggle_notified(ddb, table, key, params, module.check_mode)
+            result.update(changed=done, record=record, revision=revision,
+                          **{"claimed" if params["claim"] is not None else "released": done})
+            if module._diff:  # pylint: disable=protected-access
+                result["diff"] = dict(before={"notified": before}, after={"notified": (record or {}).get("notified")})
+            if done and params["wait"] and not module.check_mode:
+                wait_for_revision(ddb, table, key, revision, params["wait_timeout"])
             module.exit_json(**result)
 
         # 2. Based on what the caller read? Another job may have written since.
@@ -211,11 +301,7 @@ def main():
                 result.update(changed=False, conflict=True, record=now_stored, revision=now_revision)
                 module.exit_json(**result)
         if params["wait"]:
-            done, _value, _reads = poll(lambda: (read(ddb, table, key)[1] >= revision + 1, None), READ_BACK_SECONDS,
-                                        timeout=params["wait_timeout"])
-            if not done:
-                raise WaitTimeout("wait_timeout: the record %s did not show revision %d after %ds"
-                                  % (key, revision + 1, params["wait_timeout"]))
+            wait_for_revision(ddb, table, key, revision + 1, params["wait_timeout"])
     module.exit_json(**result)
 
 

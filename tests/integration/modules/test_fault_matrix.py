@@ -151,6 +151,25 @@ def test_incident_record_claim_lands_once(aws, faults, run_module_faulty, kind):
 
 
 @pytest.mark.parametrize("kind", FAULTS)
+def test_incident_record_notification_claim_is_recognized_after_a_lost_answer(aws, faults, run_module_faulty, kind):
+    """claim: the conditional PutItem lands, its answer is lost, the retry meets revision 2 - the module reads back its
+    own claim: claimed once, not a conflict, not a second write."""
+    import json  # pylint: disable=import-outside-toplevel
+    key, ddb = "local/INC-CLAIM-" + uuid.uuid4().hex[:8], aws("dynamodb")
+    record = {"id": key, "notified": [], "timeline": []}
+    run_module_faulty("incident_record", {"table": "ops-runbooks-incidents", "key": key, "state": "present",
+                                          "record": record})
+    inject(faults, "PutItem", kind)
+    result = run_module_faulty("incident_record", {"table": "ops-runbooks-incidents", "key": key, "state": "present",
+                                                   "record": record, "revision": 1, "claim": "P1"})
+    assert injected(faults, "PutItem") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert (result["claimed"], result["revision"]) == (True, 2)
+    item = ddb.get_item(TableName="ops-runbooks-incidents", Key={"id": {"S": key}})["Item"]
+    assert item["revision"] == {"N": "2"} and json.loads(item["record"]["S"])["notified"] == ["P1"]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
 def test_action_budget_claim_is_recognized_after_a_lost_answer(aws, faults, run_module_faulty, kind):
     """The conditional PutItem of a claim lands, its answer is lost, the client sends it again and meets the new
     revision: the module reads the record again, finds its own claim and reports it made the change - once."""

@@ -75,6 +75,39 @@ def test_two_jobs_claiming_from_the_same_revision_one_wins(aws, run_module):
     assert stored(ddb, key) == (claimed, 2)
 
 
+def test_a_claim_lands_once_keeps_the_jobs_record_or_the_stored_one_and_can_be_given_back(aws, run_module):
+    """claim: job A read revision 1 and adds its timeline; job B claims from the same revision after A's claim moved
+    it to 2 - B gets claimed=false and the stored record (no second notification); release takes it out again."""
+    ddb, key = aws("dynamodb"), new_key()
+    run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "record": RECORD})
+    mine = dict(RECORD, timeline=[{"at": "t1", "event": "triaged"}])
+    planned = run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "record": mine,
+                                             "revision": 1, "claim": "P1"}, check_mode=True, diff=True)
+    assert planned["claimed"] is True and planned["changed"] is True and stored(ddb, key) == (RECORD, 1)
+    assert planned["diff"] == {"before": {"notified": []}, "after": {"notified": ["P1"]}}
+    first = run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "record": mine,
+                                           "revision": 1, "claim": "P1"})
+    assert (first["claimed"], first["revision"]) == (True, 2)
+    assert stored(ddb, key) == (dict(mine, notified=["P1"]), 2)  # the job's timeline kept, on its revision
+    second = run_module("incident_record", {"table": TABLE, "key": key, "state": "present",
+                                            "record": dict(RECORD, timeline=[]), "revision": 1, "claim": "P1"})
+    assert (second["claimed"], second["changed"], second["revision"]) == (False, False, 2)
+    assert second["record"] == dict(mine, notified=["P1"]) and stored(ddb, key)[1] == 2  # nothing written
+    # another severity, claimed on a stale revision: written on the stored record, not on the stale one
+    p2 = run_module("incident_record", {"table": TABLE, "key": key, "state": "present",
+                                        "record": dict(RECORD, timeline=[]), "revision": 1, "claim": "P2"})
+    assert p2["claimed"] is True and stored(ddb, key) == (dict(mine, notified=["P1", "P2"]), 3)
+    released = run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "release": "P1"})
+    assert released["released"] is True and stored(ddb, key) == (dict(mine, notified=["P2"]), 4)
+    again = run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "release": "P1"})
+    assert (again["released"], again["changed"]) == (False, False) and stored(ddb, key)[1] == 4
+    both = run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "claim": "P1",
+                                          "release": "P1"})
+    assert both["failed"] is True and "mutually exclusive: claim|release" in both["msg"]
+    nothing = run_module("incident_record", {"table": TABLE, "key": new_key(), "state": "present", "claim": "P1"})
+    assert nothing["failed"] is True and "record: there is no record" in nothing["msg"]
+
+
 def test_a_record_that_exists_is_not_created_again(aws, run_module):
     ddb, key = aws("dynamodb"), new_key()
     run_module("incident_record", {"table": TABLE, "key": key, "state": "present", "record": RECORD, "revision": 0})

@@ -44,5 +44,7 @@ def test_changes_failures_and_notifications():
     assert failed["timeline"][-1]["event"] == "action failed: gate failed"
     notified = incident_update(RECORD, "notified", {"severity": "P1", "topic": "alerts", "message_id": "m-1"}, AT)
     assert notified["notified"] == ["P1"] and notified["timeline"][-1]["event"] == "notified [P1] on alerts (message m-1)"
+    claimed = incident_update(dict(RECORD, notified=["P1"]), "notified", {"severity": "P1", "topic": "t"}, AT)
+    assert claimed["notified"] == ["P1"]  # claimed in the table first: not listed twice
     with pytest.raises(AnsibleFilterError, match="step 'resolve' is not one of"):
         incident_update(RECORD, "resolve", {}, AT)
