@@ -29,16 +29,19 @@ def failure_check(result, resource, check, expected=None):
     return checks.make_check(resource, check, checks.FAIL, str(reason), None, expected)
 
 
-def _number(value, name):
-    if value is None or value == "":
-        return None
+def finite_number(value, name):
+    """``value`` as a finite float; an AnsibleFilterError naming ``name`` otherwise (a NaN limit passes everything)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise AnsibleFilterError("threshold_check: %s must be a number, got %r" % (name, value)) from None
+        raise AnsibleFilterError("%s must be a number, got %r" % (name, value)) from None
     if not math.isfinite(number):
-        raise AnsibleFilterError("threshold_check: %s must be a finite number, got %r" % (name, value))
+        raise AnsibleFilterError("%s must be a finite number, got %r" % (name, value))
     return number
+
+
+def _number(value, name):
+    return None if value is None or value == "" else finite_number(value, "threshold_check: " + name)
 
 
 def threshold_check(value, resource, check, max=None, warn=None, label=None, detail=None):  # pylint: disable=redefined-builtin

@@ -13,25 +13,18 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 LAMBDA_DEFAULT_TIMEOUT = 3  # seconds: AWS's default for a function whose configuration names none
 
 
-def _float(value, name):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError("%s must be a number, got %r" % (name, value)) from None
-    if not math.isfinite(number):
-        raise AnsibleFilterError("%s must be a finite number, got %r" % (name, value))
-    return number
+_float = finite_number
 
 
 def _runs(entry):
