@@ -475,3 +475,5 @@ def test_a_run_that_checks_nothing_says_so_instead_of_an_empty_green_report(run_
     assert [(c["check"], c["status"]) for c in report["checks"]] == [("selection", "skipped")]
     assert "ops_runbooks_backup_policy" in report["checks"][0]["reason"]
     assert "| SKIPPED | backup | selection |" in (proc.reports / "backup-local.md").read_text()
+    # and the run's one-line summary says it too: no green "0 pass, 0 warn, 0 fail"
+    assert "0 pass, 0 warn, 0 fail, 0 unknown (no data), 1 skipped (nothing checked)" in proc.stdout, proc.stdout[-1500:]

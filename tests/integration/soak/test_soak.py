@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
-"""Soak: each mutating module, 10 seeded runs at 20% faults of every kind on every call (`make soak`).
+"""Soak: the mutating modules it covers, 10 seeded runs each at 20% faults of every kind on every call (`make soak`).
 
-Also run by `make test` (about two minutes of retries and backoff); `make soak` runs it alone and shows the
-figures. Every run's end state is checked against what the run should have done; the figures (runs, faults
+Not part of `make test`: `make soak` runs it (about two minutes of retries and backoff) and CI runs `make soak`
+after `make test`. Every run's end state is checked against what the run should have done; the figures (runs, faults
 injected, inconsistent end states, messages lost, duplicates) are printed at the end, for the closing note of a
 change that touches the plumbing.
 """
