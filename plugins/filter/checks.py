@@ -86,7 +86,7 @@ def make_check(resource, check, status, reason, observed=None, expected=None):
             from None
 
 
-def _shortened(text, width=100, leeway=5):
+def shortened(text, width=100, leeway=5):
     """Jinja's ``truncate(width)``: as it is up to ``width + leeway`` characters, else cut at a word and ``...``."""
     text = str(text)
     if len(text) <= width + leeway:
@@ -98,7 +98,7 @@ def check_line(check):
     """One check in one line for a message: ``resource | check | reason`` (the reason shortened to 100 characters)."""
     if not isinstance(check, dict):
         raise AnsibleFilterError("check_line expects a check (a dict), got %s" % type(check).__name__)
-    return "%s | %s | %s" % (check.get("resource"), check.get("check"), _shortened(check.get("reason") or ""))
+    return "%s | %s | %s" % (check.get("resource"), check.get("check"), shortened(check.get("reason") or ""))
 
 
 def brief_checks(found):

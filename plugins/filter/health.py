@@ -16,19 +16,18 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
+from ansible_collections.ops.runbooks.plugins.filter.checks import shortened
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
 LAMBDA_DEFAULT_TIMEOUT = 3  # seconds: AWS's default for a function whose configuration names none
 
 
-_float = finite_number
-
-
 def _runs(entry):
-    return isinstance(entry, dict) and str(entry.get("runs")).lower() in ("true", "1", "yes")
+    return isinstance(entry, dict) and boolean(entry.get("runs"), strict=False)  # as Jinja's bool filter reads it
 
 
 def _api_queries(api):
@@ -36,13 +35,13 @@ def _api_queries(api):
              "namespace": "AWS/ApiGateway", "metric_name": "5XXError", "statistic": "Sum",
              "dimensions": {"ApiName": api["health_check_api_name"], "Stage": api["health_check_api_stage"]},
              "per": {"metric_name": "Count"}, "window": api["health_check_api_window"],
-             "warn": _float(api["health_check_api_warn_5xx_pct"], "health_check_api_warn_5xx_pct"),
-             "max": _float(api["health_check_api_max_5xx_pct"], "health_check_api_max_5xx_pct"), "no_data": "pass"}]
+             "warn": finite_number(api["health_check_api_warn_5xx_pct"], "health_check_api_warn_5xx_pct"),
+             "max": finite_number(api["health_check_api_max_5xx_pct"], "health_check_api_max_5xx_pct"), "no_data": "pass"}]
 
 
 def _lambda_queries(settings, functions):
     def limit(name):
-        return _float(settings[name], name)
+        return finite_number(settings[name], name)
 
     window = settings["health_check_lambda_window"]
     found = []
@@ -82,8 +81,8 @@ def _table_queries(settings):
     return [{"label": "%s throttled requests" % table, "check": "throttling", "namespace": "AWS/DynamoDB",
              "metric_name": "ThrottledRequests", "statistic": "Sum", "dimensions": {"TableName": table},
              "window": settings["health_check_dynamodb_window"],
-             "max": _float(settings["health_check_dynamodb_max_throttled"], "health_check_dynamodb_max_throttled"),
-             "warn": _float(settings["health_check_dynamodb_warn_throttled"], "health_check_dynamodb_warn_throttled"),
+             "max": finite_number(settings["health_check_dynamodb_max_throttled"], "health_check_dynamodb_max_throttled"),
+             "warn": finite_number(settings["health_check_dynamodb_warn_throttled"], "health_check_dynamodb_warn_throttled"),
              "no_data": "pass"} for table in settings["health_check_tables"]]
 
 
@@ -166,7 +165,7 @@ def connections_check(row, host, max_pct):
     if not isinstance(row, dict) or "connections" not in row or not row.get("max_connections"):
         raise AnsibleFilterError("connections_check expects a row {connections, max_connections}")
     used, limit = int(row["connections"]), int(row["max_connections"])
-    pct, max_pct = round(100.0 * used / limit, 1), _float(max_pct, "health_check_postgres_max_connections_pct")
+    pct, max_pct = round(100.0 * used / limit, 1), finite_number(max_pct, "health_check_postgres_max_connections_pct")
     check = _percent_check("postgresql %s" % host, "connections", pct, max_pct, "%d of %d connections (%s%%, max %s%%)"
                            % (used, limit, checks.format_number(pct), checks.format_number(max_pct)))
     return dict(check, observed=used, expected=limit)
@@ -177,8 +176,8 @@ def host_checks(facts, host, disk_max_pct, memory_max_pct):
     a size, one ``memory`` check (used without caches), each ``fail`` above its percentage."""
     if not isinstance(facts, dict) or "mounts" not in facts or "memory_mb" not in facts:
         raise AnsibleFilterError("host_checks expects the hardware facts (ansible_facts with mounts and memory_mb)")
-    disk_max, memory_max = _float(disk_max_pct, "health_check_disk_max_pct"), \
-        _float(memory_max_pct, "health_check_memory_max_pct")
+    disk_max, memory_max = finite_number(disk_max_pct, "health_check_disk_max_pct"), \
+        finite_number(memory_max_pct, "health_check_memory_max_pct")
     found = []
     for mount in facts["mounts"]:
         total = mount.get("size_total") or 0
@@ -205,17 +204,12 @@ def app_log_check(lines, resource, pattern, max_matches, read):
     except (re.error, TypeError) as e:
         raise AnsibleFilterError("health_check_app_log_pattern %r is not a regular expression: %s" % (pattern, e)) \
             from None
-    limit = int(_float(max_matches, "health_check_app_log_max_matches"))
+    limit = int(finite_number(max_matches, "health_check_app_log_max_matches"))
     hits = [line for line in lines if matcher.search(str(line))]
-    last = ": %s" % _truncated(hits[-1]) if hits else ""
+    last = ": %s" % shortened(hits[-1], 120) if hits else ""  # Jinja's truncate(120), as the role had it
     return checks.make_check(resource, "app log errors", checks.FAIL if len(hits) > limit else checks.PASS,
                              "%d line(s) matching %s in the last %s%s" % (len(hits), pattern, read, last),
                              len(hits), limit)
-
-
-def _truncated(text, width=120):
-    text = str(text)
-    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 class FilterModule:

@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
@@ -21,8 +23,7 @@ PLANNED = " (planned, check mode)"
 
 
 def _enabled(item):
-    value = (item.get("value") or {}).get("enabled", True)
-    return str(value).lower() not in ("false", "no", "0", "off")
+    return boolean((item.get("value") or {}).get("enabled", True), strict=False)  # Jinja's bool filter
 
 
 def ttl_changes(results):
@@ -119,10 +120,7 @@ def _parameter_export(evidence, check_mode):
 
 
 def _pct(value, name):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError("maintenance_outcome: %s must be a number, got %r" % (name, value)) from None
+    return finite_number(value, "maintenance_outcome: " + name)
 
 
 def _postgres(evidence, check_mode):

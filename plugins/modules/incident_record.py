@@ -187,14 +187,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def toggle_notified(ddb, table, key, params, check_mode):
+def toggle_notified(ddb, table, key, params, stored, revision, check_mode):
     """Claim (add) or release (remove) a name of the record's ``notified`` list: ``(done, record, revision)``.
 
-    Based on ``record`` when ``revision`` still is the stored revision, else on the stored record; a conditional write
+    ``stored`` and ``revision``: what main() read. Based on ``record`` when ``revision`` still is the stored revision,
+    else on the stored record; a conditional write
     that loses a race is read again and decided again, at most CLAIM_ATTEMPTS times. A lost answer retried by the
     client meets its own write: the read-back recognizes it."""
     name, adding = (params["claim"], True) if params["claim"] is not None else (params["release"], False)
-    stored, revision = read(ddb, table, key)
     given = params["record"] is not None and params["revision"] is not None and params["revision"] == revision
     base = params["record"] if given or stored is None else stored
     for _attempt in range(CLAIM_ATTEMPTS):
@@ -262,7 +262,7 @@ def main():
             module.exit_json(**result)
         if params["claim"] is not None or params["release"] is not None:
             before = (result["record"] or {}).get("notified") or []
-            done, record, revision = toggle_notified(ddb, table, key, params, module.check_mode)
+            done, record, revision = toggle_notified(ddb, table, key, params, stored, revision, module.check_mode)
             result.update(changed=done, record=record, revision=revision,
                           **{"claimed" if params["claim"] is not None else "released": done})
             if module._diff:  # pylint: disable=protected-access

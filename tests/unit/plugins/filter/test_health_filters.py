@@ -87,3 +87,9 @@ def test_metric_queries_put_the_name_in_as_text():
                                     {"namespace": "AWS/Lambda", "metric_name": "Errors", "max": 0})
     assert [q["label"] for q in queries] == ["a errors (15m)", hostile + " errors (15m)"]
     assert queries[1]["dimensions"] == {"FunctionName": hostile} and queries[0]["max"] == 0
+
+
+def test_the_last_error_line_is_cut_as_jinjas_truncate_cut_it():
+    line = "ERROR " + "word " * 40
+    check = health.app_log_check([line], "h:/log", "ERROR", 0, 10)
+    assert check["reason"] == "1 line(s) matching ERROR in the last 10: " + line[:117].rsplit(" ", 1)[0] + "..."

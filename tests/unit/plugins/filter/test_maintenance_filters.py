@@ -86,3 +86,11 @@ def test_bad_evidence_is_a_clear_error():
         maintenance_outcome(EMPTY, "postgres", {"database": "d", "limits": limits, "bloat": [{"name": "t"}]})
     with pytest.raises(AnsibleFilterError, match="bloat_max_pct must be a number"):
         maintenance_outcome(EMPTY, "postgres", {"limits": {"bloat_warn_pct": 1, "bloat_max_pct": "high"}})
+
+
+def test_enabled_is_read_as_jinjas_bool_and_a_nan_limit_is_refused():
+    plan = [ttl_result("a", "no", True), ttl_result("b", "yes", True)]
+    assert [i["key"] for i in ttl_changes(plan)["disable"]] == ["a"]
+    limits = {"bloat_warn_pct": "nan", "bloat_max_pct": 20, "index_warn_density_pct": 70, "index_min_density_pct": 50}
+    with pytest.raises(AnsibleFilterError, match="bloat_warn_pct must be a finite number"):
+        maintenance_outcome(EMPTY, "postgres", {"database": "d", "limits": limits})
