@@ -8,7 +8,10 @@
 - ``identity_check`` (amazon.aws.aws_caller_info), ``alarms_check`` (amazon.aws.cloudwatch_metric_alarm_info),
   ``invoke_check`` (amazon.aws.lambda_execute), ``connections_check`` (community.postgresql.postgresql_query),
   ``host_checks`` (the hardware facts) and ``app_log_check`` (the last lines of a log file): what those modules
-  return, as checks of the common model.
+  return, as checks of the common model;
+- ``health_area_checks``: the checks of one area of the run from what its task registered - the module's own
+  ``checks`` as they are, or the judgement above that the area's module does not make - so that the role records
+  every area the same way, in one task.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
 from ansible_collections.ops.runbooks.plugins.filter.checks import shortened
+from ansible_collections.ops.runbooks.plugins.filter.result_to_check import log_to_check
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
@@ -212,6 +216,51 @@ def app_log_check(lines, resource, pattern, max_matches, read):
                              len(hits), limit)
 
 
+def _setting(settings, area, name):
+    if name not in settings:
+        raise AnsibleFilterError("health_area_checks: area %s needs the setting %s" % (area, name))
+    return settings[name]
+
+
+# Area -> its checks from (registered result, settings). Areas whose module returns checks take them as they are.
+AREAS = {
+    "identity": lambda r, s: [identity_check(r, _setting(s, "identity", "expected_account"))],
+    "alarms": lambda r, s: [alarms_check(r.get("metric_alarms"))],
+    "lambda_invoke": lambda r, s: [invoke_check(r, _setting(s, "lambda_invoke", "function"))],
+    "logs": lambda r, s: [log_to_check(p, _setting(s, "logs", "resource"), _setting(s, "logs", "max_matches"))
+                          for p in r.get("patterns") or []],
+    "postgres": lambda r, s: [connections_check((r.get("query_result") or [None])[0], _setting(s, "postgres", "host"),
+                                                _setting(s, "postgres", "max_pct"))],
+    "host": lambda r, s: host_checks(_setting(s, "host", "facts"), _setting(s, "host", "host"),
+                                     _setting(s, "host", "disk_max_pct"), _setting(s, "host", "memory_max_pct")),
+    "app_log": lambda r, s: [app_log_check(r.get("stdout_lines"), _setting(s, "app_log", "resource"),
+                                           _setting(s, "app_log", "pattern"), _setting(s, "app_log", "max_matches"),
+                                           _setting(s, "app_log", "read"))],
+}
+MODULE_CHECKS = ("http", "lambda", "dynamodb", "metrics", "s3", "queues")  # ops.runbooks modules: their checks
+
+
+def health_area_checks(result, area, settings=None):
+    """The checks of one area of the daily health from what the area's task registered (``result``): the module's
+    ``checks`` as they are for the areas of ops.runbooks modules (http, lambda, dynamodb, metrics, s3, queues), the
+    judgement of this file for the others, with the area's ``settings`` (thresholds, names). A skipped task checked
+    nothing: no checks (the report's unselected checks say why)."""
+    if not isinstance(result, dict):
+        raise AnsibleFilterError("health_area_checks expects the area's registered result (a dict), got %s"
+                                 % type(result).__name__)
+    if area not in AREAS and area not in MODULE_CHECKS:
+        raise AnsibleFilterError("health_area_checks: unknown area %r (one of %s)" % (
+            area, ", ".join(sorted(set(AREAS) | set(MODULE_CHECKS)))))
+    if result.get("skipped"):
+        return []
+    if area in MODULE_CHECKS:
+        found = result.get("checks")
+        if not isinstance(found, list):
+            raise AnsibleFilterError("health_area_checks: the %s area's result has no checks" % area)
+        return list(found)
+    return AREAS[area](result, dict(settings or {}))
+
+
 class FilterModule:
     def filters(self):
         return returning_data({
@@ -223,4 +272,5 @@ class FilterModule:
             "connections_check": connections_check,
             "host_checks": host_checks,
             "app_log_check": app_log_check,
+            "health_area_checks": health_area_checks,
         })

@@ -93,3 +93,43 @@ def test_the_last_error_line_is_cut_as_jinjas_truncate_cut_it():
     line = "ERROR " + "word " * 40
     check = health.app_log_check([line], "h:/log", "ERROR", 0, 10)
     assert check["reason"] == "1 line(s) matching ERROR in the last 10: " + line[:117].rsplit(" ", 1)[0] + "..."
+
+
+def test_an_area_of_an_ops_runbooks_module_gives_the_modules_checks_as_they_are():
+    checks = [{"resource": "fn-a", "check": "lambda state", "status": "warn", "reason": "Pending"}]
+    assert health.health_area_checks({"checks": checks, "functions": {}}, "lambda") == checks
+    assert health.health_area_checks({"skipped": True}, "metrics") == []  # an empty batch checked nothing
+    with pytest.raises(AnsibleFilterError, match="the dynamodb area's result has no checks"):
+        health.health_area_checks({"changed": False}, "dynamodb")
+
+
+def test_the_other_areas_are_judged_here_with_their_settings():
+    found = health.health_area_checks({"metric_alarms": [{"alarm_name": "a", "state_value": "ALARM"}]}, "alarms")
+    assert [(c["check"], c["status"], c["reason"]) for c in found] == [("alarms in ALARM", "fail", "a")]
+    found = health.health_area_checks({"account": "123456789012", "arn": "arn:x"}, "identity",
+                                      {"expected_account": "210987654321"})
+    assert found[0]["status"] == "fail" and "expected 210987654321" in found[0]["reason"]
+    found = health.health_area_checks({"patterns": [{"filter_pattern": "ERROR", "status": "pass", "counts": {}}]},
+                                      "logs", {"resource": "/aws/lambda/*", "max_matches": 0})
+    assert [(c["resource"], c["check"], c["expected"]) for c in found] == [("/aws/lambda/*", "log ERROR", 0)]
+    found = health.health_area_checks({"query_result": [{"connections": 95, "max_connections": 100}]}, "postgres",
+                                      {"host": "db", "max_pct": 80})
+    assert (found[0]["resource"], found[0]["status"]) == ("postgresql db", "fail")
+    found = health.health_area_checks({"stdout_lines": ["ok", "ERROR x"]}, "app_log",
+                                      {"resource": "h:/log", "pattern": "ERROR", "max_matches": 0, "read": 2})
+    assert found[0]["status"] == "fail"
+    facts = {"mounts": [], "memory_mb": {"nocache": {"used": 1, "free": 3}}}
+    found = health.health_area_checks({"ansible_facts": {}}, "host",
+                                      {"facts": facts, "host": "h", "disk_max_pct": 90, "memory_max_pct": 90})
+    assert [(c["check"], c["status"]) for c in found] == [("memory", "pass")]
+    assert health.health_area_checks({"result": {"status": 500}}, "lambda_invoke", {"function": "f"})[0]["status"] \
+        == "fail"
+
+
+def test_an_unknown_area_a_missing_setting_or_no_result_fail_naming_it():
+    with pytest.raises(AnsibleFilterError, match="unknown area 'api'"):
+        health.health_area_checks({}, "api")
+    with pytest.raises(AnsibleFilterError, match="area identity needs the setting expected_account"):
+        health.health_area_checks({"account": "1"}, "identity", {})
+    with pytest.raises(AnsibleFilterError, match="registered result"):
+        health.health_area_checks(None, "s3")
