@@ -19,6 +19,9 @@ description:
 notes:
   - "IAM actions (least privilege): C(dynamodb:DescribeTable), C(dynamodb:UpdateTable)."
   - AWS allows a switch to on-demand once per 24 hours per table; a refused switch fails with AWS's message.
+  - "The change is sent once (no automatic retry): AWS refuses an UpdateTable while the table is UPDATING, so after a
+    lost answer the module reads the table again and takes the wanted mode (shown, or updating to it) as its change;
+    only when there is none is it sent again (a bounded number of times)."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -84,6 +87,7 @@ current:
 """
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import require_table
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_table_active
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
@@ -120,6 +124,16 @@ def billing_of(table):
             "write_capacity": throughput.get("WriteCapacityUnits")}
 
 
+def billing_changed(ddb, name, wanted):
+    """After an UpdateTable whose answer was lost: its effect, if it took one - the table showing the wanted billing,
+    or updating with the wanted mode. Else None (send it again)."""
+    table = require_table(ddb, name, "table_name: table")
+    if billing_of(table) == wanted or (table.get("TableStatus") == "UPDATING"
+                                        and billing_of(table)["billing_mode"] == wanted["billing_mode"]):
+        return table
+    return None
+
+
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
 RESOURCE_NAMES = {"table_name": "table"}
 
@@ -145,12 +159,15 @@ def main():
             result["diff"] = dict(before=before, after=wanted)
         if module.check_mode:
             module.exit_json(**result)
-        # 3. Change (setting the same mode twice is harmless, so a retried request is too), wait for ACTIVE.
+        # 3. Change - once: AWS refuses an UpdateTable while the table is UPDATING (ResourceInUseException), so a lost
+        # answer is recognized by its effect (the table updating to, or showing, the wanted mode) instead of being
+        # sent again - then wait for ACTIVE.
         update = {"TableName": name, "BillingMode": params["billing_mode"]}
         if params["billing_mode"] == "PROVISIONED":
             update["ProvisionedThroughput"] = {"ReadCapacityUnits": params["read_capacity"],
                                                "WriteCapacityUnits": params["write_capacity"]}
-        ddb.update_table(aws_retry=True, **update)
+        ddb_once = module.single_attempt_client("dynamodb")
+        send_once(lambda: ddb_once.update_table(**update), lambda: billing_changed(ddb, name, wanted))
         if params["wait"]:
             result["current"] = billing_of(wait_table_active(ddb, name, params["wait_timeout"]))
     module.exit_json(**result)

@@ -18,6 +18,9 @@ description:
 notes:
   - "IAM actions (least privilege): C(dynamodb:DescribeTimeToLive), C(dynamodb:UpdateTimeToLive)."
   - AWS allows one TTL change per table per hour; a refused change fails with AWS's message.
+  - "The change is sent once (no automatic retry): AWS refuses a second UpdateTimeToLive while one is in progress, so
+    after a lost answer the module reads the TTL again and takes a status moving to the wanted one as its change; only
+    when there is none is it sent again (a bounded number of times)."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -82,6 +85,7 @@ current:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
@@ -104,6 +108,16 @@ def read(ddb, table):
     except is_boto3_error_code(("ResourceNotFoundException", "ResourceNotFound")):  # AWS's code; the emulator's
         raise NotFound("table_name: table %s not found" % table) from None
     return {"status": spec.get("TimeToLiveStatus", "DISABLED"), "attribute_name": spec.get("AttributeName")}
+
+
+def ttl_changed(ddb, table, wanted):
+    """After an UpdateTimeToLive whose answer was lost: its effect, if it took one - the status on its way to (or at)
+    the wanted one, on the wanted attribute. Else None (send it again)."""
+    now = read(ddb, table)
+    moving = ("ENABLING", "ENABLED") if wanted["status"] == "ENABLED" else ("DISABLING", "DISABLED")
+    if now["status"] in moving and (wanted["status"] == "DISABLED" or now["attribute_name"] == wanted["attribute_name"]):
+        return now
+    return None
 
 
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
@@ -136,9 +150,12 @@ def main():
             result["diff"] = dict(before=before, after=wanted)
         if module.check_mode:
             module.exit_json(**result)
-        # 3. Change (the same request twice is harmless), then wait until it shows.
-        ddb.update_time_to_live(aws_retry=True, TableName=table, TimeToLiveSpecification={
-            "Enabled": params["enabled"], "AttributeName": attribute})
+        # 3. Change - once: AWS refuses a second UpdateTimeToLive while the first is in progress
+        # (ValidationException), so a lost answer is recognized by its effect (the status moving to the wanted
+        # one) instead of being sent again - then wait until it shows.
+        ddb_once = module.single_attempt_client("dynamodb")
+        send_once(lambda: ddb_once.update_time_to_live(TableName=table, TimeToLiveSpecification={
+            "Enabled": params["enabled"], "AttributeName": attribute}), lambda: ttl_changed(ddb, table, wanted))
         if params["wait"]:
             def shows():
                 state = read(ddb, table)

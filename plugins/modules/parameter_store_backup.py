@@ -24,6 +24,10 @@ notes:
   - "IAM actions (least privilege): C(ssm:GetParametersByPath), C(ssm:DescribeParameters), C(s3:GetObject); export
     C(s3:PutObject); import
     C(ssm:PutParameter); with the KMS key C(kms:GenerateDataKey) and C(kms:Decrypt) (SecureStrings and the object)."
+  - "Import sends each PutParameter once (no automatic retry): every overwrite makes a new parameter version, so after
+    a lost answer the module reads the parameters again and takes the saved type and value in place as its write;
+    only when they are not is it sent again (a bounded number of times). Export's PutObject replaces the object and
+    is retried as it is."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -91,6 +95,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
@@ -122,6 +127,13 @@ def read_store(ssm, path, module):
         store[parameter["Name"]] = {"type": parameter["Type"], "value": parameter["Value"],
                                     "key_id": described.get(parameter["Name"], {}).get("KeyId")}
     return store
+
+
+def parameter_restored(ssm, path, name, saved, module):
+    """After a PutParameter whose answer was lost: its effect, if it took one - the parameter holding the saved type
+    and value. Else None (send it again)."""
+    now = read_store(ssm, path, module).get(name)
+    return now if now is not None and (now["type"], now["value"]) == (saved["type"], saved["value"]) else None
 
 
 def read_export(s3, bucket, key, module):
@@ -156,6 +168,7 @@ def main():
         if not path.startswith("/"):
             raise InvalidInput("path: %r must start with / (a Parameter Store path)" % path)
         ssm, s3 = module.retrying_client("ssm"), module.retrying_client("s3")
+        ssm_once = module.single_attempt_client("ssm")
         # 1. What Parameter Store holds under the path, and what the export object holds.
         store = read_store(ssm, path, module)
         exported = read_export(s3, bucket, key, module)
@@ -199,7 +212,10 @@ def main():
                 put = dict(Name=entry["name"], Value=saved["value"], Type=saved["type"], Overwrite=True)
                 if saved["type"] == "SecureString" and saved.get("key_id"):
                     put["KeyId"] = saved["key_id"]
-                ssm.put_parameter(aws_retry=True, **put)
+                # Once: every PutParameter with Overwrite makes a new version, so a lost answer is recognized by its
+                # effect (the parameter holding the saved type and value) instead of being sent again.
+                send_once(lambda put=put: ssm_once.put_parameter(**put),
+                          lambda name=entry["name"], saved=saved: parameter_restored(ssm, path, name, saved, module))
     module.exit_json(**result)
 
 

@@ -20,6 +20,9 @@ description:
 notes:
   - "IAM actions (least privilege): C(s3:ListBucketVersions), C(s3:PutObject), C(s3:GetObjectVersion) (AWS checks it
     on the version copied, CopyObject's source; the emulator used by the tests does not)."
+  - "The copy is sent once (no automatic retry): when its answer is lost (a timeout, a 5xx after S3 made it), the
+    module lists the key's versions again and takes a new current version it had not seen as its copy - it never
+    copies a second time over it. Only when there is none is the copy sent again (a bounded number of times)."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -80,6 +83,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.s3 import validate_buck
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
@@ -130,6 +134,15 @@ def choose_version(versions, wanted_id, where):
     return data[0]
 
 
+def copy_made(s3, bucket, key, seen):
+    """After a copy whose answer was lost: the copy, if S3 made it - the key's current version, not a delete marker,
+    that was not among the versions seen before the copy (``seen``). Else None (send it again)."""
+    versions = object_versions(s3, bucket, key)
+    if versions and not versions[0]["delete_marker"] and versions[0]["version_id"] not in seen:
+        return {"VersionId": versions[0]["version_id"]}
+    return None
+
+
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).
 RESOURCE_NAMES = {"bucket": "bucket"}
 
@@ -162,10 +175,13 @@ def main():
         if module.check_mode:
             result["changed"] = True
             module.exit_json(msg="would restore %s to version %s" % (where, chosen["version_id"]), **result)
-        # 4. Copy the version over the key: a new current version, history intact. Changed once the copy is made
-        # (a refused copy changes nothing and says so).
-        copied = s3.copy_object(aws_retry=True, Bucket=bucket, Key=key,
-                                CopySource={"Bucket": bucket, "Key": key, "VersionId": chosen["version_id"]})
+        # 4. Copy the version over the key: a new current version, history intact - once (a lost answer is recognized
+        # by the new version it made). Changed once the copy is made (a refused copy changes nothing and says so).
+        s3_once, seen = module.single_attempt_client("s3"), set(v["version_id"] for v in versions)
+        copied = send_once(
+            lambda: s3_once.copy_object(Bucket=bucket, Key=key,
+                                        CopySource={"Bucket": bucket, "Key": key, "VersionId": chosen["version_id"]}),
+            lambda: copy_made(s3, bucket, key, seen))
         result.update(changed=True, new_version_id=copied.get("VersionId"))
     module.exit_json(msg="restored %s to version %s" % (where, chosen["version_id"]), **result)
 

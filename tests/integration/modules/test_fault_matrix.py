@@ -11,11 +11,15 @@ counted, not failed.
 from __future__ import annotations
 
 import collections
+import json
 import uuid
 
 import pytest
 
+import seed
+
 from test_dynamodb_restore import make_table
+from test_dynamodb_ttl_state import make_table as make_ttl_table
 from test_lambda_rollback import alias
 from test_lambda_rollback import make_function
 from test_sqs_redrive import dlq_holding
@@ -30,6 +34,13 @@ def inject(faults, operation, kind):
 
 def injected(faults, operation):
     return [e["fault"] for e in faults.faults_injected() if e["operation"] == operation]
+
+
+def reached(faults, operation):
+    """How many requests of ``operation`` reached the emulator (a throttle or a 503 answered by the proxy did not; a
+    request whose answer was lost after it took effect did)."""
+    return len([e for e in faults.log if e["operation"] == operation and e["fault"] not in ("throttle", "503", "500",
+                                                                                             "drop_before")])
 
 
 @pytest.mark.parametrize("kind", FAULTS)
@@ -92,6 +103,10 @@ def test_object_restore_brings_the_content_back(aws, faults, run_module_faulty, 
     assert injected(faults, "CopyObject") == [kind]
     assert not result.get("failed"), result["msg"]
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"the data"
+    listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
+    versions = [v["VersionId"] for v in listed.get("Versions", []) if v["Key"] == key]
+    assert len(versions) == 2  # the original and one copy: a copy whose answer was lost is not made twice
+    assert result["new_version_id"] in versions and result["new_version_id"] != result["restored_version_id"]
     again = run_module_faulty("s3_object_restore", {"bucket": bucket, "key": key})
     assert again["changed"] is False
 
@@ -199,3 +214,94 @@ def test_secret_rotation_makes_one_new_version(aws, faults, run_module_faulty, k
     assert not result.get("failed"), result["msg"]
     versions = sm.list_secret_version_ids(SecretId=name)["Versions"]
     assert len(versions) == 2 and json.loads(sm.get_secret_value(SecretId=name)["SecretString"]) == {"k": "new-value-22"}
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_ttl_change_is_sent_once_and_recognized_after_a_lost_answer(aws, faults, run_module_faulty, kind):
+    """AWS refuses a second UpdateTimeToLive while the first is in progress (the emulator accepts it): one request
+    reaches the emulator, whatever the fault."""
+    ddb = aws("dynamodb")
+    name = make_ttl_table(ddb)
+    inject(faults, "UpdateTimeToLive", kind)
+    result = run_module_faulty("dynamodb_ttl_state", {"table_name": name, "attribute_name": "expires_at"})
+    assert injected(faults, "UpdateTimeToLive") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert reached(faults, "UpdateTimeToLive") == 1
+    spec = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (spec["TimeToLiveStatus"], spec["AttributeName"]) == ("ENABLED", "expires_at")
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_billing_mode_change_is_sent_once_and_recognized_after_a_lost_answer(aws, faults, run_module_faulty, kind):
+    """AWS refuses an UpdateTable while the table is UPDATING (the emulator accepts it): one request reaches the
+    emulator, whatever the fault."""
+    ddb = aws("dynamodb")
+    name = "fm-bm-" + uuid.uuid4().hex[:8]
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    inject(faults, "UpdateTable", kind)
+    result = run_module_faulty("dynamodb_billing_mode", {"table_name": name, "billing_mode": "PAY_PER_REQUEST"})
+    assert injected(faults, "UpdateTable") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert reached(faults, "UpdateTable") == 1
+    assert ddb.describe_table(TableName=name)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_log_retention_is_set(aws, faults, run_module_faulty, kind):
+    """PutRetentionPolicy sets a value: sent again after a lost answer it sets the same one."""
+    logs, group = aws("logs"), "/fm-lr-%s/svc" % uuid.uuid4().hex[:8]
+    logs.create_log_group(logGroupName=group)
+    logs.put_retention_policy(logGroupName=group, retentionInDays=7)
+    inject(faults, "PutRetentionPolicy", kind)
+    result = run_module_faulty("log_retention", {"rules": [{"prefix": group, "days": 30}]})
+    assert injected(faults, "PutRetentionPolicy") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["retentionInDays"] == 30
+    assert run_module_faulty("log_retention", {"rules": [{"prefix": group, "days": 30}]})["changed"] is False
+
+
+@pytest.fixture
+def parameters(aws):
+    ssm, s3 = aws("ssm"), aws("s3")
+    path, bucket = "/fm-psb-%s/" % uuid.uuid4().hex[:8], "fm-psb-" + uuid.uuid4().hex[:8]
+    ssm.put_parameter(Name=path + "db/host", Value="db.internal", Type="String")
+    ssm.put_parameter(Name=path + "db/password", Value="s3cret-fm", Type="SecureString", KeyId=seed.KMS_ALIAS)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    return ssm, s3, path, bucket
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_parameter_export_writes_the_object(parameters, faults, run_module_faulty, kind):
+    """PutObject replaces the export: sent again after a lost answer it writes the same parameters."""
+    ssm, s3, path, bucket = parameters
+    args = {"action": "export", "path": path, "bucket": bucket, "key": "p.json", "kms_key_id": seed.KMS_ALIAS}
+    inject(faults, "PutObject", kind)
+    result = run_module_faulty("parameter_store_backup", args)
+    assert injected(faults, "PutObject") == [kind]
+    assert not result.get("failed"), result["msg"]
+    obj = s3.get_object(Bucket=bucket, Key="p.json")
+    assert obj["ServerSideEncryption"] == "aws:kms"
+    assert sorted(json.loads(obj["Body"].read())["parameters"]) == [path + "db/host", path + "db/password"]
+    assert run_module_faulty("parameter_store_backup", args)["changed"] is False
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_parameter_import_makes_one_version_per_parameter(parameters, faults, run_module_faulty, kind):
+    """Every PutParameter with Overwrite makes a version: after a lost answer the module finds its write in place
+    and does not write it again."""
+    ssm, s3, path, bucket = parameters
+    export = {"action": "export", "path": path, "bucket": bucket, "key": "p.json", "kms_key_id": seed.KMS_ALIAS}
+    assert run_module_faulty("parameter_store_backup", export)["changed"] is True
+    ssm.put_parameter(Name=path + "db/password", Value="changed", Type="SecureString", KeyId=seed.KMS_ALIAS,
+                      Overwrite=True)  # version 2
+    inject(faults, "PutParameter", kind)
+    result = run_module_faulty("parameter_store_backup", {"action": "import", "path": path, "bucket": bucket,
+                                                          "key": "p.json"})
+    assert injected(faults, "PutParameter") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert reached(faults, "PutParameter") == 1
+    history = ssm.get_parameter_history(Name=path + "db/password", WithDecryption=True)["Parameters"]
+    assert [h["Version"] for h in history] == [1, 2, 3]  # one version for the import, not two
+    assert history[-1]["Value"] == "s3cret-fm"
