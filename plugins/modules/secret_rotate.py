@@ -160,6 +160,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import upda
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wanted_settings
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
@@ -247,11 +248,18 @@ def read_parameter(ssm, name):
     return str(parameter["Version"]), parameter["Value"], key_id, isoformat(parameter.get("LastModifiedDate") or utcnow())
 
 
-def write_parameter(ssm, name, value, key_id):
+def write_parameter(ssm, ssm_once, name, value, key_id):
+    """The new value as the parameter's new version - once: every PutParameter with Overwrite makes a version, so a
+    lost answer is recognized by the value in place (its version taken) instead of being sent again."""
     params = dict(Name=name, Value=value, Type="SecureString", Overwrite=True)
     if key_id:
         params["KeyId"] = key_id
-    return str(ssm.put_parameter(aws_retry=True, **params)["Version"])
+
+    def written():
+        version, now, _key_id, _at = read_parameter(ssm, name)
+        return {"Version": version} if now == value else None
+
+    return str(send_once(lambda: ssm_once.put_parameter(**params), written)["Version"])
 
 
 def refresh(module, lam, lam_once, functions, rotated_at, wait, timeout, check_mode=False):
@@ -329,7 +337,7 @@ def main():
                         raise OperationFailed("verify: after the rotation version %s has stages %s and %s has %s" % (
                             version, result["stages"]["new"], previous, result["stages"]["previous"]))
             else:
-                version = write_parameter(ssm, target, new_value, key_id)
+                version = write_parameter(ssm, module.single_attempt_client("ssm"), target, new_value, key_id)
                 result["version"] = version
                 if params["verify"]:
                     now_version, now_value, _key, _at = read_parameter(ssm, target)

@@ -171,6 +171,7 @@ import uuid
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
@@ -244,14 +245,24 @@ def choose_destination(sqs, dlq_url, destination):
     return sources[0]
 
 
-def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout, fall_back=True):
+def move_with_task(sqs, dlq_url, destination_url, rate, wait, timeout, fall_back=True, sqs_once=None):
     """StartMessageMoveTask: ``(messages moved, task handle)``, or None when the endpoint does not offer the action -
-    or, with ``fall_back``, refuses it because the queue is not a dead-letter queue of any queue."""
+    or, with ``fall_back``, refuses it because the queue is not a dead-letter queue of any queue.
+
+    The start is sent once (``sqs_once``, a single-attempt client): AWS refuses a second task on a queue that has one
+    running, so after a lost answer the task running on the queue (there was none before, or the caller would not
+    start one) is taken as this run's."""
     params = {"SourceArn": queue_arn(sqs, dlq_url), "DestinationArn": queue_arn(sqs, destination_url)}
     if rate:
         params["MaxNumberOfMessagesPerSecond"] = int(max(1, rate))
+    once = sqs_once or sqs
+
+    def started():
+        task = running_move_task(sqs, params["SourceArn"])
+        return {"TaskHandle": task["TaskHandle"]} if task and task.get("TaskHandle") else None
+
     try:
-        handle = sqs.start_message_move_task(aws_retry=True, **params)["TaskHandle"]
+        handle = send_once(lambda: once.start_message_move_task(**params), started)["TaskHandle"]
     except is_boto3_error_code(UNSUPPORTED_CODES):
         return None
     except is_boto3_error_code(NOT_A_DLQ_CODES):
@@ -358,7 +369,7 @@ def main():
         moved = None
         if params["method"] in ("auto", "move_task") and params["max_messages"] is None and not is_fifo(source):
             started = move_with_task(sqs, source, destination, params["rate"], params["wait"], params["wait_timeout"],
-                                     fall_back=params["method"] == "auto")
+                                     fall_back=params["method"] == "auto", sqs_once=module.single_attempt_client("sqs"))
             if started is None and params["method"] == "move_task":
                 raise OperationFailed("method=move_task: the endpoint does not support StartMessageMoveTask")
             if started is not None:

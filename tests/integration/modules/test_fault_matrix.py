@@ -305,3 +305,65 @@ def test_parameter_import_makes_one_version_per_parameter(parameters, faults, ru
     history = ssm.get_parameter_history(Name=path + "db/password", WithDecryption=True)["Parameters"]
     assert [h["Version"] for h in history] == [1, 2, 3]  # one version for the import, not two
     assert history[-1]["Value"] == "s3cret-fm"
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_restore_to_a_point_in_time_restores_once(aws, faults, run_module_faulty, kind):
+    ddb = aws("dynamodb")
+    source = make_table(ddb, items=3, pitr=True)[0]
+    inject(faults, "RestoreTableToPointInTime", kind)
+    result = run_module_faulty("dynamodb_restore", {"source_table_name": source, "target_table_name": source + "-p",
+                                                    "use_latest_restorable_time": True,
+                                                    "verify": {"min_item_count": 3}})
+    assert injected(faults, "RestoreTableToPointInTime") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert reached(faults, "RestoreTableToPointInTime") == 1  # a second restore to the same name would fail on AWS
+    assert ddb.scan(TableName=source + "-p", Select="COUNT")["Count"] == 3
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_parameter_rotation_makes_one_new_version(aws, faults, run_module_faulty, kind):
+    """secret_rotate on a SecureString: every PutParameter with Overwrite makes a version - after a lost answer the
+    module finds the new value in place and does not write it again."""
+    ssm, name = aws("ssm"), "/fm-rot-%s/key" % uuid.uuid4().hex[:8]
+    ssm.put_parameter(Name=name, Value="old-value-1", Type="SecureString", KeyId=seed.KMS_ALIAS)
+    inject(faults, "PutParameter", kind)
+    result = run_module_faulty("secret_rotate", {"parameter_name": name, "value": "new-value-22"})
+    assert injected(faults, "PutParameter") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert reached(faults, "PutParameter") == 1
+    history = ssm.get_parameter_history(Name=name, WithDecryption=True)["Parameters"]
+    assert [h["Version"] for h in history] == [1, 2] and history[-1]["Value"] == "new-value-22"
+    assert result["version"] == "2"
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_rotation_refresh_changes_each_function_once_and_keeps_its_variables(aws, faults, run_module_faulty, kind):
+    from test_lambda_config import make_function as make_configured  # pylint: disable=import-outside-toplevel
+    sm, lam, name = aws("secretsmanager"), aws("lambda"), "fm-rf-" + uuid.uuid4().hex[:8]
+    sm.create_secret(Name=name, SecretString="old-value-1")
+    function = make_configured(lam, env={"KEEP": "k"})
+    inject(faults, "UpdateFunctionConfiguration", kind)
+    result = run_module_faulty("secret_rotate", {"secret_id": name, "value": "new-value-22",
+                                                 "refresh_functions": [function]})
+    assert injected(faults, "UpdateFunctionConfiguration") == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert result["refreshed"] == [function] and reached(faults, "UpdateFunctionConfiguration") == 1
+    variables = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
+    assert variables["KEEP"] == "k" and variables["FORCE_REFRESH"]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_a_published_version_after_a_lost_answer_is_the_one_the_alias_serves(aws, faults, run_module_faulty, kind):
+    """PublishVersion: AWS returns the existing version when nothing changed since the last publish, so a request
+    resent after a lost answer publishes nothing new; the alias serves the new configuration."""
+    from test_lambda_config import make_function as make_configured  # pylint: disable=import-outside-toplevel
+    lam = aws("lambda")
+    name = make_configured(lam, env={"KEEP": "k"})
+    inject(faults, "PublishVersion", kind)
+    result = run_module_faulty("lambda_config", {"function_name": name, "timeout": 90, "alias": "live"})
+    assert injected(faults, "PublishVersion") == [kind]
+    assert not result.get("failed"), result["msg"]
+    served = lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+    assert served == result["published_version"]
+    assert lam.get_function_configuration(FunctionName=name, Qualifier=served)["Timeout"] == 90

@@ -117,6 +117,31 @@ def test_fifo_redrive_twice_within_the_window_moves_the_second_batch_too(aws, ru
     assert sorted(drain_fifo(sqs, url)) == sorted(sent)
 
 
+@pytest.mark.parametrize("kind", ["throttle", "503", "drop_after"])
+def test_a_fifo_send_whose_answer_is_lost_loses_nothing_and_sends_nothing_twice(aws, faults, run_module_faulty,
+                                                                                emulator, kind):
+    """The FIFO send (SendMessageBatch) with one fault: the batch is sent again with this run's same deduplication
+    ids, so SQS (LocalStack, as AWS) drops the repeat - every message arrives once. moto does no deduplication: there
+    a batch sent twice arrives twice, at most one batch."""
+    sqs = aws("sqs")
+    name, url, dlq_url = fifo_pair(sqs)
+    sent = send_in_groups(sqs, url)
+    fail_into_dlq(sqs, url, dlq_url, len(sent))
+    faults.configure(rate=1.0, kinds=[kind], ops=["SendMessageBatch"], budget=1, seed=1)
+
+    result = run_module_faulty("sqs_redrive", {"queue": name + "-dlq.fifo", "visibility_timeout": 5})
+
+    assert [e["fault"] for e in faults.faults_injected() if e["operation"] == "SendMessageBatch"] == [kind]
+    assert not result.get("failed"), result["msg"]
+    assert depth(sqs, dlq_url)["ApproximateNumberOfMessages"] == 0
+    arrived = drain_fifo(sqs, url)
+    assert set(arrived) == set(sent), "lost: %s" % sorted(set(sent) - set(arrived))
+    if emulator == "localstack" or kind != "drop_after":
+        assert sorted(arrived) == sorted(sent)  # none twice
+    else:
+        assert len(arrived) - len(sent) <= 10
+
+
 def test_fifo_check_mode_and_move_task_refusal_move_nothing(aws, run_module):
     sqs = aws("sqs")
     name, url, dlq_url = fifo_pair(sqs)

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """Unit tests of sqs_redrive's paths the emulator cannot show.
 
-StartMessageMoveTask is not implemented by the emulator (it answers 500): the move-task path, and the fall-back
-decision, are tested with botocore's Stubber. The receive/send loop's stopping and rate rules use a fake client.
+StartMessageMoveTask is not implemented by the emulator (it answers 500): the move-task path, the fall-back
+decision and a start whose answer is lost are tested with botocore's Stubber. The receive/send loop's stopping and rate rules use a fake client.
 """
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ def test_move_task_runs_until_completed():
             {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 25}]})
         assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, 50, True, 60) == (25, "h1")
         stub.assert_no_pending_responses()
+
+
+def test_a_start_whose_answer_is_lost_is_recognized_by_the_task_running_not_sent_twice():
+    """Stubber (the emulator has no move tasks): StartMessageMoveTask answered 503 after it may have started the task;
+    AWS would refuse a second start while it runs - the module takes the running task as its own."""
+    client, once = make_client("sqs"), make_client("sqs")
+    with Stubber(client) as stub, Stubber(once) as stub_once:
+        _arns(stub)
+        stub_once.add_client_error("start_message_move_task", "ServiceUnavailable", http_status_code=503)
+        stub.add_response("list_message_move_tasks", {"Results": [{"TaskHandle": "h9", "Status": "RUNNING"}]})
+        stub.add_response("list_message_move_tasks", {"Results": [
+            {"TaskHandle": "h9", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 7}]})
+        assert sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60, sqs_once=once) == (7, "h9")
+        stub.assert_no_pending_responses()
+        stub_once.assert_no_pending_responses()  # one start, not two
 
 
 def test_move_task_unsupported_falls_back():
