@@ -156,15 +156,19 @@ def test_move_task_unsupported_only_by_its_error_code(code):
 
 
 def test_move_task_internal_error_is_retried_then_fails_never_switches_strategy(no_backoff_sleep):
+    """StartMessageMoveTask is sent once per attempt (send_once): after each 500 the module looks for a task it may
+    have started (none running), pauses, sends again - four attempts, then AWS's error; never "unsupported"."""
     client = make_client("sqs")
     with Stubber(client) as stub:
         _arns(stub)
-        for _attempt in range(10):  # amazon.aws's jittered backoff: 10 calls in all
+        for attempt in range(4):
             stub.add_client_error("start_message_move_task", "InternalError", http_status_code=500)
+            if attempt < 3:
+                stub.add_response("list_message_move_tasks", {"Results": []})
         with pytest.raises(Exception, match="InternalError"):
             sqs_redrive.move_with_task(retrying(client), DLQ, DEST, None, True, 60)
         stub.assert_no_pending_responses()
-    assert len(no_backoff_sleep) == 9
+    assert len(no_backoff_sleep) == 3
 
 
 def test_a_bare_500_is_not_unsupported(no_backoff_sleep):
@@ -172,6 +176,7 @@ def test_a_bare_500_is_not_unsupported(no_backoff_sleep):
     with Stubber(client) as stub:
         _arns(stub)
         stub.add_client_error("start_message_move_task", "500", "Internal Server Error", http_status_code=500)
+        stub.add_response("list_message_move_tasks", {"Results": []})  # no task of its own running: send again
         stub.add_response("start_message_move_task", {"TaskHandle": "h1"})
         stub.add_response("list_message_move_tasks", {"Results": [
             {"TaskHandle": "h1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 3}]})
