@@ -4,13 +4,16 @@
 """Filters ``ops.runbooks.timeout_diagnosis`` - runbook 000 "Lambda Timeout" and 004 P2 "Lambda Function Timeout":
 the function's configuration, its "Task timed out" lines read against the current timeout, its ERROR lines, the
 Duration checks, and the fix (the next step of the timeout ladder above the current timeout) when something fails -
-and ``ops.runbooks.throttling_diagnosis`` - a throttled table's billing mode, its metrics and the fix."""
+``ops.runbooks.throttling_diagnosis`` - a throttled table's billing mode, its metrics and the fix -
+``ops.runbooks.api_5xx_diagnosis`` - an API stage's error rates and the rollback of its backing function - and
+``ops.runbooks.access_diagnosis`` - an S3 access denied and the policy change to make."""
 
 from __future__ import annotations
 
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.plugins.filter.core import to_json
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 
@@ -105,6 +108,44 @@ def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
     return {"findings": findings, "plan": [dict(step, resource=name)]}
 
 
+def api_5xx_diagnosis(metric_checks, api, function, alias, function_state=None):
+    """``{findings, plan}`` of an API stage's 5xx errors (runbook 000 "API Gateway 5xx Errors", 002 "API Gateway
+    Issues"). ``metric_checks``: metric_check's checks of the stage (and of the backing function's errors);
+    ``api``: the API's name; ``function``: the backing function ('' when none is named), ``alias`` the alias its
+    rollback moves, ``function_state`` lambda_state's result for it (read with the alias). The findings are the
+    metric checks, then lambda_state's checks of the function; the plan is empty when no metric check fails, else the
+    rollback of the function's alias from the version it serves - or nothing to roll back without a function."""
+    if not isinstance(metric_checks, list):
+        raise AnsibleFilterError("api_5xx_diagnosis: give metric_check's checks, the API, the function and its alias")
+    state = function_state if function and isinstance(function_state, dict) else {}
+    findings = list(metric_checks) + (list(state.get("checks") or []) if function else [])
+    if not any(c.get("status") == checks.FAIL for c in metric_checks):
+        return {"findings": findings, "plan": []}
+    served = ((state.get("functions") or {}).get(function) or {}).get("alias_version") if function else None
+    if served:
+        step = {"action": "lambda_rollback", "resource": "%s:%s" % (function, alias),
+                "detail": "roll %s:%s back from version %s to the previous one, health gate" % (function, alias, served)}
+    else:
+        step = {"action": "none", "resource": api,
+                "detail": "none - name the backing function (troubleshooting_function) to roll it back"}
+    return {"findings": findings, "plan": [step]}
+
+
+def access_diagnosis(access, role):
+    """``{findings, plan}`` of an S3 access denied (runbook 000 "S3 Access Denied"): s3_access_check's checks, and -
+    when one fails - the policy change to make on ``role`` (manual: policies are code), its verdict and the statements
+    the role misses (as JSON, Ansible's ``to_json``)."""
+    if not isinstance(access, dict):
+        raise AnsibleFilterError("access_diagnosis: give s3_access_check's result and the role")
+    findings = list(access.get("checks") or [])
+    if not any(c.get("status") == checks.FAIL for c in findings):
+        return {"findings": findings, "plan": []}
+    missing = access.get("missing_statements")
+    detail = "%s%s" % (access.get("verdict"), "; add to the role: " + to_json(missing) if missing else "")
+    return {"findings": findings, "plan": [{"action": "policy change (manual)", "resource": role, "detail": detail}]}
+
+
 class FilterModule:
     def filters(self):
-        return returning_data({"timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis})
+        return returning_data({"access_diagnosis": access_diagnosis, "api_5xx_diagnosis": api_5xx_diagnosis,
+                               "timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis})

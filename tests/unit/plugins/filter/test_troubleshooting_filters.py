@@ -64,3 +64,64 @@ def test_a_throttled_table_gets_the_fix_its_billing_mode_allows():
                                 scaling)["plan"][0]["action"] == "none"
     assert throttling_diagnosis(provisioned, "t", [dict(throttled[0], status="pass")], "on_demand",
                                 scaling)["plan"] == []
+
+
+def _metric(status):
+    return {"resource": "orders-api live", "check": "metric", "status": status}
+
+
+STATE = {"checks": [{"resource": "orders", "check": "lambda alias", "status": "pass"}],
+         "functions": {"orders": {"alias_version": "7"}}}
+
+
+def test_api_5xx_diagnosis_plans_the_rollback_of_the_served_version_when_a_metric_fails():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import api_5xx_diagnosis
+
+    found = api_5xx_diagnosis([_metric("fail"), _metric("pass")], "orders-api", "orders", "live", STATE)
+    assert found["findings"] == [_metric("fail"), _metric("pass")] + STATE["checks"]
+    assert found["plan"] == [{"action": "lambda_rollback", "resource": "orders:live",
+                              "detail": "roll orders:live back from version 7 to the previous one, health gate"}]
+
+
+def test_api_5xx_diagnosis_plans_nothing_when_nothing_fails():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import api_5xx_diagnosis
+
+    assert api_5xx_diagnosis([_metric("warn")], "orders-api", "orders", "live", STATE)["plan"] == []
+
+
+def test_api_5xx_diagnosis_without_a_function_or_a_served_version_has_nothing_to_roll_back():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import api_5xx_diagnosis
+
+    none = [{"action": "none", "resource": "orders-api",
+             "detail": "none - name the backing function (troubleshooting_function) to roll it back"}]
+    skipped = {"skipped": True, "changed": False}  # lambda_state did not run: no function named
+    without = api_5xx_diagnosis([_metric("fail")], "orders-api", "", "live", skipped)
+    assert without == {"findings": [_metric("fail")], "plan": none}
+    no_alias = dict(STATE, functions={"orders": {"alias_version": None}})
+    assert api_5xx_diagnosis([_metric("fail")], "orders-api", "orders", "live", no_alias)["plan"] == none
+    with pytest.raises(AnsibleFilterError):
+        api_5xx_diagnosis(None, "orders-api", "orders", "live", STATE)
+
+
+def test_access_diagnosis_names_the_policy_change_with_the_missing_statements():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import access_diagnosis
+
+    failed = [{"resource": "b", "check": "role policy", "status": "fail"}]
+    missing = [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}]
+    found = access_diagnosis({"checks": failed, "verdict": "role app: no Allow", "missing_statements": missing}, "app")
+    assert found["findings"] == failed
+    assert found["plan"] == [{"action": "policy change (manual)", "resource": "app", "detail":
+                              'role app: no Allow; add to the role: [{"Effect": "Allow", "Action": ["s3:GetObject"], '
+                              '"Resource": "arn:aws:s3:::b/*"}]'}]
+    denied = access_diagnosis({"checks": failed, "verdict": "bucket policy denies", "missing_statements": []}, "app")
+    assert denied["plan"][0]["detail"] == "bucket policy denies"
+
+
+def test_access_diagnosis_plans_nothing_when_access_is_allowed():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import access_diagnosis
+
+    allowed = [{"resource": "b", "check": "role policy", "status": "pass"}]
+    assert access_diagnosis({"checks": allowed, "verdict": "allowed", "missing_statements": []}, "app") == {
+        "findings": allowed, "plan": []}
+    with pytest.raises(AnsibleFilterError):
+        access_diagnosis(None, "app")
