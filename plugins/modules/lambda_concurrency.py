@@ -26,6 +26,9 @@ notes:
     C(lambda:DeleteFunctionConcurrency) (only with O(state=absent)); with O(qualifier)
     C(lambda:GetProvisionedConcurrencyConfig), C(lambda:PutProvisionedConcurrencyConfig),
     C(lambda:DeleteProvisionedConcurrencyConfig) (only with O(state=absent))."
+  - "Least-privilege proof: the reserved-concurrency actions are each removed from a policy in a test; the emulator has
+    no provisioned concurrency, so the three provisioned-concurrency actions are shown needed with botocore's Stubber
+    (the module makes those calls), not enforced."
   - Provisioned concurrency is billed for as long as it is configured.
 author:
   - ops.runbooks maintainers (@ops-runbooks)

@@ -24,6 +24,8 @@ notes:
   - "IAM actions (least privilege): C(ssm:GetParametersByPath), C(ssm:DescribeParameters), C(s3:GetObject); export
     C(s3:PutObject); import
     C(ssm:PutParameter); with the KMS key C(kms:GenerateDataKey) and C(kms:Decrypt) (SecureStrings and the object)."
+  - "Least-privilege proof: the KMS permissions are checked by AWS while SSM and S3 serve the module's calls; the
+    emulator does not, so they are documented from AWS's documentation, not proven in a test."
   - "Import sends each PutParameter once (no automatic retry): every overwrite makes a new parameter version, so after
     a lost answer the module reads the parameters again and takes the saved type and value in place as its write;
     only when they are not is it sent again (a bounded number of times). Export's PutObject replaces the object and

@@ -26,6 +26,8 @@ notes:
     C(ssm:PutParameter) (O(parameter_name)); C(lambda:GetFunctionConfiguration),
     C(lambda:UpdateFunctionConfiguration) (O(refresh_functions)); plus the KMS key's C(kms:Decrypt) and
     C(kms:Encrypt)/C(kms:GenerateDataKey) where the secret uses a customer managed key."
+  - "Least-privilege proof: the KMS permissions are checked by AWS while Secrets Manager and SSM serve the module's
+    calls; the emulator does not, so they are documented from AWS's documentation, not proven in a test."
   - With O(value), a secret that already holds that value is not rotated again (C(changed=false)). With
     O(generate), every run rotates.
 author:

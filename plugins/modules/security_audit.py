@@ -31,6 +31,8 @@ notes:
     (O(tables)); C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies), C(iam:GetRolePolicy), C(iam:GetPolicy),
     C(iam:GetPolicyVersion) (O(roles)); C(iam:GenerateCredentialReport), C(iam:GetCredentialReport)
     (O(credential_report)); C(cloudtrail:LookupEvents) (O(cloudtrail_events))."
+  - "Least-privilege proof: C(cloudtrail:LookupEvents) and C(iam:GenerateCredentialReport) are shown needed with
+    botocore's Stubber (the emulator has no LookupEvents and answers the report at once), not enforced."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:

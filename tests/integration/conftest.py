@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -34,12 +36,20 @@ sys.path.insert(0, HERE)  # the tests' shared helpers (iam.py, alarm_world.py, q
 from faults import FaultProxy  # noqa: E402  pylint: disable=wrong-import-position
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 from sandbox import default_emulator  # noqa: E402  pylint: disable=wrong-import-position
+import iam  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
 EMULATOR = default_emulator()
 
 
+IAM_PROOFS = os.path.join(ROOT, ".build", "iam-proofs")
+IAM_LEDGER = os.path.join(HERE, "iam_proofs.yml")
+
+
 def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller: a fresh directory for this session's IAM proofs
+        shutil.rmtree(IAM_PROOFS, ignore_errors=True)
+        os.environ[iam.PROOFS_ENV] = IAM_PROOFS  # inherited by the xdist workers
     config.addinivalue_line("markers", "localstack: also run against LocalStack by make test-localstack")
     config.addinivalue_line("markers", "moto_only(reason): cannot run on LocalStack, for the reason given")
     config.addinivalue_line("markers", "localstack_only(reason): shows what only LocalStack does as AWS does")
@@ -160,7 +170,7 @@ def run_module_faulty(sandbox, faults):
 @pytest.fixture
 def run_module_iam(iam_sandbox):
     def run(name, args, credentials, **kwargs):
-        return _run_module(iam_sandbox, name, args, credentials=credentials, **kwargs)
+        return iam.ModuleResult(name, _run_module(iam_sandbox, name, args, credentials=credentials, **kwargs))
 
     return run
 
@@ -196,3 +206,44 @@ def run_playbook(sandbox, tmp_path):
         return proc
 
     return run
+
+
+def iam_coverage(proofs_dir=IAM_PROOFS, ledger_path=IAM_LEDGER):
+    """The documented IAM actions of every module against what was proven: ``(documented, proven by removal,
+    proven with the Stubber, checked by AWS on another call, listed as not yet proven, problems)``. Problems: an action neither proven nor listed, a
+    listed one that is now proven (take it off the list), a ledger entry no module documents."""
+    with open(ledger_path, encoding="utf-8") as f:
+        ledger = yaml.safe_load(f) or {}
+    documented = iam.every_documented_action(os.path.join(ROOT, "plugins", "modules"))
+    removed = iam.proven(proofs_dir) & documented
+    listed = dict((part, set((m, a) for m, actions in (ledger.get(part) or {}).items() for a in actions))
+                  for part in ("stubber", "aws_side", "unproven"))
+    stubbed, aws_side, unproven = listed["stubber"], listed["aws_side"], listed["unproven"]
+    problems = ["%s %s: documented, proven by no test and not listed in %s" % (m, a, os.path.basename(ledger_path))
+                for m, a in sorted(documented - removed - stubbed - aws_side - unproven)]
+    problems += ["%s %s: proven now - take it off the %s list" % (m, a, part)
+                 for part in ("unproven", "aws_side") for m, a in sorted(listed[part] & removed)]
+    problems += ["%s %s: in the ledger, documented by no module" % pair
+                 for pair in sorted((stubbed | aws_side | unproven) - documented)]
+    return documented, removed, stubbed - removed, aws_side - removed, unproven - removed, problems
+
+
+def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
+    """make test-iam (-m least_privilege, every module): the count of documented IAM actions proven needed - each
+    removed from a policy in a test, or shown with the Stubber where the emulator does not enforce it - and a
+    failure for any action neither proven nor on the ledger's (shrinking) list of actions not yet proven."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.getoption("markexpr") != "least_privilege" \
+            or config.getoption("keyword") or EMULATOR != "moto" or session.testsfailed:
+        return
+    documented, removed, stubbed, aws_side, unproven, problems = iam_coverage()
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line("IAM actions proven needed: %d of %d documented (%d removed in a test, %d with the "
+                            "Stubber); %d checked by AWS on another call; %d not yet proven (%s)" % (
+                                len(removed) + len(stubbed), len(documented), len(removed), len(stubbed),
+                                len(aws_side), len(unproven), os.path.relpath(IAM_LEDGER, ROOT)))
+        for problem in problems:
+            reporter.write_line("IAM: " + problem, red=True)
+    if problems:
+        session.exitstatus = 1

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import seed
 
-from iam import documented_actions, policy
+from iam import assert_denial_shown, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("DynamoDB, ElastiCache and Timestream are not among LocalStack's sandbox services")
 
@@ -75,3 +75,4 @@ def test_least_privilege(iam_sandbox, run_module_iam):
                                  iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
         [check] = [c for c in refused["checks"] if c["status"] == "fail"]
         assert "not authorized to perform: %s" % missing in check["reason"], check
+        assert_denial_shown(refused, missing)

@@ -9,7 +9,7 @@ import uuid
 import history
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denial_shown, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("the seeded week lives in the moto sandbox")
 
@@ -78,3 +78,4 @@ def test_least_privilege(iam_sandbox, run_module_iam):
                              iam_sandbox.iam_user(policy(["logs:DescribeLogGroups"])))
     # one function's failure is its result, not the task's
     assert "not authorized to perform: logs:FilterLogEvents" in refused["functions"]["ai-investment-score"]["error"]
+    assert_denial_shown(refused, "logs:FilterLogEvents")

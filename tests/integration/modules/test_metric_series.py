@@ -10,7 +10,7 @@ import uuid
 import history
 import pytest
 
-from iam import documented_actions, policy
+from iam import assert_denial_shown, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("percentiles come from the sandbox's own addition to moto")
 
@@ -105,4 +105,5 @@ def test_least_privilege(iam_sandbox, run_module_iam):
     args = {"window": "1h", "period": "1h", "metrics": [{"namespace": "AWS/Lambda", "metric_name": "Errors"}]}
     assert not run_module_iam("metric_series", args, iam_sandbox.iam_user(policy(actions))).get("failed")
     refused = run_module_iam("metric_series", args, iam_sandbox.iam_user(policy(["cloudwatch:ListMetrics"])))
-    assert refused["failed"] is True and "not authorized to perform: cloudwatch:GetMetricData" in refused["msg"]
+    assert refused["failed"] is True
+    assert_denial_shown(refused, "cloudwatch:GetMetricData")

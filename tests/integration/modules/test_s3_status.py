@@ -3,10 +3,12 @@
 fails by name while the others are still read."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import seed
 
-from iam import documented_actions, policy
+from iam import assert_denial_shown, documented_actions, policy
 
 pytestmark = pytest.mark.localstack
 
@@ -65,7 +67,10 @@ def test_least_privilege(iam_sandbox, run_module_iam):
     bucket = sorted(seed.BUCKETS)[0]
     done = run_module_iam("s3_status", {"buckets": [bucket], "details": True}, iam_sandbox.iam_user(policy(actions)))
     assert not done.get("failed") and "error" not in done["buckets"][bucket], done
-    refused = run_module_iam("s3_status", {"buckets": [bucket], "fail_on": "never"},
-                             iam_sandbox.iam_user(policy(["s3:GetBucketVersioning"])))
-    [check] = refused["checks"]
-    assert check["status"] == "fail" and "Access Denied" in check["reason"], check
+    assert "Access Denied" not in json.dumps(done)
+    # S3 names no action: one removed at a time, its denial shows in the bucket's result (GetBucketPublicAccessBlock:
+    # moto answers "no configuration" without checking the policy - not enforceable here)
+    for missing in ("s3:ListBucket", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration"):
+        refused = run_module_iam("s3_status", {"buckets": [bucket], "details": True, "fail_on": "never"},
+                                 iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
+        assert_denial_shown(refused, missing)
