@@ -181,7 +181,7 @@ def run_playbook(sandbox, tmp_path):
     vars."""
 
     def run(playbook, extra_vars=None, check=False, extra_inventory=None, reports=None, inventory=None, forks=None,
-            collections=None):
+            collections=None, verbosity=0):
         reports = reports or tmp_path / "reports"  # another directory: a job on another machine / in fresh AWX dir
         details = dict(sandbox.details())
         details.update(extra_vars or {})
@@ -201,6 +201,8 @@ def run_playbook(sandbox, tmp_path):
             cmd += ["-i", str(inventory_file)]
         if check:
             cmd.append("--check")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900, check=False)
         proc.reports = reports
         return proc
