@@ -243,6 +243,15 @@ def test_dynamodb_checks(run_module, aws):
     assert result["checks"][6]["reason"] == "table no-such-table not found" and result["changed"] is False
 
 
+def test_pitr_not_required_passes_a_table_without_it(run_module):
+    """require_pitr: false - a table kept without point-in-time recovery on purpose (a cache) passes, saying so."""
+    result = run_module("backup_verify", {"dynamodb": [{"table": "ai-investment-agents-config", "require_pitr": False}]})
+    assert not result.get("failed"), result["msg"]
+    [check] = result["checks"]
+    assert (check["check"], check["status"], check["reason"]) == (
+        "pitr", "pass", "point-in-time recovery disabled (not required)")
+
+
 def test_dynamodb_restore_lag_beyond_rpo_fails(run_module):
     # The emulator keeps LatestRestorableDateTime at the enable time, seconds ago: a 0s RPO is already exceeded.
     time.sleep(1.1)

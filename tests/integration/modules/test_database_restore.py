@@ -24,7 +24,8 @@ def query(sandbox, statement, dbname="postgres", *args):
 
 @pytest.fixture
 def pg(sandbox):
-    conn = {"login_host": "127.0.0.1", "login_port": sandbox.pg_port, "login_user": "postgres"}
+    conn = {"login_host": "127.0.0.1", "login_port": sandbox.pg_port, "login_user": "postgres",
+            "maintenance_db": "postgres", "connect_timeout": 10}
     yield conn
     assert query(sandbox, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ops\\_verify\\_%'") == []
 

@@ -9,6 +9,7 @@ import pytest
 
 from iam import assert_denied, documented_actions, policy
 from test_lambda_rollback import ROLE, _zip
+from test_lambda_rollback import http_health  # noqa: F401  pylint: disable=unused-import  (a fixture)
 
 pytestmark = pytest.mark.moto_only("Lambda is not among the services the LocalStack sandbox runs")
 
@@ -123,6 +124,25 @@ def test_a_passing_gate_keeps_the_change(lam, run_module):
                                           "health_check": {"invoke": {"payload": {"health": True}}, "retries": 0}})
     assert not result.get("failed"), result
     assert result["health"]["passed"] is True and config(lam, name, served(lam, name))[0] == 60
+
+
+def test_a_gate_of_every_kind_passes_and_a_slow_url_fails_it(lam, run_module, http_health):  # pylint: disable=redefined-outer-name
+    """The URL (within url_timeout), Lambda errors since the change (max within the window) and the invocation with
+    the statuses it may answer: all pass and the change stays; a URL slower than url_timeout fails the gate."""
+    state, url = http_health
+    name = make_function(lam)
+    result = run_module("lambda_config", {"function_name": name, "timeout": 45, "alias": "live", "health_check": {
+        "url": url, "url_timeout": 2, "metric_errors": {"max": 0, "window": "5m"},
+        "invoke": {"payload": {"health": True}, "expected_status": [200]}, "retries": 0}})
+    assert not result.get("failed"), result
+    assert set(result["health"]["checks"]) == {"url", "metric_errors", "invoke"} and result["health"]["passed"] is True
+    assert config(lam, name, served(lam, name))[0] == 45
+    state["delay"] = 3
+    slow = make_function(lam)
+    before = served(lam, slow)
+    result = run_module("lambda_config", {"function_name": slow, "timeout": 45, "alias": "live",
+                                          "health_check": {"url": url, "url_timeout": 1, "retries": 0}})
+    assert result["failed"] is True and result["reverted"] is True and served(lam, slow) == before, result
 
 
 def test_new_code_on_latest_is_not_deployed_through_the_alias(lam, run_module):

@@ -147,6 +147,19 @@ def test_invoke_returning_a_5xx_fails_the_gate_and_reverts(lam, sandbox, run_mod
     assert alias(lam, name)[0] == "3"
 
 
+def test_invoke_expected_status_names_what_healthy_answers(lam, sandbox, run_module):
+    """A function whose health answer is 503 by design (maintenance page): with expected_status [200, 503] the gate
+    passes and the rollback stays."""
+    name = make_function(lam, versions=3)
+    body = json.dumps({"results": [json.dumps({"statusCode": 503, "body": "maintenance"})], "region": "eu-central-1"})
+    urllib.request.urlopen(urllib.request.Request(sandbox.endpoint_url + "/moto-api/static/lambda-simple/response",
+                                                  data=body.encode(), method="POST"), timeout=10)
+    result = run_module("lambda_rollback", {"function_name": name, "alias": "live", "health_check": {
+        "invoke": {"payload": {"health": True}, "expected_status": [200, 503]}, "retries": 0}})
+    assert not result.get("failed"), result
+    assert result["health"]["passed"] is True and alias(lam, name)[0] == "2"
+
+
 def test_health_gate_passing_keeps_the_rollback(lam, aws, run_module):
     """Invoke answers, the alarm is OK, and errors from before the rollback do not count against it."""
     name = make_function(lam, versions=3)

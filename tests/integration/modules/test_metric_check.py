@@ -60,6 +60,19 @@ def test_no_data_can_fail(run_module, fn):
     assert result["failed"] is True and "no datapoint in the last 5m" in result["msg"]
 
 
+def test_a_metric_names_its_check_and_reads_its_period(aws, run_module, fn):
+    cw = aws("cloudwatch")
+    cw.put_metric_data(Namespace="Custom/App", MetricData=[{"MetricName": "Latency", "Value": 120, "Unit": "Count",
+                                                            "Dimensions": [{"Name": "Host", "Value": fn}]}])
+    result = run_module("metric_check", {"metrics": [{"namespace": "Custom/App", "metric_name": "Latency",
+                                                      "dimensions": {"Host": fn}, "statistic": "Maximum",
+                                                      "period": 120, "window": "10m", "max": 100,
+                                                      "check": "latency p100"}], "fail_on": "never"})
+    [check] = result["checks"]
+    assert (check["check"], check["status"], check["observed"]) == ("latency p100", "fail", 120.0), check
+    assert result["metrics"][0]["values"] == [120.0]  # one 120-second period of the window held the datapoint
+
+
 def test_many_metrics_in_one_batch(aws, run_module, fn):
     cw = aws("cloudwatch")
     for i in range(30):

@@ -84,7 +84,8 @@ def test_good_and_bad_resources_are_told_apart(sandbox, world, run_module):
     failing = run_module("security_audit", {"kms_keys": [world["unrotated"]]})
     assert failing["failed"] is True and "1 audit check(s) failed: %s | kms rotation" % world["unrotated"] in failing["msg"]
     allowed = run_module("security_audit", {"postgres_database": seed.PG_DATABASE, "login_host": "127.0.0.1",
-                                            "login_port": sandbox.pg_port, "postgres_allowed_clients": ["127.0.0.0/8"]})
+                                            "login_port": sandbox.pg_port, "postgres_allowed_clients": ["127.0.0.0/8"],
+                                            "maintenance_db": "postgres", "connect_timeout": 5})
     assert not allowed.get("failed") and allowed["summary"]["fail"] == 0
 
 
