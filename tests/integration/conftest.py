@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,18 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "least_privilege: an IAM proof (every test using iam_sandbox; make test-iam)")
 
 
-def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
-    """Skip, with the marker's reason, what the running emulator cannot show."""
+def pytest_addoption(parser):
+    parser.addoption("--shuffle", type=int, default=None, metavar="SEED",
+                     help="run the tests in an order shuffled with SEED (files and the tests in each file): no "
+                          "test may depend on what ran before it on its worker's sandbox")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, with the marker's reason, what the running emulator cannot show; with --shuffle SEED, shuffle the order
+    (the same in every xdist worker: the seed decides it)."""
+    seed_ = config.getoption("shuffle")
+    if seed_ is not None:
+        random.Random(seed_).shuffle(items)
     other = "localstack_only" if EMULATOR == "moto" else "moto_only"
     for item in items:
         if "iam_sandbox" in item.fixturenames:  # the least-privilege proofs: a target of their own (make test-iam)

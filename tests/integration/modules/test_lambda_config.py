@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from iam import assert_denied, documented_actions, policy
+from iam import assert_denial_shown, assert_denied, documented_actions, policy
 from test_lambda_rollback import ROLE, _zip
 from test_lambda_rollback import http_health  # noqa: F401  pylint: disable=unused-import  (a fixture)
 
@@ -201,3 +201,20 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         denied = run_module_iam("lambda_config", dict({"function_name": name}, **args),
                                 iam_sandbox.iam_user(policy(allowed)))
         assert_denied(denied, missing)
+    # The gate's actions: without one, the gate cannot pass - the change is reverted and the action named
+    cw = iam_sandbox.client("cloudwatch")
+    cw.put_metric_alarm(AlarmName=name + "-ok", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    cw.set_alarm_state(AlarmName=name + "-ok", StateValue="OK", StateReason="test")
+    for timeout, (missing, gate) in enumerate((("lambda:InvokeFunction", {"invoke": {}}),
+                                               ("cloudwatch:DescribeAlarms", {"alarms": [name + "-ok"]}),
+                                               ("cloudwatch:GetMetricData", {"metric_errors": {"max": 0}}))):
+        gated = dict(gate, retries=0)
+        allowed = [a for a in actions if a != missing]
+        assert not run_module_iam("lambda_config", {"function_name": name, "timeout": 60 + timeout, "alias": "live",
+                                                    "health_check": gated},
+                                  iam_sandbox.iam_user(policy(allowed + [missing]))).get("failed")
+        denied = run_module_iam("lambda_config", {"function_name": name, "timeout": 70 + timeout, "alias": "live",
+                                                  "health_check": gated}, iam_sandbox.iam_user(policy(allowed)))
+        assert denied["failed"] is True and denied["reverted"] is True, denied.get("msg")
+        assert_denial_shown(denied, missing)

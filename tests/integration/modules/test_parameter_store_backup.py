@@ -103,3 +103,11 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         refused = run_module_iam("parameter_store_backup", args,
                                  iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
         assert_denied(refused, missing)
+    ssm.put_parameter(Name=path + "x", Value="2", Type="String", Overwrite=True)  # the export differs: a new object
+    assert_denied(run_module_iam("parameter_store_backup", args,
+                                 iam_sandbox.iam_user(policy(a for a in actions if a != "s3:PutObject"))), "s3:PutObject")
+    ssm.put_parameter(Name=path + "x", Value="3", Type="String", Overwrite=True)  # the store differs: an import writes
+    back = {"action": "import", "path": path, "bucket": bucket, "key": "e.json"}
+    assert_denied(run_module_iam("parameter_store_backup", back, iam_sandbox.iam_user(policy(
+        a for a in actions if a != "ssm:PutParameter"))), "ssm:PutParameter")
+    assert ssm.get_parameter(Name=path + "x")["Parameter"]["Value"] == "3"  # refused: nothing written

@@ -9,7 +9,7 @@ import uuid
 import problems
 import pytest
 
-from iam import assert_denied, documented_actions, policy
+from iam import assert_denial_shown, assert_denied, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("IAM and KMS policies as the IAM sandbox reads them; run on moto only")
 
@@ -71,6 +71,11 @@ def test_bad_input(denied, run_module, args, message):
     assert result["failed"] is True and message in result["msg"], result["msg"]
 
 
+# (The role of problems.s3_access_denied has no customer managed policy and its bucket key is named by ARN, so
+# iam:GetPolicy, iam:GetPolicyVersion and kms:DescribeKey are not called here: tests/integration/iam_proofs.yml.)
+PROVEN_BY_ITS_DENIAL = ("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "s3:GetEncryptionConfiguration")
+
+
 def test_least_privilege(iam_sandbox, run_module_iam):
     actions = documented_actions("s3_access_check")
     assert set(actions) == {"s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration",
@@ -87,3 +92,7 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         allowed = [a for a in actions + emulated if a != missing]
         refused = run_module_iam("s3_access_check", args, iam_sandbox.iam_user(policy(allowed)))
         assert_denied(refused, missing)
+    for missing in PROVEN_BY_ITS_DENIAL:  # reported in the check it was needed for, the action named
+        allowed = [a for a in actions + emulated if a != missing]
+        refused = run_module_iam("s3_access_check", args, iam_sandbox.iam_user(policy(allowed)))
+        assert_denial_shown(refused, missing)

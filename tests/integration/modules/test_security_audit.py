@@ -10,7 +10,7 @@ import uuid
 import pytest
 import seed
 
-from iam import assert_denied, documented_actions, policy
+from iam import assert_denial_shown, assert_denied, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("IAM, KMS and DynamoDB as the moto sandbox serves them")
 
@@ -113,3 +113,12 @@ def test_least_privilege(iam_sandbox, run_module_iam):
                     "iam:ListAttachedRolePolicies"):
         refused = run_module_iam("security_audit", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
         assert_denied(refused, missing)
+    # With a bucket and the role's policies read: each denial is shown, the action named. (moto authorizes
+    # GetPublicAccessBlock as s3:ListBucket, granted here; the seeded role has no inline policy, so
+    # iam:GetRolePolicy is not called: tests/integration/iam_proofs.yml.)
+    wider = dict(args, buckets=[{"bucket": sorted(seed.BUCKETS)[0]}])
+    for missing in ("iam:ListRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion", "kms:DescribeKey",
+                    "s3:GetEncryptionConfiguration"):
+        refused = run_module_iam("security_audit", wider, iam_sandbox.iam_user(policy(
+            [a for a in actions if a != missing] + ["s3:ListBucket"])))
+        assert_denial_shown(refused, missing)
