@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 
 import pytest
@@ -62,7 +63,9 @@ def test_no_data_can_fail(run_module, fn):
 
 def test_a_metric_names_its_check_and_reads_its_period(aws, run_module, fn):
     cw = aws("cloudwatch")
+    # four minutes ago: inside a whole past 120-second period whatever the clock (the window ends on a period bound)
     cw.put_metric_data(Namespace="Custom/App", MetricData=[{"MetricName": "Latency", "Value": 120, "Unit": "Count",
+                                                            "Timestamp": time.time() - 240,
                                                             "Dimensions": [{"Name": "Host", "Value": fn}]}])
     result = run_module("metric_check", {"metrics": [{"namespace": "Custom/App", "metric_name": "Latency",
                                                       "dimensions": {"Host": fn}, "statistic": "Maximum",
