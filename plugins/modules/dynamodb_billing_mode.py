@@ -128,10 +128,8 @@ def billing_changed(ddb, name, wanted):
     """After an UpdateTable whose answer was lost: its effect, if it took one - the table showing the wanted billing,
     or updating with the wanted mode. Else None (send it again)."""
     table = require_table(ddb, name, "table_name: table")
-    if billing_of(table) == wanted or (table.get("TableStatus") == "UPDATING"
-                                        and billing_of(table)["billing_mode"] == wanted["billing_mode"]):
-        return table
-    return None
+    updating = table.get("TableStatus") == "UPDATING" and billing_of(table)["billing_mode"] == wanted["billing_mode"]
+    return table if billing_of(table) == wanted or updating else None
 
 
 # Options holding resource names, checked as AWS checks them before any call (module_utils/names.py).

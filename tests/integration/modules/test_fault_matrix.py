@@ -39,8 +39,8 @@ def injected(faults, operation):
 def reached(faults, operation):
     """How many requests of ``operation`` reached the emulator (a throttle or a 503 answered by the proxy did not; a
     request whose answer was lost after it took effect did)."""
-    return len([e for e in faults.log if e["operation"] == operation and e["fault"] not in ("throttle", "503", "500",
-                                                                                             "drop_before")])
+    answered_by_the_proxy = ("throttle", "503", "500", "drop_before")
+    return len([e for e in faults.log if e["operation"] == operation and e["fault"] not in answered_by_the_proxy])
 
 
 @pytest.mark.parametrize("kind", FAULTS)

@@ -9,7 +9,7 @@ import pytest
 
 from iam import assert_denial_shown, assert_denied, documented_actions, policy
 from test_lambda_rollback import ROLE, _zip
-from test_lambda_rollback import http_health  # noqa: F401  pylint: disable=unused-import  (a fixture)
+from test_lambda_rollback import http_health  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = pytest.mark.moto_only("Lambda is not among the services the LocalStack sandbox runs")
 

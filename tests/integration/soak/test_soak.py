@@ -247,8 +247,8 @@ def test_soak_dynamodb_billing_mode(aws, faults, run_module_faulty, seed_):
                      ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
     before = _soak(faults, "dynamodb_billing_mode", seed_)
     result = run_module_faulty("dynamodb_billing_mode", {"table_name": name, "billing_mode": "PAY_PER_REQUEST"})
-    mode = (ddb.describe_table(TableName=name)["Table"].get("BillingModeSummary") or {}).get("BillingMode",
-                                                                                            "PROVISIONED")
+    summary = ddb.describe_table(TableName=name)["Table"].get("BillingModeSummary") or {}
+    mode = summary.get("BillingMode", "PROVISIONED")
     consistent = mode == "PAY_PER_REQUEST" if not result.get("failed") else mode in ("PROVISIONED", "PAY_PER_REQUEST")
     _count(faults, "dynamodb_billing_mode", before, consistent)
     assert consistent, (result.get("msg"), mode)

@@ -98,8 +98,8 @@ def test_open_a_new_one_when_nothing_is_stored():
 
 def test_continue_the_first_stored_candidate_with_its_revision():
     stored = {"id": "INC-20261206-x", "resolved_at": None, "timeline": []}
-    lookups = [{"item": "INC-20261207-x", "found": False}, {"item": "INC-20261206-x", "found": True,
-                                                           "record": stored, "revision": 4}]
+    lookups = [{"item": "INC-20261207-x", "found": False},
+               {"item": "INC-20261206-x", "found": True, "record": stored, "revision": 4}]
     opened = incident_open(dict(SETTINGS, open=False), lookups, [], AT)
     assert (opened["opened"], opened["id"], opened["revision"], opened["record"]) == \
         ("continued", "INC-20261206-x", 4, stored)
