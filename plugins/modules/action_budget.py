@@ -112,12 +112,15 @@ import fcntl
 import json
 import os
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.ops.runbooks.plugins.module_utils import records
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import format_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_duration
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
@@ -131,6 +134,7 @@ ARGUMENT_SPEC = dict(
     claims=dict(type="list", elements="str", required=True),
 )
 ATTEMPTS = 5  # conditional writes that lost to another job before the task gives up
+MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key value
 
 
 def stamp(moment):
@@ -157,7 +161,11 @@ def claim_in_table(module, params, window):
     ddb = module.retrying_client("dynamodb")
     wrote = False
     for _attempt in range(ATTEMPTS):
-        record, revision = records.read(ddb, params["table"], params["key"])
+        try:
+            record, revision = records.read(ddb, params["table"], params["key"])
+        except is_boto3_error_code("ValidationException") as e:  # a table made for something else
+            raise InvalidInput("table: %s refused the key (its partition key must be the string id): %s"
+                               % (params["table"], one_line(e, 200))) from None
         stored = (record or {}).get("claims") or []
         granted, held, reason, changed = plan(stored, params["claims"], params["limit"], window, utcnow())
         if not changed or module.check_mode:
@@ -211,6 +219,9 @@ def main():
             raise InvalidInput("key: must not be empty")
         if params["table"] is not None and not params["table"].strip():
             raise InvalidInput("table: must not be empty (or give path)")
+        if params["table"] is not None and len(params["key"].encode("utf-8")) > MAX_KEY_BYTES:
+            raise InvalidInput("key: %d bytes is longer than a DynamoDB partition key may be (%d)"
+                               % (len(params["key"].encode("utf-8")), MAX_KEY_BYTES))
         window = int(parse_duration(params["window"], "window"))
         check_range("window", window, 1, 7 * 86400, " seconds")
         if any(not c.strip() for c in params["claims"]):

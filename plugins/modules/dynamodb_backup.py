@@ -153,6 +153,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import requi
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_backup_available
 from ansible_collections.ops.runbooks.plugins.module_utils.dynamodb import wait_export_completed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import age_seconds
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
@@ -224,7 +225,10 @@ def main():
     with ending_on_error(module, result, "manage the backups of %s" % table):
         max_age = validate(params)
         # 1. PITR: read, and switch when asked.
-        before = pitr_status(ddb, table)
+        try:
+            before = pitr_status(ddb, table)
+        except NotFound as e:
+            raise NotFound("table_name: %s" % e) from None
         pitr_after = {"enabled": True, "disabled": False}.get(params["pitr"], before["enabled"])
         result["pitr"] = {"before": _state(before["enabled"]), "after": _state(pitr_after)}
         if params["export_to_s3"] and not pitr_after:  # decided before the first change, not after it

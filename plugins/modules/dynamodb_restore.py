@@ -282,7 +282,7 @@ def resolve_source(ddb, params):
             raise Conflict("backup_arn: backup %s is %s, not AVAILABLE" % (params["backup_arn"], status))
         return {"source_type": "backup", "source_table_name": owner, "backup_arn": params["backup_arn"],
                 "source_table_arn": backup["SourceTableDetails"].get("TableArn")}
-    table = require_table(ddb, source, "source table")
+    table = require_table(ddb, source, "source_table_name: source table")
     if params["latest_backup"]:
         backup = newest_available_backup(list_backups(ddb, source))
         if backup is None:
@@ -348,7 +348,7 @@ def _send_restore(ddb, params, plan):
 def reapply_settings(ddb, params, source_name, target, check_mode):
     """Copy TTL, PITR, tags and stream settings from the source; only what differs. ``{setting: what}``."""
     applied = {}
-    source = require_table(ddb, source_name, "source table")
+    source = require_table(ddb, source_name, "source_table_name: source table")
     settings = params["reapply"]
     if "ttl" in settings:
         src = ddb.describe_time_to_live(aws_retry=True, TableName=source_name)["TimeToLiveDescription"]

@@ -160,18 +160,22 @@ conflict:
 
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 from ansible_collections.ops.runbooks.plugins.module_utils.records import read
 from ansible_collections.ops.runbooks.plugins.module_utils.records import write
 from ansible_collections.ops.runbooks.plugins.module_utils.waiting import poll
 
 READ_BACK_SECONDS = 1
 CLAIM_ATTEMPTS = 5  # reads and conditional writes of a claim or release before it gives up (a record in a write storm)
+MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key value
 
 ARGUMENT_SPEC = dict(
     table=dict(type="str", required=True),
@@ -222,6 +226,9 @@ def check_params(params):
         raise InvalidInput("table: must not be empty")
     if not params["key"].strip():
         raise InvalidInput("key: must not be empty")
+    if len(params["key"].encode("utf-8")) > MAX_KEY_BYTES:
+        raise InvalidInput("key: %d bytes is longer than a DynamoDB partition key may be (%d)"
+                           % (len(params["key"].encode("utf-8")), MAX_KEY_BYTES))
     check_range("revision", params["revision"], 0)
     check_range("wait_timeout", params["wait_timeout"], 0)
     for option in ("claim", "release"):
@@ -256,7 +263,11 @@ def main():
     with ending_on_error(module, result, "store the incident record %s in %s" % (key, table)):
         check_params(params)
         # 1. What is stored?
-        stored, revision = read(ddb, table, key)
+        try:
+            stored, revision = read(ddb, table, key)
+        except is_boto3_error_code("ValidationException") as e:  # a table made for something else
+            raise InvalidInput("table: %s refused the key (its partition key must be the string id): %s"
+                               % (table, one_line(e, 200))) from None
         result.update(found=stored is not None, record=stored, revision=revision)
         if params["state"] == "read":
             module.exit_json(**result)

@@ -193,7 +193,7 @@ def read(lam, name):
     try:
         return lam.get_function_concurrency(aws_retry=True, FunctionName=name).get("ReservedConcurrentExecutions")
     except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("function %s not found" % name) from None
+        raise NotFound("function_name: function %s not found" % name) from None
 
 
 def read_provisioned(lam, name, qualifier):
@@ -203,7 +203,7 @@ def read_provisioned(lam, name, qualifier):
     except is_boto3_error_code("ProvisionedConcurrencyConfigNotFoundException"):
         return {"previous": None, "status": None, "allocated": None, "reason": None}
     except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("function %s or its qualifier %s not found" % (name, qualifier)) from None
+        raise NotFound("function_name: function %s or its qualifier %s not found" % (name, qualifier)) from None
     return {"previous": found.get("RequestedProvisionedConcurrentExecutions"), "status": found.get("Status"),
             "allocated": found.get("AllocatedProvisionedConcurrentExecutions"), "reason": found.get("StatusReason")}
 
@@ -218,7 +218,7 @@ def set_provisioned(lam, name, qualifier, target, wait, wait_timeout):
             lam.put_provisioned_concurrency_config(aws_retry=True, FunctionName=name, Qualifier=qualifier,
                                                    ProvisionedConcurrentExecutions=target)
     except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("function %s or its qualifier %s not found" % (name, qualifier)) from None
+        raise NotFound("function_name: function %s or its qualifier %s not found" % (name, qualifier)) from None
     state = {"previous": target, "status": None if target is None else "IN_PROGRESS", "allocated": None}
     if not wait:
         return state
@@ -244,7 +244,7 @@ def apply_reserved(lam, name, target, params):
         else:
             lam.put_function_concurrency(aws_retry=True, FunctionName=name, ReservedConcurrentExecutions=target)
     except is_boto3_error_code("ResourceNotFoundException"):
-        raise NotFound("function %s not found" % name) from None
+        raise NotFound("function_name: function %s not found" % name) from None
     if params["wait"]:
         applied, _value, _reads = poll(lambda: (read(lam, name) == target, None), READ_BACK_SECONDS,
                                        timeout=params["wait_timeout"])

@@ -172,6 +172,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import want
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
@@ -230,12 +231,18 @@ def main():
     with ending_on_error(module, result, "change the configuration of %s" % name):
         validate(params, module)
         # 1. What $LATEST has now, and which version the alias serves with which configuration.
-        latest = get_configuration(lam, name)
+        try:
+            latest = get_configuration(lam, name)
+        except NotFound as e:
+            raise NotFound("function_name: %s" % e) from None
         mask_environment(module, latest)
         before = settings_of(latest)
         published = list_published_versions(lam, name)
         newest = str(published[-1]) if published else None
-        served = get_alias(lam, name, alias) if alias else None
+        try:
+            served = get_alias(lam, name, alias) if alias else None
+        except NotFound as e:
+            raise NotFound("alias: %s" % e) from None
         served_config = get_configuration(lam, name, served["version"]) if served else None
         mask_environment(module, served_config)
         result["previous"] = result["current"] = state(before, newest, served["version"] if served else None)

@@ -185,6 +185,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.health import HEALTH_CHECK_SPEC
@@ -278,7 +279,10 @@ def main():
     with ending_on_error(module, result, "roll back %s:%s" % (name, alias)):
         validate(params, module)
         # 1. Which version does the alias serve now (and with which canary weights)?
-        before = get_alias(lam, name, alias)
+        try:
+            before = get_alias(lam, name, alias)
+        except NotFound as e:  # of the function or of its alias: name the option
+            raise NotFound("%s: %s" % ("alias" if str(e).startswith("alias ") else "function_name", e)) from None
         result["previous"] = result["current"] = _state(before)
         # 2. Is there anything to roll back? (from_version guard; a rollback recorded on the alias)
         reason = nothing_to_do(params, before)

@@ -230,7 +230,11 @@ def main():
             groups += [g for g in found if g not in groups]
         # 2. Each pattern over every group, judged against max_matches.
         for pattern in params["filter_patterns"] or [params["filter_pattern"]]:
-            results.append(search(logs, groups, pattern, start, end, params))
+            try:
+                results.append(search(logs, groups, pattern, start, end, params))
+            except NotFound as e:  # a group named in log_group_names (one the prefix found vanished meanwhile)
+                named = any(str(e) == "log group %s not found" % g for g in params["log_group_names"])
+                raise NotFound("%s: %s" % ("log_group_names" if named else "log_group_name_prefix", e)) from None
 
     # 3. One pattern: its result. Several: each in `patterns`, the top level adds them up.
     if params["filter_patterns"] is None:

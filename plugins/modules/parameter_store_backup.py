@@ -169,6 +169,8 @@ def main():
     with ending_on_error(module, result, "%s the parameters under %s" % (params["action"], path)):
         if not path.startswith("/"):
             raise InvalidInput("path: %r must start with / (a Parameter Store path)" % path)
+        if not key:
+            raise InvalidInput("key: must not be empty (the S3 key of the export)")
         ssm, s3 = module.retrying_client("ssm"), module.retrying_client("s3")
         ssm_once = module.single_attempt_client("ssm")
         # 1. What Parameter Store holds under the path, and what the export object holds.

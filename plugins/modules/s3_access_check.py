@@ -126,6 +126,8 @@ WRITES = ("s3:putobject", "s3:putobjectacl", "s3:createmultipartupload")
 
 
 def validate(params):
+    if not params["role_name"]:
+        raise InvalidInput("role_name: must not be empty")
     if not params["actions"]:
         raise InvalidInput("actions: give at least one S3 action, like s3:GetObject")
     for action in params["actions"]:

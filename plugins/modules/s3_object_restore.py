@@ -113,7 +113,7 @@ def object_versions(s3, bucket, key):
     try:
         listed = paginate(s3, "list_object_versions", Bucket=bucket, Prefix=key)
     except is_boto3_error_code("NoSuchBucket"):
-        raise NotFound("bucket %s not found" % bucket) from None
+        raise NotFound("bucket: bucket %s not found" % bucket) from None
     found = [{"version_id": v["VersionId"], "is_latest": v.get("IsLatest", False), "delete_marker": marker,
               "last_modified": v["LastModified"], "etag": v.get("ETag")}
              for kind, marker in (("Versions", False), ("DeleteMarkers", True))

@@ -305,6 +305,8 @@ def main():
             raise InvalidInput("secret_id, parameter_name: give exactly one of them (the target)")
         if params["value"] is None and params["generate"] is None:
             raise InvalidInput("value, generate: give exactly one of them (the new value)")
+        if params["value"] == "":  # refused before it joins no_log_values: "" would mask every gap of the message
+            raise InvalidInput("value: must not be empty")
         new_part = params["value"] if params["value"] is not None else generated(params["generate"])
         module.no_log_values.add(new_part)
         # 1. What is current now.

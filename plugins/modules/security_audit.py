@@ -198,12 +198,16 @@ BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "R
 # ---- S3, DynamoDB, KMS ---------------------------------------------------------------------------------------------
 def audit_bucket(s3, kms, entry):
     bucket = entry["bucket"]
-    expected = {"encryption": "kms", "kms_key_id": entry["kms_key_id"], "require_encryption": True}
-    found = [encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), expected, kms)]
+    # the public access block first: it says at once when there is no such bucket (amazon.aws's encryption helper
+    # retries NoSuchBucket for two minutes, as a bucket just made may not show yet)
     try:
         block = s3.get_public_access_block(aws_retry=True, Bucket=bucket)["PublicAccessBlockConfiguration"]
     except is_boto3_error_code("NoSuchPublicAccessBlockConfiguration"):
         block = {}
+    except is_boto3_error_code("NoSuchBucket"):
+        return [make_check(bucket, "bucket", checks.FAIL, "buckets: bucket %s not found" % bucket, None, "exists")]
+    expected = {"encryption": "kms", "kms_key_id": entry["kms_key_id"], "require_encryption": True}
+    found = [encryption_check(bucket, get_s3_bucket_encryption(s3, bucket), expected, kms)]
     off = [k for k in BLOCK_SETTINGS if not block.get(k)]
     found.append(make_check(bucket, "public access block", checks.FAIL if off else checks.PASS,
                             "not blocked: %s" % ", ".join(off) if off else "all four settings on", block,

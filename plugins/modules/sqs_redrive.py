@@ -174,6 +174,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunb
 from ansible_collections.ops.runbooks.plugins.module_utils.common import send_once
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import Conflict
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import OperationFailed
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import WaitTimeout
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
@@ -231,13 +232,17 @@ def validate(params):
         check_range(key, params[key], low, high)
 
 
-def url_of(sqs, value):
-    return value if is_queue_url(value) else resolve_queue_url(sqs, value)
+def url_of(sqs, value, option):
+    """The queue URL of ``value`` (a URL or a name); NotFound names ``option``."""
+    try:
+        return value if is_queue_url(value) else resolve_queue_url(sqs, value)
+    except NotFound as e:
+        raise NotFound("%s: %s" % (option, e)) from None
 
 
 def choose_destination(sqs, dlq_url, destination):
     if destination:
-        return url_of(sqs, destination)
+        return url_of(sqs, destination, "destination")
     sources = dead_letter_sources(sqs, dlq_url)
     if len(sources) != 1:
         raise InvalidInput("destination: %s is the dead-letter queue of %s; name the queue to move to" % (
@@ -339,7 +344,7 @@ def main():
     with ending_on_error(module, result, "redrive %s" % params["queue"]):
         validate(params)
         # 1. The queue, and how many messages it holds.
-        source = url_of(sqs, params["queue"])
+        source = url_of(sqs, params["queue"], "queue")
         result["source"] = source
         depth = queue_depth(sqs, source)
         visible = depth["visible"]

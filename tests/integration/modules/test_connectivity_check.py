@@ -76,3 +76,14 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         [check] = [c for c in refused["checks"] if c["status"] == "fail"]
         assert "not authorized to perform: %s" % missing in check["reason"], check
         assert_denial_shown(refused, missing)
+    # The cache and the time-series database: each action taken away is shown denied in its check.
+    # (timestream:DescribeEndpoints is botocore's endpoint discovery, which an endpoint_url - the emulator - skips.)
+    cache, stream = "lpcc-" + uuid.uuid4().hex[:6], "lpts" + uuid.uuid4().hex[:6]
+    iam_sandbox.client("elasticache").create_cache_cluster(CacheClusterId=cache, Engine="redis",
+                                                           CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    iam_sandbox.client("timestream-write").create_database(DatabaseName=stream)
+    wider = {"elasticache_clusters": [cache], "timestream_databases": [stream], "fail_on": "never"}
+    for missing in ("elasticache:DescribeCacheClusters", "timestream:DescribeDatabase"):
+        refused = run_module_iam("connectivity_check", wider,
+                                 iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
+        assert_denial_shown(refused, missing)
