@@ -27,6 +27,8 @@ description:
 notes:
   - "IAM actions (least privilege): C(ce:GetCostAndUsage), C(ce:GetCostForecast), C(budgets:ViewBudget)
     (DescribeBudgets, DescribeNotificationsForBudget)."
+  - "Least-privilege proof: C(ce:GetCostForecast) is shown needed with botocore's Stubber (the emulator has no
+    forecast); the other actions are each removed from a policy in a test."
   - Each C(GetCostAndUsage) request costs USD 0.01; a run makes two, and one C(GetCostForecast).
   - Time periods are whole UTC days; Cost Explorer's C(End) is exclusive, so the current month runs to yesterday.
 author:

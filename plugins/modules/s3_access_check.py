@@ -24,6 +24,8 @@ notes:
     C(s3:GetEncryptionConfiguration), C(iam:GetRole), C(iam:ListRolePolicies), C(iam:GetRolePolicy),
     C(iam:ListAttachedRolePolicies), C(iam:GetPolicy), C(iam:GetPolicyVersion); C(kms:DescribeKey) when the bucket's
     key is an alias."
+  - "Least-privilege proof: C(s3:GetBucketPublicAccessBlock) is shown needed with botocore's Stubber (the emulator
+    authorizes GetPublicAccessBlock as C(s3:ListBucket)); the other actions are each removed from a policy in a test."
   - Conditions, C(NotAction), C(NotResource) and C(NotPrincipal) are not evaluated; statements using them are listed
     in the reason as not evaluated. Service control policies, permission boundaries, session policies, ACLs and the
     key policy are not read - when every check passes and access is still denied, look there next.

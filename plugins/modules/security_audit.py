@@ -31,8 +31,9 @@ notes:
     (O(tables)); C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies), C(iam:GetRolePolicy), C(iam:GetPolicy),
     C(iam:GetPolicyVersion) (O(roles)); C(iam:GenerateCredentialReport), C(iam:GetCredentialReport)
     (O(credential_report)); C(cloudtrail:LookupEvents) (O(cloudtrail_events))."
-  - "Least-privilege proof: C(cloudtrail:LookupEvents) and C(iam:GenerateCredentialReport) are shown needed with
-    botocore's Stubber (the emulator has no LookupEvents and answers the report at once), not enforced."
+  - "Least-privilege proof: C(cloudtrail:LookupEvents), C(iam:GenerateCredentialReport) and
+    C(s3:GetBucketPublicAccessBlock) are shown needed with botocore's Stubber (the emulator has no LookupEvents,
+    answers the report at once and authorizes GetPublicAccessBlock as C(s3:ListBucket)), not enforced."
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:

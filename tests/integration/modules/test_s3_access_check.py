@@ -8,6 +8,7 @@ import uuid
 
 import problems
 import pytest
+import seed
 
 from iam import assert_denial_shown, assert_denied, documented_actions, policy
 
@@ -71,8 +72,6 @@ def test_bad_input(denied, run_module, args, message):
     assert result["failed"] is True and message in result["msg"], result["msg"]
 
 
-# (The role of problems.s3_access_denied has no customer managed policy and its bucket key is named by ARN, so
-# iam:GetPolicy, iam:GetPolicyVersion and kms:DescribeKey are not called here: tests/integration/iam_proofs.yml.)
 PROVEN_BY_ITS_DENIAL = ("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "s3:GetEncryptionConfiguration")
 
 
@@ -93,6 +92,19 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         refused = run_module_iam("s3_access_check", args, iam_sandbox.iam_user(policy(allowed)))
         assert_denied(refused, missing)
     for missing in PROVEN_BY_ITS_DENIAL:  # reported in the check it was needed for, the action named
+        allowed = [a for a in actions + emulated if a != missing]
+        refused = run_module_iam("s3_access_check", args, iam_sandbox.iam_user(policy(allowed)))
+        assert_denial_shown(refused, missing)
+    # A customer managed policy on the role and the bucket's key named by its alias: GetPolicy, GetPolicyVersion and
+    # DescribeKey are called too
+    iam, s3 = iam_sandbox.client("iam"), iam_sandbox.client("s3")
+    managed = iam.create_policy(PolicyName=made["role_name"] + "-managed", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+                                                "Resource": "arn:aws:s3:::" + made["bucket"]}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=made["role_name"], PolicyArn=managed)
+    s3.put_bucket_encryption(Bucket=made["bucket"], ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": seed.KMS_ALIAS}}]})
+    for missing in ("iam:GetPolicy", "iam:GetPolicyVersion", "kms:DescribeKey"):
         allowed = [a for a in actions + emulated if a != missing]
         refused = run_module_iam("s3_access_check", args, iam_sandbox.iam_user(policy(allowed)))
         assert_denial_shown(refused, missing)

@@ -114,11 +114,16 @@ def test_least_privilege(iam_sandbox, run_module_iam):
         refused = run_module_iam("security_audit", args, iam_sandbox.iam_user(policy(a for a in actions if a != missing)))
         assert_denied(refused, missing)
     # With a bucket and the role's policies read: each denial is shown, the action named. (moto authorizes
-    # GetPublicAccessBlock as s3:ListBucket, granted here; the seeded role has no inline policy, so
-    # iam:GetRolePolicy is not called: tests/integration/iam_proofs.yml.)
-    wider = dict(args, buckets=[{"bucket": sorted(seed.BUCKETS)[0]}])
-    for missing in ("iam:ListRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion", "kms:DescribeKey",
-                    "s3:GetEncryptionConfiguration"):
+    # GetPublicAccessBlock as s3:ListBucket, granted here; a role of its own carries an inline policy.)
+    iam = iam_sandbox.client("iam")
+    inline = "lpsa-" + uuid.uuid4().hex[:6]
+    iam.create_role(RoleName=inline, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=inline, PolicyName="read-raw", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    wider = dict(args, buckets=[{"bucket": sorted(seed.BUCKETS)[0]}], roles=args["roles"] + [{"role_name": inline}])
+    for missing in ("iam:ListRolePolicies", "iam:GetRolePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+                    "kms:DescribeKey", "s3:GetEncryptionConfiguration"):
         refused = run_module_iam("security_audit", wider, iam_sandbox.iam_user(policy(
             [a for a in actions if a != missing] + ["s3:ListBucket"])))
         assert_denial_shown(refused, missing)

@@ -40,6 +40,24 @@ def test_a_put_waits_until_ready(no_backoff_sleep):
     assert no_backoff_sleep == [lambda_concurrency.PROVISIONED_POLL_SECONDS]
 
 
+@pytest.mark.parametrize("fault", [("ServiceException", 500), ("TooManyRequestsException", 429)])
+def test_a_put_answered_with_a_fault_is_sent_again_and_waits_until_ready(no_backoff_sleep, fault):
+    """The fault matrix's case for the provisioned-concurrency put, which the emulator does not have: a put that
+    got a 5xx or a throttle (its effect unknown) is sent again - setting the same number twice is harmless, the
+    config a put, not a create - and the module still waits for READY."""
+    client = stubbed.client("lambda")
+    stub = Stubber(client)
+    stub.add_client_error("put_provisioned_concurrency_config", fault[0], http_status_code=fault[1])
+    stub.add_response("put_provisioned_concurrency_config", config(3, "IN_PROGRESS"),
+                      dict(WHO, ProvisionedConcurrentExecutions=3))
+    stub.add_response("get_provisioned_concurrency_config", config(3, "READY", 3), WHO)
+    with stub:
+        state = lambda_concurrency.set_provisioned(stubbed.retrying(client), "score", "live", 3, True, 600)
+    stub.assert_no_pending_responses()
+    assert (state["status"], state["allocated"]) == ("READY", 3)
+    assert len(no_backoff_sleep) == 1  # the backoff before the second put (READY at the first read)
+
+
 def test_a_failed_config_fails_with_lambdas_reason():
     client = stubbed.client("lambda")
     stub = Stubber(client)
