@@ -19,7 +19,7 @@ SANDBOX     := $(BIN)/python tests/sandbox/sandbox.py
 DEPS        := amazon community   # namespaces of the collections we depend on, linked beside ours for ansible-test
 
 .PHONY: help demo test side-by-side venv system-deps collection-link lint sanity unit integration soak molecule build-check test-iam \
-        test-localstack localstack-venv test-playbooks test-shuffled test-eda test-awx test-cores core-venvs \
+        test-localstack localstack-venv test-playbooks test-shuffled test-bad-inputs test-eda test-awx test-cores core-venvs \
         sandbox-up sandbox-down bench clean
 
 help:
@@ -33,6 +33,7 @@ help:
 	@echo "make test-eda - the alarms end to end through ansible-rulebook, hostile notifications included (6 min); CI runs it"
 	@echo "make test-awx - jobs as AWX runs them (ansible_runner, a fresh project update); CI runs it"
 	@echo "make test-iam - the least-privilege proofs of every module, IAM enforced (1 min); CI runs it"
+	@echo "make test-bad-inputs - the bad-input corpus of every module (4 min); CI runs it"
 	@echo "make test-cores - an alarm's event is data on ansible-core 2.17 and 2.18 too (a venv each); CI runs it"
 	@echo "make sandbox-up / sandbox-down - keep the emulator and PostgreSQL running for manual work"
 	@echo "make molecule SCENARIO=queue_ops - one molecule scenario"
@@ -110,7 +111,15 @@ unit: venv collection-link
 integration: venv collection-link
 	@echo "== integration tests (sandbox: emulator + PostgreSQL)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations 15 -m "not least_privilege" --ignore tests/integration/soak \
-	  --ignore tests/integration/cores --ignore tests/integration/playbooks $(foreach f,$(EDA_TESTS),--ignore $(f)) tests/integration
+	  --ignore tests/integration/cores --ignore tests/integration/playbooks --ignore $(BAD_INPUTS) \
+	  $(foreach f,$(EDA_TESTS),--ignore $(f)) tests/integration
+
+# The bad-input corpus (385 cases, every module: a clear failure naming the parameter, no traceback, nothing changed):
+# about 4 minutes in one worker (one file), a step of its own to keep make test within 15 minutes (CI runs it).
+BAD_INPUTS  := tests/integration/modules/test_bad_inputs.py
+test-bad-inputs: venv collection-link
+	@echo "== the bad-input corpus (sandbox: emulator + PostgreSQL)"
+	$(BIN)/python -m pytest -q $(BAD_INPUTS)
 
 # The least-privilege proofs (every module with its documented IAM actions only, then each action taken away, in the
 # IAM-enforcing sandbox): about a minute on two workers, a step of its own (CI runs it).
