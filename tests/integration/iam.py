@@ -69,17 +69,19 @@ def every_documented_action(modules_dir):
     return set((n, a) for n in names for a in documented_actions(n, required=False))
 
 
+def _names_denial(text, missing):
+    """Whether ``text`` shows the denial of ``missing``: the action named, or S3's bare "Access Denied"."""
+    if missing.startswith(_UNNAMED):
+        return "Access Denied" in text or "AccessDenied" in text
+    return "not authorized to perform: %s" % missing in text or "not authorized to perform %s" % missing in text
+
+
 def assert_denied(result, missing):
     """The module failed because ``missing`` was not allowed: the message names that action (where the emulator
     names actions) - not merely "some access denied", which an unrelated denial would also produce. A proof that
     holds is recorded (module, action) for the coverage of make test-iam."""
     assert result.get("failed") is True, "still works without %s" % missing
-    message = result["msg"]
-    if missing.startswith(_UNNAMED):
-        assert "Access Denied" in message or "AccessDenied" in message, (missing, message)
-    else:
-        assert "not authorized to perform: %s" % missing in message or \
-            "not authorized to perform %s" % missing in message, (missing, message)
+    assert _names_denial(result["msg"], missing), (missing, result["msg"])
     _record(getattr(result, "module", None), missing)
 
 
@@ -87,9 +89,5 @@ def assert_denial_shown(result, missing):
     """The run shows the denial of ``missing`` - in a check's reason, a resource's error or the message: the modules
     that report a denial per resource (a check ``unknown``) instead of failing. Recorded like ``assert_denied``."""
     text = json.dumps(dict(result))
-    if missing.startswith(_UNNAMED):
-        assert "Access Denied" in text or "AccessDenied" in text, (missing, text[:2000])
-    else:
-        assert "not authorized to perform: %s" % missing in text or \
-            "not authorized to perform %s" % missing in text, (missing, text[:2000])
+    assert _names_denial(text, missing), (missing, text[:2000])
     _record(getattr(result, "module", None), missing)
