@@ -6,7 +6,11 @@ the function's configuration, its "Task timed out" lines read against the curren
 Duration checks, and the fix (the next step of the timeout ladder above the current timeout) when something fails -
 ``ops.runbooks.throttling_diagnosis`` - a throttled table's billing mode, its metrics and the fix -
 ``ops.runbooks.api_5xx_diagnosis`` - an API stage's error rates and the rollback of its backing function - and
-``ops.runbooks.access_diagnosis`` - an S3 access denied and the policy change to make."""
+``ops.runbooks.access_diagnosis`` - an S3 access denied and the policy change to make - and ``ops.runbooks.fix_outcome``
+- what became of the fix a diagnosis planned (not asked for, nothing to apply, held back, planned, applied, failed).
+
+Each diagnosis is ``{findings, plan, fixable, no_fix}``: ``fixable`` when the plan holds a step the role applies (the
+block that applies it runs on exactly that), ``no_fix`` the reason there is none to apply when a failure was found."""
 
 from __future__ import annotations
 
@@ -72,13 +76,16 @@ def timeout_diagnosis(config, function, searches, duration_checks, window, steps
         dict(log_to_check(errors, function), status=checks.WARN if errors_status == checks.FAIL else errors_status),
     ] + list(duration_checks or [])
     step = _next_step(steps, timeout)
-    plan = []
+    if step:  # memory is never lowered by the fix
+        step = dict(step, memory_size=max(int(step["memory_size"]), int(memory or 0)))
+    plan, no_fix = [], ""
     if any(f["status"] == checks.FAIL for f in findings):
         detail = ("timeout %d -> %s s, memory %s -> %s MB, publish and move alias %s, health gate" % (
-            timeout, step["timeout"], memory, max(int(step["memory_size"]), int(memory or 0)), alias)) if step else \
+            timeout, step["timeout"], memory, step["memory_size"], alias)) if step else \
             "none - the timeout is at the last step (%d s): look for the slow dependency (X-Ray, logs) instead" % timeout
         plan = [{"action": "lambda_config", "resource": "%s:%s" % (function, alias), "detail": detail}]
-    return {"findings": findings, "plan": plan, "next_step": step}
+        no_fix = "" if step else "no fix left: the timeout is at the last step of troubleshooting_timeout_steps"
+    return {"findings": findings, "plan": plan, "fixable": bool(plan and step), "no_fix": no_fix, "next_step": step}
 
 
 def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
@@ -94,7 +101,7 @@ def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
                                        throughput.get("write_capacity_units", "?")) if mode == "PROVISIONED" else ""
     findings = [checks.make_check(name, "billing mode", checks.PASS, mode + capacity, mode)] + metric_checks
     if not any(c.get("status") in (checks.FAIL, checks.WARN) for c in metric_checks):
-        return {"findings": findings, "plan": []}
+        return {"findings": findings, "plan": [], "fixable": False, "no_fix": ""}
     if mode == "PROVISIONED" and fix == "on_demand":
         step = {"action": "billing mode", "detail": "switch %s from PROVISIONED to PAY_PER_REQUEST (runbook 004 P1)"
                 % name}
@@ -105,7 +112,9 @@ def throttling_diagnosis(table, name, metric_checks, fix, autoscaling):
     else:
         step = {"action": "none", "detail": "none - on-demand already: look for a hot partition key or a burst above "
                 "the account limit"}
-    return {"findings": findings, "plan": [dict(step, resource=name)]}
+    fixable = step["action"] != "none"
+    return {"findings": findings, "plan": [dict(step, resource=name)], "fixable": fixable,
+            "no_fix": "" if fixable else "no fix: the table is on demand already (see the plan)"}
 
 
 def api_5xx_diagnosis(metric_checks, api, function, alias, function_state=None):
@@ -120,7 +129,7 @@ def api_5xx_diagnosis(metric_checks, api, function, alias, function_state=None):
     state = function_state if function and isinstance(function_state, dict) else {}
     findings = list(metric_checks) + (list(state.get("checks") or []) if function else [])
     if not any(c.get("status") == checks.FAIL for c in metric_checks):
-        return {"findings": findings, "plan": []}
+        return {"findings": findings, "plan": [], "fixable": False, "no_fix": ""}
     served = ((state.get("functions") or {}).get(function) or {}).get("alias_version") if function else None
     if served:
         step = {"action": "lambda_rollback", "resource": "%s:%s" % (function, alias),
@@ -128,7 +137,9 @@ def api_5xx_diagnosis(metric_checks, api, function, alias, function_state=None):
     else:
         step = {"action": "none", "resource": api,
                 "detail": "none - name the backing function (troubleshooting_function) to roll it back"}
-    return {"findings": findings, "plan": [step]}
+    fixable = step["action"] == "lambda_rollback"
+    return {"findings": findings, "plan": [step], "fixable": fixable,
+            "no_fix": "" if fixable else "no fix: no backing function with a served version to roll back"}
 
 
 def access_diagnosis(access, role):
@@ -139,13 +150,51 @@ def access_diagnosis(access, role):
         raise AnsibleFilterError("access_diagnosis: give s3_access_check's result and the role")
     findings = list(access.get("checks") or [])
     if not any(c.get("status") == checks.FAIL for c in findings):
-        return {"findings": findings, "plan": []}
+        return {"findings": findings, "plan": [], "fixable": False, "no_fix": ""}
     missing = access.get("missing_statements")
     detail = "%s%s" % (access.get("verdict"), "; add to the role: " + to_json(missing) if missing else "")
-    return {"findings": findings, "plan": [{"action": "policy change (manual)", "resource": role, "detail": detail}]}
+    return {"findings": findings, "plan": [{"action": "policy change (manual)", "resource": role, "detail": detail}],
+            "fixable": False, "no_fix": "no fix: the policy change is in the plan"}
+
+
+def _failed(result):
+    return isinstance(result, dict) and bool(result.get("failed"))
+
+
+def fix_outcome(diagnosis, requested, attempts=None, confirm=None, check_mode=False):
+    """``{status, error, changes}`` of the fix of a diagnosis (``{findings, plan, fixable, no_fix}``).
+
+    ``requested``: whether the run asked for the fix; ``attempts``: the fix's steps as
+    ``[{action, resource, from, to, result}]`` (``result`` the registered result of the module call that applies it);
+    ``confirm``: the confirmation (role ops.runbooks.confirm's ``confirm_result``) - read only when the diagnosis is
+    fixable and the fix was asked for, the case in which the role asked for it. A step that failed makes the status
+    ``failed`` (``failed and reverted`` when its module reverted) with its message; a change is a step whose
+    result changed (none in check mode, where the status is ``planned (check mode)``)."""
+    if not isinstance(diagnosis, dict) or not isinstance(diagnosis.get("plan"), list):
+        raise AnsibleFilterError("fix_outcome: give a diagnosis ({findings, plan, fixable, no_fix})")
+    if attempts is not None and not isinstance(attempts, list):
+        raise AnsibleFilterError("fix_outcome: attempts must be a list of {action, resource, from, to, result}")
+    outcome = {"status": "", "error": "", "changes": []}
+    if not requested:
+        return dict(outcome, status="not requested")
+    if not diagnosis.get("fixable"):
+        return dict(outcome, status=diagnosis.get("no_fix") or "not needed (no failure found)")
+    confirm = confirm if isinstance(confirm, dict) else {}
+    if not confirm.get("allowed"):
+        return dict(outcome, status="held back: %s" % (confirm.get("message") or "not confirmed"))
+    failed = next((a.get("result") for a in attempts or [] if _failed(a.get("result"))), None)
+    if failed is not None:
+        return dict(outcome, status="failed and reverted" if failed.get("reverted") else "failed",
+                    error=str(failed.get("msg") or "the fix failed"))
+    if check_mode:
+        return dict(outcome, status="planned (check mode)")
+    changes = [{"action": a.get("action"), "resource": a.get("resource"), "from": a.get("from"), "to": a.get("to")}
+               for a in attempts or [] if isinstance(a.get("result"), dict) and a["result"].get("changed")]
+    return dict(outcome, status="applied", changes=changes)
 
 
 class FilterModule:
     def filters(self):
         return returning_data({"access_diagnosis": access_diagnosis, "api_5xx_diagnosis": api_5xx_diagnosis,
-                               "timeout_diagnosis": timeout_diagnosis, "throttling_diagnosis": throttling_diagnosis})
+                               "fix_outcome": fix_outcome, "timeout_diagnosis": timeout_diagnosis,
+                               "throttling_diagnosis": throttling_diagnosis})

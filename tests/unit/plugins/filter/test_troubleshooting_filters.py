@@ -26,7 +26,9 @@ def test_a_timeout_at_the_current_limit_fails_and_plans_the_next_step():
         "1 timeout(s) at the current 30 s in the last 1h: Task timed out after 30.02 seconds"
     assert found["plan"] == [{"action": "lambda_config", "resource": "score:live", "detail":
                               "timeout 30 -> 300 s, memory 512 -> 1024 MB, publish and move alias live, health gate"}]
-    assert found["next_step"] == STEPS[0]
+    assert found["next_step"] == STEPS[0] and found["fixable"] is True and found["no_fix"] == ""
+    bigger = timeout_diagnosis(dict(CONFIG, memory_size=2048), "score", [timeouts("30.0"), QUIET], [], "1h", STEPS, "l")
+    assert bigger["next_step"] == {"timeout": 300, "memory_size": 2048}  # the fix never lowers memory
 
 
 def test_lines_of_an_older_timeout_are_the_past_and_errors_only_warn():
@@ -43,6 +45,7 @@ def test_at_the_last_step_there_is_no_fix_to_climb_and_bad_input_is_clear():
     top = dict(CONFIG, timeout=900)
     found = timeout_diagnosis(top, "f", [timeouts("900.0"), QUIET], [], "1h", STEPS, "live")
     assert found["next_step"] is None and found["plan"][0]["detail"].startswith("none - the timeout is at the last step")
+    assert found["fixable"] is False and found["no_fix"].startswith("no fix left: the timeout is at the last step")
     assert cut_at(["Task timed out after 1.2.3 seconds", "no number", "after 29.5 seconds"]) == [30]  # round half even
     with pytest.raises(AnsibleFilterError, match="existing function"):
         timeout_diagnosis({"exists": False}, "f", [QUIET, QUIET], [], "1h", STEPS, "live")
@@ -57,11 +60,12 @@ def test_a_throttled_table_gets_the_fix_its_billing_mode_allows():
     scaling = {"min": 5, "max": 100, "target_utilization": 70}
     found = throttling_diagnosis(provisioned, "t", throttled, "on_demand", scaling)
     assert found["findings"][0]["reason"] == "PROVISIONED (5 RCU / 2 WCU)" and found["findings"][1:] == throttled
-    assert found["plan"][0]["action"] == "billing mode" and found["plan"][0]["resource"] == "t"
+    assert found["plan"][0]["action"] == "billing mode" and found["plan"][0]["resource"] == "t" and found["fixable"]
     assert "5-100 units, target 70 %" in throttling_diagnosis(provisioned, "t", throttled, "autoscaling",
                                                               scaling)["plan"][0]["detail"]
-    assert throttling_diagnosis({"billing_mode": "PAY_PER_REQUEST"}, "t", throttled, "on_demand",
-                                scaling)["plan"][0]["action"] == "none"
+    on_demand = throttling_diagnosis({"billing_mode": "PAY_PER_REQUEST"}, "t", throttled, "on_demand", scaling)
+    assert on_demand["plan"][0]["action"] == "none" and on_demand["fixable"] is False
+    assert on_demand["no_fix"] == "no fix: the table is on demand already (see the plan)"
     assert throttling_diagnosis(provisioned, "t", [dict(throttled[0], status="pass")], "on_demand",
                                 scaling)["plan"] == []
 
@@ -96,7 +100,8 @@ def test_api_5xx_diagnosis_without_a_function_or_a_served_version_has_nothing_to
              "detail": "none - name the backing function (troubleshooting_function) to roll it back"}]
     skipped = {"skipped": True, "changed": False}  # lambda_state did not run: no function named
     without = api_5xx_diagnosis([_metric("fail")], "orders-api", "", "live", skipped)
-    assert without == {"findings": [_metric("fail")], "plan": none}
+    assert without == {"findings": [_metric("fail")], "plan": none, "fixable": False,
+                       "no_fix": "no fix: no backing function with a served version to roll back"}
     no_alias = dict(STATE, functions={"orders": {"alias_version": None}})
     assert api_5xx_diagnosis([_metric("fail")], "orders-api", "orders", "live", no_alias)["plan"] == none
     with pytest.raises(AnsibleFilterError):
@@ -109,7 +114,8 @@ def test_access_diagnosis_names_the_policy_change_with_the_missing_statements():
     failed = [{"resource": "b", "check": "role policy", "status": "fail"}]
     missing = [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}]
     found = access_diagnosis({"checks": failed, "verdict": "role app: no Allow", "missing_statements": missing}, "app")
-    assert found["findings"] == failed
+    assert found["findings"] == failed and found["fixable"] is False
+    assert found["no_fix"] == "no fix: the policy change is in the plan"
     assert found["plan"] == [{"action": "policy change (manual)", "resource": "app", "detail":
                               'role app: no Allow; add to the role: [{"Effect": "Allow", "Action": ["s3:GetObject"], '
                               '"Resource": "arn:aws:s3:::b/*"}]'}]
@@ -122,6 +128,57 @@ def test_access_diagnosis_plans_nothing_when_access_is_allowed():
 
     allowed = [{"resource": "b", "check": "role policy", "status": "pass"}]
     assert access_diagnosis({"checks": allowed, "verdict": "allowed", "missing_statements": []}, "app") == {
-        "findings": allowed, "plan": []}
+        "findings": allowed, "plan": [], "fixable": False, "no_fix": ""}
     with pytest.raises(AnsibleFilterError):
         access_diagnosis(None, "app")
+
+
+# ops.runbooks.fix_outcome: what became of the fix (it was five set_facts over the procedures and fix_guard.yml).
+FIXABLE = {"findings": [], "plan": [{"action": "lambda_config"}], "fixable": True, "no_fix": ""}
+ALLOWED = {"needed": True, "allowed": True, "message": "m"}
+
+
+def _attempt(**result):
+    return {"action": "lambda_config", "resource": "f:live", "from": {"timeout": 30}, "to": {"timeout": 300},
+            "result": result}
+
+
+def test_fix_outcome_before_the_fix_runs():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import fix_outcome
+
+    assert fix_outcome(FIXABLE, False) == {"status": "not requested", "error": "", "changes": []}
+    nothing = {"findings": [], "plan": [], "fixable": False, "no_fix": ""}
+    assert fix_outcome(nothing, True, [], ALLOWED)["status"] == "not needed (no failure found)"
+    stuck = dict(FIXABLE, fixable=False, no_fix="no fix left: x")
+    assert fix_outcome(stuck, True, [_attempt(changed=True)], ALLOWED) == {"status": "no fix left: x", "error": "",
+                                                                           "changes": []}
+    held = fix_outcome(FIXABLE, True, [_attempt(skipped=True)], {"needed": True, "allowed": False,
+                                                                 "message": "local is production: confirm"})
+    assert held == {"status": "held back: local is production: confirm", "error": "", "changes": []}
+    assert fix_outcome(FIXABLE, True, [], None)["status"] == "held back: not confirmed"  # fails closed
+
+
+def test_fix_outcome_applied_planned_failed():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import fix_outcome
+
+    applied = fix_outcome(FIXABLE, True, [_attempt(changed=True), dict(_attempt(skipped=True), action="other")],
+                          ALLOWED)
+    assert applied == {"status": "applied", "error": "", "changes": [
+        {"action": "lambda_config", "resource": "f:live", "from": {"timeout": 30}, "to": {"timeout": 300}}]}
+    assert fix_outcome(FIXABLE, True, [_attempt(changed=False)], ALLOWED)["changes"] == []  # idempotent
+    assert fix_outcome(FIXABLE, True, [_attempt(changed=True)], ALLOWED, True) == {
+        "status": "planned (check mode)", "error": "", "changes": []}
+    reverted = fix_outcome(FIXABLE, True, [_attempt(failed=True, changed=True, reverted=True, msg="gate failed")],
+                           ALLOWED)
+    assert reverted == {"status": "failed and reverted", "error": "gate failed", "changes": []}
+    assert fix_outcome(FIXABLE, True, [_attempt(failed=True)], ALLOWED) == {"status": "failed",
+                                                                            "error": "the fix failed", "changes": []}
+
+
+def test_fix_outcome_refuses_what_is_not_a_diagnosis():
+    from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import fix_outcome
+
+    with pytest.raises(AnsibleFilterError, match="give a diagnosis"):
+        fix_outcome({"findings": []}, True)
+    with pytest.raises(AnsibleFilterError, match="attempts must be a list"):
+        fix_outcome(FIXABLE, True, {"result": {}}, ALLOWED)
