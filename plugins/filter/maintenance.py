@@ -169,14 +169,15 @@ def _checks(evidence, check_mode):  # pylint: disable=unused-argument
     return list(evidence.get("checks") or []), [], []
 
 
+# runtimes (the role's step of that name, report only) is checks: its evidence is the checks of runtime_checks.
 STEPS = {"ttl": _ttl, "log_retention": _log_retention, "secrets": _secrets, "parameter_import": _parameter_import,
-         "parameter_export": _parameter_export, "postgres": _postgres, "checks": _checks}
+         "parameter_export": _parameter_export, "postgres": _postgres, "checks": _checks, "runtimes": _checks}
 
 
 def maintenance_outcome(outcome, step, evidence, check_mode=False):
     """``outcome`` (``{findings, held_back, changes}``, empty to start) with one step's findings, held-back changes
-    and changes added. ``step`` is one of the keys of STEPS; ``evidence`` what that step's tasks registered (see
-    the filter's documentation)."""
+    and changes added. ``step`` is one of the keys of STEPS (the role's step names, and ``checks`` - the same as
+    ``runtimes``); ``evidence`` what that step's tasks registered (see the filter's documentation)."""
     if not isinstance(outcome, dict):
         raise AnsibleFilterError("maintenance_outcome expects the outcome so far ({findings, held_back, changes})")
     if step not in STEPS:

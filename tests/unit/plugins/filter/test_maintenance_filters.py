@@ -78,6 +78,19 @@ def test_log_retention_secrets_and_parameters():
     assert held["changes"] == []
 
 
+def test_runtimes_is_the_step_checks_by_the_roles_name_for_it():
+    checks = [{"resource": "fn", "check": "runtime", "status": "fail",
+               "reason": "python3.8 deprecated since 2024-10-14"}]
+    start = {"findings": [{"resource": "earlier"}], "held_back": ["x"], "changes": ["y"]}
+    for check_mode in (False, True):  # report only: check mode plans nothing here
+        runtimes = maintenance_outcome(start, "runtimes", {"checks": checks}, check_mode)
+        assert runtimes == maintenance_outcome(start, "checks", {"checks": checks})
+        assert runtimes == {"findings": [{"resource": "earlier"}] + checks, "held_back": ["x"], "changes": ["y"]}
+    assert maintenance_outcome(EMPTY, "runtimes", {"checks": []}) == EMPTY
+    with pytest.raises(AnsibleFilterError, match="the evidence of step runtimes must be a dict"):
+        maintenance_outcome(EMPTY, "runtimes", checks)
+
+
 def test_bad_evidence_is_a_clear_error():
     with pytest.raises(AnsibleFilterError, match="step 'vacuum' is not one of"):
         maintenance_outcome(EMPTY, "vacuum", {})
