@@ -17,6 +17,7 @@ import math
 import os
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.thresholds import default
@@ -389,10 +390,24 @@ def bucket_review(series, names):
             "charts": [{"title": "S3 bucket size (GiB)", "kind": "line", "x": x, "series": sizes, "y_label": "GiB"}]}
 
 
-def postgres_review(statements, cache_hit_pct, database, limits=None, error=None):
+POSTGRES_SKIPPED = "no PostgreSQL connection (ops_runbooks_postgres)"
+POSTGRES_NOT_INSTALLED = "pg_stat_statements is not installed in %s (shared_preload_libraries and CREATE EXTENSION " \
+    "pg_stat_statements)"
+
+
+def postgres_review(statements, cache_hit_pct, database, limits=None, error=None, installed=True):
     """Slow statements from ``pg_stat_statements`` (runbook 003: mean time above 1000 ms) and the cache hit ratio.
-    ``statements`` are rows ``{query, calls, mean_ms, total_ms}``; ``error`` the reason they could not be read."""
+    ``statements`` are rows ``{query, calls, mean_ms, total_ms}``; ``error`` the reason they could not be read;
+    ``installed`` false: pg_stat_statements is missing in the database (that is the error). No ``database`` (no
+    connection given): the one check ``postgres/slow_queries`` skipped."""
+    if not database:
+        return {"checks": [checks.make_check("postgres", "slow_queries", checks.SKIPPED, POSTGRES_SKIPPED)],
+                "recommendations": [], "charts": []}
     limits = _limits(POSTGRES_LIMITS, limits, "postgres_review")
+    if isinstance(installed, str):
+        installed = boolean(installed, strict=False)  # as Jinja's bool filter reads it
+    if not error and not installed:
+        error = POSTGRES_NOT_INSTALLED % database
     found = []
     if error:
         found.append(checks.make_check(database, "slow_queries", checks.UNKNOWN, error))

@@ -158,6 +158,36 @@ def test_buckets_and_postgres():
     assert missing[("db", "slow_queries")]["status"] == "unknown"
 
 
+def test_postgres_without_a_connection_is_one_skipped_check():
+    for database in ("", None):
+        assert performance.postgres_review([], None, database, {"slow_query_ms": 500}) == {
+            "checks": [{"resource": "postgres", "check": "slow_queries", "status": "skipped", "observed": None,
+                        "expected": None, "reason": "no PostgreSQL connection (ops_runbooks_postgres)"}],
+            "recommendations": [], "charts": []}
+
+
+@pytest.mark.parametrize("installed", [False, 0, "false", "no"])
+def test_postgres_without_pg_stat_statements_says_how_to_install_it(installed):
+    found = performance.postgres_review([], None, "app", installed=installed)["checks"]
+    reason = ("pg_stat_statements is not installed in app (shared_preload_libraries and CREATE EXTENSION "
+              "pg_stat_statements)")
+    assert [(c["check"], c["status"], c["reason"]) for c in found] == [
+        ("slow_queries", "unknown", reason), ("cache_hit_ratio", "unknown", reason)]
+    with_ratio = by(performance.postgres_review([], 99.5, "app", installed=installed)["checks"])
+    assert with_ratio[("app", "cache_hit_ratio")]["status"] == "pass"
+    # an error given is the reason, installed or not
+    given = by(performance.postgres_review([], None, "app", error="timeout", installed=installed)["checks"])
+    assert given[("app", "slow_queries")]["reason"] == "timeout"
+
+
+@pytest.mark.parametrize("installed", [True, 1, "true", "yes"])
+def test_postgres_with_pg_stat_statements_grades_the_statements(installed):
+    found = by(performance.postgres_review([{"query": "SELECT 1", "calls": 1, "mean_ms": 2.0}], None, "app",
+                                           installed=installed)["checks"])
+    assert found[("app", "slow_queries")]["status"] == "pass"
+    assert found[("app", "cache_hit_ratio")]["reason"] == "no blocks read yet"
+
+
 def test_the_apply_plan_takes_only_what_the_run_names_and_one_config_change_per_function():
     from ansible_collections.ops.runbooks.plugins.filter.performance import applied_changes, apply_plan
     recs = [{"resource": "f", "setting": "memory_size", "recommended": 1024, "apply": {"module": "lambda_config"}},
