@@ -239,11 +239,21 @@ def _resolved(record, evidence, at):
                     {"at": at, "event": "resolved: %s" % (resolution or "no resolution given")}])
 
 
-STEPS = {"held": _held, "failed": _failed, "changed": _changed, "notified": _notified, "resolved": _resolved}
+def _actions(record, evidence, at):
+    """The actions' step, once they ran or were held back: ``held`` when they could not act (``may_act`` false: plan
+    only, or production without confirmation), else ``changed`` - one record step for both branches."""
+    if boolean(evidence.get("may_act"), strict=False):
+        return _changed(record, evidence, at)
+    return _held(record, evidence, at)
+
+
+STEPS = {"actions": _actions, "held": _held, "failed": _failed, "changed": _changed, "notified": _notified,
+         "resolved": _resolved}
 
 
 def incident_update(record, step, evidence, at):
-    """``record`` after one step of the incident procedure (``held``, ``failed``, ``changed``, ``notified``), at
+    """``record`` after one step of the incident procedure (``held``, ``failed``, ``changed`` - or ``actions``, which
+    is ``held`` or ``changed`` by its ``may_act`` - ``notified``), at
     ``at`` (ISO 8601): the plan, the changes and the timeline written in one place, the same way every time
     (``resolved`` too: the resolution and root cause)."""
     if not isinstance(record, dict):

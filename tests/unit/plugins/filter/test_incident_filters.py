@@ -40,6 +40,17 @@ def test_held_actions_carry_their_plan_and_are_said_once():
     assert unnamed["timeline"][-1]["event"] == "actions scale not run, plan only (incident_response_plan_only)"
 
 
+def test_the_actions_step_is_held_or_changed_by_may_act():
+    evidence = {"actions": ["rollback"], "plan_only": False, "plan_reason": "", "alias": "live",
+                "plan_results": [rollback("a")], "rollbacks": [rollback("a")], "scaling": []}
+    assert incident_update(RECORD, "actions", dict(evidence, may_act=False), AT) == \
+        incident_update(RECORD, "held", evidence, AT)
+    assert incident_update(RECORD, "actions", dict(evidence, may_act="true"), AT) == \
+        incident_update(RECORD, "changed", evidence, AT)
+    acted = incident_update(RECORD, "actions", dict(evidence, may_act=True), AT)
+    assert "plan" not in acted and acted["changes"][0]["resource"] == "a:live"
+
+
 def test_changes_failures_and_notifications():
     scaling = [{"item": {"key": "a", "value": 20}, "changed": True, "previous": 10, "current": 20}]
     changed = incident_update(RECORD, "changed", {"alias": "live", "rollbacks": [rollback("a"), rollback("b", False)],
