@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 
 try:
     import botocore
@@ -54,10 +55,48 @@ class OperationFailed(OpsRunbooksError):
     """AWS or a tool reports a terminal failure (a version in state Failed, an export FAILED, pg_restore failed)."""
 
 
+RETRY_BUDGET_ENV = "OPS_RUNBOOKS_RETRY_SECONDS"
+
+
+def retry_note(error):
+    """How long a call was retried before it gave up ("gave up after 6 attempts in 52.3 s; retry budget 60 s,
+    OPS_RUNBOOKS_RETRY_SECONDS"), or '' for an error that was not retried."""
+    retried = getattr(error, "ops_runbooks_retried", None)
+    if not retried or retried.get("attempts", 0) < 2:
+        return ""
+    return "gave up after %d attempts in %s s; retry budget %s s (%s)" % (
+        retried["attempts"], retried["seconds"], "%g" % retried["budget"], RETRY_BUDGET_ENV)
+
+
+HTML = re.compile(r"^\s*<(!doctype|html)", re.IGNORECASE)
+TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+
+
+def readable_error(error):
+    """A botocore error whose message is an HTML page (a proxy's or an emulator's error page, not an AWS error
+    document) gets a one-line message instead: "HTTP 500 from the endpoint, not an AWS error (page: 500 Internal
+    Server Error)". Other errors are left as they are. Returns the error."""
+    if botocore is None or not isinstance(error, botocore.exceptions.ClientError):
+        return error
+    detail = error.response.get("Error") or {}
+    message = str(detail.get("Message") or "")
+    if HTML.match(message):
+        title = TITLE.search(message)
+        status = (error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or detail.get("Code") or "?"
+        detail["Message"] = "HTTP %s from the endpoint, not an AWS error%s" % (
+            status, " (page: %s)" % " ".join(title.group(1).split())[:120] if title else "")
+        error.response["Error"] = detail
+        error.args = ("An error occurred (%s) when calling the %s operation: %s" % (
+            detail.get("Code"), getattr(error, "operation_name", "?"), detail["Message"]),)
+    return error
+
+
 def one_line(error, limit=None):
-    """An error's text on one line (botocore's and moto's messages carry newlines and XML bodies), at most ``limit``
-    characters: for a reason inside a check or a per-item result, where one bad item must not fail the task."""
-    text = " ".join(str(error).split())
+    """An error's text on one line (botocore's and moto's messages carry newlines and XML bodies; an HTML error page
+    becomes one line, ``readable_error``; a call retried until its budget ran out says so, ``retry_note``), at most
+    ``limit`` characters: for a reason inside a check or a per-item result, where one bad item must not fail the task."""
+    note = retry_note(error)
+    text = " ".join(str(readable_error(error)).split()) + (" (%s)" % note if note else "")
     return text[:limit] if limit else text
 
 

@@ -7,7 +7,8 @@ the calls an ``ops`` filter and a ``budget`` select), answers with one fault ins
 - ``throttle``: the protocol's own throttling error (JSON ``__type`` ThrottlingException, query XML Throttling,
   REST ``x-amzn-ErrorType`` TooManyRequestsException with 429, S3 ``SlowDown`` 503, CBOR for rpc-v2-cbor);
 - ``503``: the protocol's ServiceUnavailable shape;
-- ``500``: a bare HTML "500 Internal Server Error" (what a load balancer answers);
+- ``500``: a bare HTML "500 Internal Server Error" page (what a load balancer or a web framework answers - Werkzeug's,
+  which raw moto sends; not well-formed XML, so a query-protocol client gets the page as the error message);
 - ``drop_before``: the connection closes before the request reaches the emulator (nothing happened);
 - ``drop_after``: the request reaches the emulator and takes effect, then the connection closes before the
   answer (the change happened, the answer is lost).
@@ -271,7 +272,9 @@ def _routes(service):
 def error_response(fault, protocol):
     """``(status, headers, body)`` of a throttling / 503 error in the protocol's own shape, or a bare 500."""
     if fault == "500":
-        return 500, [("Content-Type", "text/html")], b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+        return 500, [("Content-Type", "text/html")], (
+            b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n"
+            b"<p>The server encountered an internal error and was unable to complete your request.</p>\n")
     code, status = {"throttle": ("ThrottlingException", 400), "503": ("ServiceUnavailableException", 503)}[fault]
     message = "Rate exceeded" if fault == "throttle" else "Service unavailable"
     if protocol == "json":

@@ -211,9 +211,10 @@ def test_a_client_error_that_is_not_transient_is_not_retried(no_backoff_sleep):
 def test_botocore_retries_in_standard_mode_and_single_attempt_clients_send_once(monkeypatch):
     from ansible_collections.ops.runbooks.plugins.module_utils import common
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
-    assert common.botocore_retry_config() == {"retries": {"mode": "standard"}}
+    assert common.botocore_retry_config() == {"retries": {"mode": "standard"}, "connect_timeout": 10}
     assert common.botocore_retry_config(single_attempt=True) == {"retries": {"mode": "standard",
-                                                                             "total_max_attempts": 1}}
+                                                                             "total_max_attempts": 1},
+                                                                 "connect_timeout": 10}
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     assert common.botocore_retry_config()["retries"]["mode"] == "adaptive"
 
@@ -238,8 +239,9 @@ def test_no_module_helper_ends_the_module():
     for path in glob.glob(os.path.join(root, "module_utils", "*.py")) + glob.glob(os.path.join(root, "modules", "*.py")):
         tree = ast.parse(open(path).read())
         for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-            # refuse_bad_arguments: part of making a module (bad arguments end it, as the argument spec's own checks do)
-            if func.name in ("main", "ending_on_error", "end_module", "refuse_bad_arguments"):
+            # refuse_bad_arguments: part of making a module (bad arguments end it, as the argument spec's own checks do);
+            # fail_json_aws: the module's own override (a readable message), which calls amazon.aws's
+            if func.name in ("main", "ending_on_error", "end_module", "refuse_bad_arguments", "fail_json_aws"):
                 continue
             for call in [n for n in ast.walk(func) if isinstance(n, ast.Call)]:
                 if isinstance(call.func, ast.Attribute) and call.func.attr in ("fail_json", "fail_json_aws", "exit_json"):
@@ -332,3 +334,117 @@ def test_psycopg2_missing_is_community_postgresqls_one_message(monkeypatch):
         raise AssertionError("no failure without psycopg2")
     monkeypatch.setattr(community, "HAS_PSYCOPG", True)
     postgres.require_psycopg2(Module())  # present: nothing happens
+
+
+# The retry budget (#33): a persistent 5xx ends after about OPS_RUNBOOKS_RETRY_SECONDS, not after ten backoffs of up to
+# 60 s each; the error says how long it was tried, and an HTML error page is one readable line.
+HTML_500 = ("<!DOCTYPE HTML PUBLIC><html><head><title>500 Internal Server Error</title></head>"
+            "<body><h1>Internal Server Error</h1></body></html>")
+
+
+class _Clock:
+    def __init__(self):
+        self.now, self.pauses = 0.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def pause(self, seconds):
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+def _html_500():
+    import botocore.exceptions
+    return botocore.exceptions.ClientError({"Error": {"Code": "500", "Message": HTML_500},
+                                            "ResponseMetadata": {"HTTPStatusCode": 500}}, "DescribeAlarms")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from ansible_collections.ops.runbooks.plugins.module_utils import common
+    fake = _Clock()
+    monkeypatch.setattr(common.time, "monotonic", fake.monotonic)
+    monkeypatch.setattr(common, "pause", fake.pause)
+    monkeypatch.setattr(common.random, "uniform", lambda low, high: high)  # the longest pause jitter allows
+    return fake
+
+
+def test_a_persistent_5xx_ends_within_the_retry_budget_and_says_so(clock, monkeypatch):
+    from ansible_collections.ops.runbooks.plugins.module_utils import common, errors
+    calls = []
+
+    def describe():
+        calls.append(clock.now)
+        raise _html_500()
+
+    monkeypatch.setenv("OPS_RUNBOOKS_RETRY_SECONDS", "30")
+    with pytest.raises(Exception) as raised:
+        common.retry_decorator()(describe)()
+    assert clock.pauses == [3, 6, 12, 9]  # the fourth pause (24 s) is cut at the budget: the fifth attempt is the last
+    assert calls == [0, 3, 9, 21, 30]
+    assert errors.retry_note(raised.value) == \
+        "gave up after 5 attempts in 30.0 s; retry budget 30 s (OPS_RUNBOOKS_RETRY_SECONDS)"
+    text = errors.one_line(raised.value)
+    assert "HTTP 500 from the endpoint, not an AWS error (page: 500 Internal Server Error)" in text
+    assert "<html" not in text and text.endswith("(gave up after 5 attempts in 30.0 s; retry budget 30 s "
+                                                 "(OPS_RUNBOOKS_RETRY_SECONDS))")
+
+
+def test_the_default_budget_is_a_minute_and_zero_means_one_attempt(clock, monkeypatch):
+    from ansible_collections.ops.runbooks.plugins.module_utils import common
+    calls = []
+
+    def throttled():
+        import botocore.exceptions
+        calls.append(clock.now)
+        raise botocore.exceptions.ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
+                                              "ListTables")
+
+    for raw in (None, "", "nan", "-1", "many"):
+        if raw is None:
+            monkeypatch.delenv("OPS_RUNBOOKS_RETRY_SECONDS", raising=False)
+        else:
+            monkeypatch.setenv("OPS_RUNBOOKS_RETRY_SECONDS", raw)
+        assert common.retry_budget() == 60.0
+    with pytest.raises(Exception):
+        common.retry_decorator()(throttled)()
+    assert clock.pauses == [3, 6, 12, 24, 15] and clock.now == 60  # the fifth pause (48 s) is cut at the minute
+    calls.clear()
+    with pytest.raises(Exception):
+        common.retry_decorator(budget=0)(throttled)()
+    assert len(calls) == 1
+
+
+def test_an_error_that_is_not_transient_is_not_retried_and_a_success_after_retries_returns(clock):
+    import botocore.exceptions
+    from ansible_collections.ops.runbooks.plugins.module_utils import common
+    answers = [_html_500(), _html_500(), "ok"]
+
+    def flaky():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert common.retry_decorator(budget=60)(flaky)() == "ok" and clock.pauses == [3, 6]
+    denied = botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListTables")
+
+    def refuse():
+        raise denied
+
+    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+        common.retry_decorator(budget=60)(refuse)()
+    assert clock.pauses == [3, 6]
+
+
+def test_readable_error_leaves_an_aws_error_document_as_it_is():
+    import botocore.exceptions
+    from ansible_collections.ops.runbooks.plugins.module_utils import errors
+    aws = botocore.exceptions.ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no table t"}},
+                                          "DescribeTable")
+    assert str(errors.readable_error(aws)) == str(aws) and "no table t" in str(aws)
+    assert errors.readable_error(ValueError("x")).args == ("x",)
+    assert str(errors.readable_error(_html_500())) == ("An error occurred (500) when calling the DescribeAlarms "
+                                                       "operation: HTTP 500 from the endpoint, not an AWS error "
+                                                       "(page: 500 Internal Server Error)")
