@@ -36,7 +36,7 @@ _ORIGINAL_IAM_REQUEST_INIT = access_control.IAMRequestBase.__init__
 
 
 # Services whose SigV4 signing name differs from the IAM action prefix AWS uses.
-_IAM_PREFIX = {"monitoring": "cloudwatch"}
+_IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 # API operations whose IAM action has another name (moto uses the operation name).
 # SQS batch operations are authorized by the single action (AWS: "permissions for SendMessageBatch ... are the
 # same as for SendMessage").
@@ -55,8 +55,8 @@ def _iam_request_init(self, *args, **kwargs):
     """Work around two moto 5.2 gaps in IAM-enforcing mode.
 
     1. moto names the IAM action after the signing name and the API operation (``monitoring:GetMetricData``,
-       ``lambda:Invoke``) where AWS uses the IAM names (``cloudwatch:GetMetricData``, ``lambda:InvokeFunction``):
-       policies written for AWS would not match.
+       ``lambda:Invoke``, ``apigateway:GetRestApis``) where AWS uses the IAM names (``cloudwatch:GetMetricData``,
+       ``lambda:InvokeFunction``, ``apigateway:GET``): policies written for AWS would not match.
 
     2. For REST-style GET/HEAD/DELETE requests (Lambda's GetAlias, ListVersionsByFunction, ...) moto
     signs ``BaseResponse.data`` (a dict it filled from the request headers) as the request body,
@@ -66,6 +66,8 @@ def _iam_request_init(self, *args, **kwargs):
     _ORIGINAL_IAM_REQUEST_INIT(self, *args, **kwargs)
     service, _sep, action = self._action.partition(":")  # pylint: disable=protected-access
     name = "%s:%s" % (_IAM_PREFIX.get(service, service), action)
+    if service == "apigateway":  # API Gateway's management API is authorized by HTTP verb: apigateway:GET, ...
+        name = "apigateway:%s" % self._method  # pylint: disable=protected-access
     self._action = _IAM_ACTION.get(name, name)  # pylint: disable=protected-access
     if (self._method in ("GET", "HEAD", "DELETE") and not self._body  # pylint: disable=protected-access
             and not isinstance(self, access_control.S3IAMRequest)):  # S3 signs correctly and needs its data dict

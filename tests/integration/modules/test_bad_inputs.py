@@ -730,6 +730,18 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"secret_id": S, "value": new, "refresh_functions": ["bad name!"]},
          "refresh_functions[0]: 'bad name!' is not a valid Lambda function name"),
     ]
+    disc = [
+        ({}, "stacks, tags, name_prefixes: give at least one source"),
+        ({"stacks": [""]}, "stacks: an empty name discovers nothing"),
+        ({"name_prefixes": ["  "]}, "name_prefixes: an empty name"),
+        ({"tags": {"a": {"b": 1}}, "stacks": ["s"]}, "tags: 'a': a tag is a key with a value"),
+        ({"tags": {"": "x"}}, "tags: '': a tag is a key with a value"),
+        ({"stacks": ["s"], "kinds": []}, "kinds: name at least one kind"),
+        ({"stacks": ["s"], "kinds": ["lambdas"]}, "value of kinds must be one or more of"),
+        ({"stacks": ["s"], "concurrency": 0}, "concurrency: 0 is out of range"),
+        ({"stacks": ["s"], "concurrency": 33}, "concurrency: 33 is out of range"),
+        ({"stacks": ["s"], "fail_on": "maybe"}, "value of fail_on must be one of"),
+    ]
     sa = [
         ({"access_key_max_age": "forever"}, "access_key_max_age: 'forever' is not a duration"),
         ({"access_key_max_age": "-1d"}, "access_key_max_age: '-1d' is negative"),
@@ -752,7 +764,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("dynamodb_ttl_state", tt), ("incident_record", ir), ("lambda_config", lcf),
                           ("lambda_state", lst), ("lambda_usage", lu), ("log_retention", lrt), ("metric_series", ms),
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
-                          ("secret_rotate", sr), ("security_audit", sa)):
+                          ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

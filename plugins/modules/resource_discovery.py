@@ -1,0 +1,452 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ops.runbooks contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: resource_discovery
+short_description: The resources of a system, from its CloudFormation stacks, its tags and its name prefixes
+version_added: 0.5.0
+description:
+  - Resolves an environment's resources at play start from any mix of CloudFormation stacks (C(ListStackResources),
+    nested stacks followed), tags (the Resource Groups Tagging API's C(GetResources)) and name prefixes (the services'
+    list calls), into the variables the roles read - named as the inventory's variables without C(ops_runbooks_)
+    (RV(functions), RV(tables), RV(buckets), RV(queues), RV(topics), RV(log_groups), RV(alarms), RV(ecs_services),
+    RV(apis), RV(roles), RV(kms_keys)), so that names CloudFormation generates (C(agenticai-stack-ApiHandler-X1Y2))
+    and changes on every replacement are read from AWS, not typed into an inventory.
+  - Completes what it found - each function's aliases and execution role and C(/aws/lambda/<function>) log group,
+    each queue's dead-letter queue, each API's name - and says where every resource came from (RV(sources)).
+  - Nothing green that checked nothing - one check per source in the collection's common model - a stack that does
+    not exist, tags or a prefix that match nothing, and a source or completion AWS would not answer are C(fail)
+    checks, never an empty list that downstream checks pass on.
+  - Sources are read at the same time (O(concurrency)); every list call is paged.
+  - Read-only.
+notes:
+  - "IAM actions (least privilege): C(cloudformation:ListStackResources) (O(stacks)), C(tag:GetResources) (O(tags)),
+    C(lambda:ListFunctions) (O(name_prefixes), execution roles), C(lambda:ListAliases), C(dynamodb:ListTables),
+    C(s3:ListAllMyBuckets), C(sqs:ListQueues), C(sqs:GetQueueUrl), C(sqs:GetQueueAttributes) (dead-letter queues),
+    C(sns:ListTopics), C(logs:DescribeLogGroups), C(cloudwatch:DescribeAlarms), C(iam:ListRoles),
+    C(apigateway:GET) (API names) - each only for the sources and kinds asked for."
+  - ECS services and KMS keys come from stacks and tags only (no name prefix).
+  - With O(tags), the Tagging API lists the resources tagged in the region of the call (and S3 buckets, which are
+    global); a resource type it does not know is returned in RV(unclassified), not dropped silently.
+author:
+  - ops.runbooks maintainers (@ops-runbooks)
+options:
+  stacks:
+    description: CloudFormation stack names or ids; their resources, and those of their nested stacks.
+    type: list
+    elements: str
+    default: []
+  tags:
+    description:
+      - "Tags every resource must carry: C({key: value}) or C({key: [value, ...]}) (any of the values); an empty
+        list of values matches any value of the key."
+    type: dict
+    default: {}
+  name_prefixes:
+    description: Resources whose names start with one of these (functions, tables, buckets, queues, topics, alarms,
+      roles, APIs; log groups named so or C(/aws/lambda/<prefix>...)).
+    type: list
+    elements: str
+    default: []
+  kinds:
+    description: The kinds to discover and return (the others are left out, with their calls).
+    type: list
+    elements: str
+    choices: [functions, tables, buckets, queues, topics, log_groups, alarms, ecs_services, apis, roles, kms_keys]
+    default: [functions, tables, buckets, queues, topics, log_groups, alarms, ecs_services, apis, roles, kms_keys]
+  concurrency:
+    description: Sources and completions read at the same time (1 to 32).
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - ops.runbooks.checks
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode runs the same reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: The agenticai system, whose names CloudFormation generates
+  ops.runbooks.resource_discovery:
+    stacks: [agenticai-stack]
+    tags: {Project: agenticai}
+  register: discovered
+
+- name: Its functions and tables, for every role of the play
+  ansible.builtin.set_fact:
+    ops_runbooks_functions: "{{ discovered.functions }}"
+    ops_runbooks_tables: "{{ discovered.tables }}"
+
+- name: The queues of a system whose names share a prefix
+  ops.runbooks.resource_discovery:
+    name_prefixes: [prod-crypto-trading-]
+    kinds: [queues]
+  register: queues
+"""
+
+RETURN = r"""
+functions:
+  description: Lambda function names.
+  returned: always
+  type: list
+  elements: str
+aliases:
+  description: Each function's aliases (from its stack, and C(ListAliases)).
+  returned: always
+  type: dict
+  sample: {agenticai-stack-ApiHandler-X1Y2: [live]}
+tables:
+  description: DynamoDB table names.
+  returned: always
+  type: list
+  elements: str
+buckets:
+  description: S3 bucket names.
+  returned: always
+  type: list
+  elements: str
+queues:
+  description: SQS queue names, dead-letter queues included.
+  returned: always
+  type: list
+  elements: str
+dead_letter_queues:
+  description: Each queue's dead-letter queue (its redrive policy), by name.
+  returned: always
+  type: dict
+  sample: {agenticai-pm-queue: agenticai-pm-dlq}
+topics:
+  description: SNS topic ARNs.
+  returned: always
+  type: list
+  elements: str
+log_groups:
+  description: CloudWatch Logs group names, C(/aws/lambda/<function>) of each function included.
+  returned: always
+  type: list
+  elements: str
+alarms:
+  description: CloudWatch alarm names.
+  returned: always
+  type: list
+  elements: str
+ecs_services:
+  description: ECS service ARNs.
+  returned: always
+  type: list
+  elements: str
+apis:
+  description: API Gateway REST APIs, C({id, name}).
+  returned: always
+  type: list
+  elements: dict
+roles:
+  description: IAM role names, the functions' execution roles included.
+  returned: always
+  type: list
+  elements: str
+kms_keys:
+  description: KMS key ids.
+  returned: always
+  type: list
+  elements: str
+unclassified:
+  description: What a source named that is none of the kinds (C(<type> <id>) from a stack, an ARN from the tags).
+  returned: always
+  type: list
+  elements: str
+sources:
+  description: For each kind, each resource's sources (C(stack <name>), C(tags), C(prefix <prefix>), C(function
+    <name>), C(dead-letter queue of <queue>)).
+  returned: always
+  type: dict
+stacks:
+  description: Each stack read, C({resources, nested}) - the count of its resources and its nested stacks' ids.
+  returned: always
+  type: dict
+checks:
+  description: One check per source (and per completion that failed) in the common model.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts of the checks by status.
+  returned: always
+  type: dict
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.ops.runbooks.plugins.module_utils import checks
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import MAX_CONCURRENCY
+from ansible_collections.ops.runbooks.plugins.module_utils.batch import end_with_checks
+from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
+from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.discovery import KINDS
+from ansible_collections.ops.runbooks.plugins.module_utils.discovery import Found
+from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_arn
+from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_stack_resource
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
+
+MAX_NESTING = 5  # nested stacks followed this deep
+
+
+class Discovery:
+    """The reads of one run: each returns nothing and records into ``found``; an AWS error becomes a failed check."""
+
+    def __init__(self, module, kinds):
+        self.module, self.kinds, self.found = module, kinds, Found()
+        self.stacks, self.problems, self.unread, self._clients, self._functions = {}, [], set(), {}, None
+
+    def client(self, service):
+        if service not in self._clients:
+            self._clients[service] = self.module.retrying_client(service)
+        return self._clients[service]
+
+    def guarded(self, what, read):
+        """``read()``; an AWS error is a failed check naming ``what`` (the other sources go on)."""
+        try:
+            return read()
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.unread.add(what.split(" (")[0])
+            self.problems.append(checks.make_check(what, "discovery", checks.FAIL, "%s could not be read: %s" % (
+                what, one_line(e, 400))))
+            return None
+
+    # ---- sources -------------------------------------------------------------------------------------------------
+    def stack(self, name):
+        source, pending, depth = "stack %s" % name, [name], 0
+        while pending and depth <= MAX_NESTING:
+            current, pending, depth = pending, [], depth + 1
+            for stack in current:
+                resources = paginate(self.client("cloudformation"), "list_stack_resources",
+                                     StackName=stack)["StackResourceSummaries"]
+                nested = []
+                for resource in resources:
+                    kind, value = from_stack_resource(resource)
+                    if kind == "stacks":
+                        nested.append(value)
+                    elif kind in self.kinds or kind == "aliases" and "functions" in self.kinds or kind is None:
+                        self.found.add(kind, value, source)
+                self.stacks[stack] = {"resources": len(resources), "nested": nested}
+                pending += nested
+
+    def tagged(self, tags):
+        filters = [{"Key": key, "Values": [] if values in (None, "") else
+                    [str(v) for v in (values if isinstance(values, list) else [values])]}
+                   for key, values in tags.items()]
+        for resource in paginate(self.client("resourcegroupstaggingapi"), "get_resources",
+                                 TagFilters=filters)["ResourceTagMappingList"]:
+            kind, value = from_arn(resource.get("ResourceARN"))
+            if kind is None or kind in self.kinds:
+                self.found.add(kind, value, "tags")
+
+    def functions(self):
+        """Every function's configuration (ListFunctions, read once): names and execution roles."""
+        if self._functions is None:
+            self._functions = paginate(self.client("lambda"), "list_functions")["Functions"]
+        return self._functions
+
+    def prefixed(self, kind, prefix):
+        source, names = "prefix %s" % prefix, []
+        if kind == "functions":
+            names = [f["FunctionName"] for f in self.functions()]
+        elif kind == "tables":
+            names = paginate(self.client("dynamodb"), "list_tables")["TableNames"]
+        elif kind == "buckets":
+            names = [b["Name"] for b in self.client("s3").list_buckets(aws_retry=True).get("Buckets", [])]
+        elif kind == "queues":
+            urls = paginate(self.client("sqs"), "list_queues", QueueNamePrefix=prefix).get("QueueUrls") or []
+            names = [u.rstrip("/").rsplit("/", 1)[-1] for u in urls]
+        elif kind == "topics":
+            for arn in [t["TopicArn"] for t in paginate(self.client("sns"), "list_topics")["Topics"]]:
+                if arn.rsplit(":", 1)[-1].startswith(prefix):
+                    self.found.add(kind, arn, source)
+            return
+        elif kind == "log_groups":
+            for start in (prefix, "/aws/lambda/" + prefix):
+                groups = paginate(self.client("logs"), "describe_log_groups", logGroupNamePrefix=start)["logGroups"]
+                names += [g["logGroupName"] for g in groups]
+            prefix = ""  # matched by the call
+        elif kind == "alarms":
+            answer = paginate(self.client("cloudwatch"), "describe_alarms", AlarmNamePrefix=prefix)
+            names = [a["AlarmName"] for a in answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])]
+        elif kind == "roles":
+            names = [r["RoleName"] for r in paginate(self.client("iam"), "list_roles")["Roles"]]
+        elif kind == "apis":
+            for api in paginate(self.client("apigateway"), "get_rest_apis")["items"]:
+                if api.get("name", "").startswith(prefix):
+                    self.found.add(kind, api["id"], source)
+            return
+        for name in names:
+            if name.startswith(prefix):
+                self.found.add(kind, name, source)
+
+    # ---- completions ---------------------------------------------------------------------------------------------
+    def aliases(self, function):
+        for alias in paginate(self.client("lambda"), "list_aliases", FunctionName=function)["Aliases"]:
+            self.found.add("aliases", (function, alias["Name"]), "function %s" % function)
+
+    def dead_letter_queue(self, queue):
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(aws_retry=True, QueueName=queue)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(aws_retry=True, QueueUrl=url,
+                                              AttributeNames=["RedrivePolicy"]).get("Attributes") or {}
+        target = (_json(attributes.get("RedrivePolicy")) or {}).get("deadLetterTargetArn")
+        return target.rsplit(":", 1)[-1] if target else None
+
+    def execution_roles(self):
+        wanted = set(self.found.names("functions"))
+        for function in self.functions():
+            if function["FunctionName"] in wanted and function.get("Role"):
+                self.found.add("roles", function["Role"].rsplit("/", 1)[-1], "function %s" % function["FunctionName"])
+
+    def api_names(self):
+        return dict((api["id"], api.get("name")) for api in
+                    paginate(self.client("apigateway"), "get_rest_apis")["items"])
+
+
+def _json(text):
+    import json
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _checked(params):
+    """The sources, validated: (stacks, tags, prefixes) - InvalidInput naming the option otherwise."""
+    stacks, tags, prefixes = params["stacks"], params["tags"], params["name_prefixes"]
+    if not (stacks or tags or prefixes):
+        raise InvalidInput("stacks, tags, name_prefixes: give at least one source to discover from")
+    for option, values in (("stacks", stacks), ("name_prefixes", prefixes)):
+        for value in values:
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInput("%s: an empty name discovers nothing (or everything): %r" % (option, value))
+    for key, values in tags.items():
+        items = values if isinstance(values, list) else [values]
+        if not str(key).strip() or any(isinstance(v, (dict, list)) for v in items):
+            raise InvalidInput("tags: %r: a tag is a key with a value or a list of values" % (key,))
+    if not params["kinds"]:
+        raise InvalidInput("kinds: name at least one kind")
+    check_range("concurrency", params["concurrency"], 1, MAX_CONCURRENCY)
+    return list(dict.fromkeys(stacks)), tags, list(dict.fromkeys(prefixes))
+
+
+def _source_checks(found, stacks, tags, prefixes, read):
+    """One check per source that was read: how many resources of the kinds asked for it named - none is a failure."""
+    made = []
+
+    def count_check(resource, source, named):
+        count = found.count(source)
+        if not count and source in read.unread:
+            return  # the source could not be read: its failed check says why
+        made.append(checks.make_check(resource, "discovery", checks.PASS if count else checks.FAIL,
+                                      "%s: %d resource(s)" % (named, count) if count else
+                                      "%s: no resource of the kinds asked for" % named, count))
+
+    for stack in stacks:
+        if stack in read.stacks:  # one that could not be read is a failed check of its own (Discovery.guarded)
+            nested = read.stacks[stack]["nested"]
+            count_check("stack " + stack, "stack " + stack, "stack %s%s" % (
+                stack, " (and %d nested stack(s))" % len(nested) if nested else ""))
+    if tags:
+        shown = ", ".join("%s=%s" % (k, v) for k, v in tags.items())
+        count_check("tags " + shown, "tags", "tags " + shown)
+    for prefix in prefixes:
+        count_check("prefix " + prefix, "prefix " + prefix, "prefix " + prefix)
+    return made
+
+
+def discover(module):
+    params = module.params
+    stacks, tags, prefixes = _checked(params)
+    kinds = list(dict.fromkeys(params["kinds"]))
+    read = Discovery(module, kinds)
+    tasks = [("stack %s" % s, lambda s=s: read.stack(s)) for s in stacks]
+    if tags:
+        tasks.append(("tags", lambda: read.tagged(tags)))
+    tasks += [("prefix %s (%s)" % (p, k), lambda k=k, p=p: read.prefixed(k, p))
+              for p in prefixes for k in kinds if k not in ("ecs_services", "kms_keys")]
+    with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+        list(pool.map(lambda task: read.guarded(task[0], task[1]), tasks))
+    # the stacks that could not be read are failed checks already (guarded); a missing stack says so
+    found = read.found
+    completions = []
+    if "functions" in kinds:
+        completions += [("aliases of %s" % f, lambda f=f: read.aliases(f)) for f in found.names("functions")]
+    if "queues" in kinds:
+        dead_letters = {}
+
+        def dead_letter(queue):
+            dlq = read.dead_letter_queue(queue)
+            if dlq:
+                dead_letters[queue] = dlq
+        completions += [("dead-letter queue of %s" % q, lambda q=q: dead_letter(q)) for q in found.names("queues")]
+    if "roles" in kinds and found.names("functions"):
+        completions.append(("execution roles", read.execution_roles))
+    api_names = {}
+    if "apis" in kinds and found.names("apis"):
+        completions.append(("API names", lambda: api_names.update(read.api_names())))
+    with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+        list(pool.map(lambda task: read.guarded(task[0], task[1]), completions))
+    if "queues" in kinds:
+        for queue, dlq in sorted(dead_letters.items()):
+            found.add("queues", dlq, "dead-letter queue of %s" % queue)
+    if "log_groups" in kinds:
+        for function in found.names("functions"):
+            found.add("log_groups", "/aws/lambda/%s" % function, "function %s" % function)
+    result = dict((kind, sorted(found.names(kind)) if kind in kinds else []) for kind in KINDS)
+    result.update(
+        aliases=dict((f, sorted(a)) for f, a in sorted(found.aliases.items())) if "functions" in kinds else {},
+        dead_letter_queues=dict(sorted(dead_letters.items())) if "queues" in kinds else {},
+        apis=[{"id": i, "name": api_names.get(i)} for i in sorted(found.names("apis"))] if "apis" in kinds else [],
+        unclassified=sorted(found.unclassified),
+        sources=dict((kind, dict(sorted(found.resources[kind].items()))) for kind in kinds),
+        stacks=read.stacks)
+    return result, _source_checks(found, stacks, tags, prefixes, read) + read.problems
+
+
+ARGUMENT_SPEC = dict(
+    stacks=dict(type="list", elements="str", default=[]),
+    tags=dict(type="dict", default={}),
+    name_prefixes=dict(type="list", elements="str", default=[]),
+    kinds=dict(type="list", elements="str", choices=list(KINDS), default=list(KINDS)),
+    concurrency=dict(type="int", default=8),
+    fail_on=dict(type="str", choices=["fail", "never"], default="fail"),
+)
+
+
+def main():
+    module = OpsRunbooksAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = dict(changed=False)
+    with ending_on_error(module, result, "discover the resources"):
+        found, made = discover(module)
+        result.update(found)
+    end_with_checks(module, result, made, "discovery source(s) failed")
+
+
+if __name__ == "__main__":
+    main()
