@@ -10,90 +10,10 @@ import uuid
 import pytest
 import seed
 
+from cfn_system import deploy, physical, remove
 from iam import assert_denial_shown, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("CloudFormation with Lambda and DynamoDB: moto's services")
-
-CHILD = """
-Resources:
-  Sessions:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-"""
-
-PARENT = """
-Parameters:
-  CodeBucket: {Type: String}
-  ChildUrl: {Type: String}
-  Generation: {Type: String}
-Resources:
-  ExecRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
-  ApiHandler:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      Role: !GetAtt ExecRole.Arn
-      Code: {S3Bucket: !Ref CodeBucket, S3Key: code.zip}
-      Description: !Ref Generation
-  Items:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-  PmDlq:
-    Type: AWS::SQS::Queue
-  PmQueue:
-    Type: AWS::SQS::Queue
-    Properties:
-      RedrivePolicy: {deadLetterTargetArn: !GetAtt PmDlq.Arn, maxReceiveCount: 3}
-  Alerts:
-    Type: AWS::SNS::Topic
-  Logs:
-    Type: AWS::Logs::LogGroup
-    Properties: {RetentionInDays: 7}
-  Nested:
-    Type: AWS::CloudFormation::Stack
-    Properties: {TemplateURL: !Ref ChildUrl}
-"""
-
-
-def deploy(aws, name, generation="1", bucket_exists=False):
-    """The system, as a stack (and its nested one) whose names the emulator generates."""
-    s3 = aws("s3")
-    bucket = "cfn-" + name.lower()
-    if not bucket_exists:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        s3.put_object(Bucket=bucket, Key="code.zip", Body=seed._zip(0))  # pylint: disable=protected-access
-        s3.put_object(Bucket=bucket, Key="child.yaml", Body=CHILD.encode())
-    params = [{"ParameterKey": "CodeBucket", "ParameterValue": bucket},
-              {"ParameterKey": "ChildUrl", "ParameterValue": "https://%s.s3.amazonaws.com/child.yaml" % bucket},
-              {"ParameterKey": "Generation", "ParameterValue": generation}]
-    cfn = aws("cloudformation")
-    cfn.create_stack(StackName=name, TemplateBody=PARENT, Parameters=params, Capabilities=["CAPABILITY_IAM"])
-    return cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
-
-
-def physical(resources, logical):
-    return [r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == logical][0]
-
-
-def remove(aws, name):
-    """The stack (CloudFormation deletes what it made) and the bucket of its code: the sandbox as it was."""
-    aws("cloudformation").delete_stack(StackName=name)
-    bucket = "cfn-" + name.lower()
-    for item in aws("s3").list_objects_v2(Bucket=bucket).get("Contents", []):
-        aws("s3").delete_object(Bucket=bucket, Key=item["Key"])
-    aws("s3").delete_bucket(Bucket=bucket)
 
 
 @pytest.fixture
