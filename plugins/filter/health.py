@@ -140,14 +140,25 @@ def identity_check(identity, expected_account=""):
                              account, expected)
 
 
-def alarms_check(metric_alarms):
-    """amazon.aws.cloudwatch_metric_alarm_info's ``metric_alarms``: ``fail`` naming every alarm in ALARM (filtered on
-    the state here too: an emulator ignores StateValue with a prefix)."""
+def alarms_check(metric_alarms, prefix=""):
+    """amazon.aws.cloudwatch_metric_alarm_info's ``metric_alarms`` - every alarm the selection holds, in any state:
+    ``fail`` naming every alarm in ALARM (the state filtered here). The check says what it watched (the count, and
+    the prefix when there is one), and a selection that holds no alarm checked nothing: ``fail`` when ``prefix``
+    names no alarm (the system's alarms are named otherwise), ``warn`` when the region has none at all."""
     if not isinstance(metric_alarms, list):
         raise AnsibleFilterError("alarms_check expects cloudwatch_metric_alarm_info's metric_alarms (a list)")
-    firing = [a.get("alarm_name") for a in metric_alarms if isinstance(a, dict) and a.get("state_value") == "ALARM"]
-    return checks.make_check("cloudwatch", "alarms in ALARM", checks.FAIL if firing else checks.PASS,
-                             ", ".join(firing) or "no alarm in ALARM", firing, [])
+    alarms = [a for a in metric_alarms if isinstance(a, dict)]
+    firing = [a.get("alarm_name") for a in alarms if a.get("state_value") == "ALARM"]
+    watched = "alarm(s) named %s*" % prefix if prefix else "alarm(s) of the account and region"
+    if not alarms:
+        if prefix:
+            return checks.make_check("cloudwatch", "alarms in ALARM", checks.FAIL, "no alarm is named %s*: the check "
+                                     "watched nothing (health_check_alarm_name_prefix)" % prefix, [], [])
+        return checks.make_check("cloudwatch", "alarms in ALARM", checks.WARN, "no CloudWatch alarm in the account "
+                                 "and region: no alarm watches the system", [], [])
+    reason = "%s in ALARM (of %d %s)" % (", ".join(firing), len(alarms), watched) if firing else \
+        "none of %d %s in ALARM" % (len(alarms), watched)
+    return checks.make_check("cloudwatch", "alarms in ALARM", checks.FAIL if firing else checks.PASS, reason, firing, [])
 
 
 def invoke_check(result, function):
@@ -225,7 +236,7 @@ def _setting(settings, area, name):
 # Area -> its checks from (registered result, settings). Areas whose module returns checks take them as they are.
 AREAS = {
     "identity": lambda r, s: [identity_check(r, _setting(s, "identity", "expected_account"))],
-    "alarms": lambda r, s: [alarms_check(r.get("metric_alarms"))],
+    "alarms": lambda r, s: [alarms_check(r.get("metric_alarms"), s.get("prefix") or "")],
     "lambda_invoke": lambda r, s: [invoke_check(r, _setting(s, "lambda_invoke", "function"))],
     "logs": lambda r, s: [log_to_check(p, _setting(s, "logs", "resource"), _setting(s, "logs", "max_matches"))
                           for p in r.get("patterns") or []],

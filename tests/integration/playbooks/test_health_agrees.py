@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 
 import seed
 
@@ -97,3 +98,29 @@ ADDED = '''
       {{ health_check_metric_queries + [{'label': 'added in %s', 'check': 'added metric', 'namespace': 'Test/Added',
          'metric_name': 'Anything', 'statistic': 'Sum', 'window': '5m', 'max': 1, 'no_data': 'pass'}] }}
 '''
+
+
+def test_an_alarm_in_alarm_outside_any_prefix_fails_and_a_prefix_that_names_none_is_no_pass(aws, run_playbook):
+    """The daily health reads every alarm of the account and region by default: a user whose alarms are named
+    otherwise than the project (a stack's generated names) sees their alarm in ALARM fail the run; a prefix that
+    names no alarm checked nothing and fails too, instead of "no alarm in ALARM"."""
+    cloudwatch, name = aws("cloudwatch"), "pacloud-api-errors-" + uuid.uuid4().hex[:6]
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                                Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+    try:
+        proc = run_playbook("playbooks/daily_health.yml", {"health_check_checks": ["alarms"]})
+        assert proc.returncode != 0, proc.stdout[-2000:]
+        alarms = [c for c in json.loads((proc.reports / "daily_health-local.json").read_text())["checks"]
+                  if c["check"] == "alarms in ALARM"]
+        assert [c["status"] for c in alarms] == ["fail"] and name in alarms[0]["observed"], alarms
+        assert "alarm(s) of the account and region)" in alarms[0]["reason"]
+        none_named = {"health_check_checks": ["alarms"], "health_check_alarm_name_prefix": "no-alarm-is-named-"}
+        prefixed = run_playbook("playbooks/daily_health.yml", none_named)
+        assert prefixed.returncode != 0
+        alarms = [c for c in json.loads((prefixed.reports / "daily_health-local.json").read_text())["checks"]
+                  if c["check"] == "alarms in ALARM"]
+        watched_nothing = "no alarm is named no-alarm-is-named-*: the check watched nothing (health_check_alarm_name_prefix)"
+        assert [(c["status"], c["reason"]) for c in alarms] == [("fail", watched_nothing)]
+    finally:
+        cloudwatch.delete_alarms(AlarmNames=[name])

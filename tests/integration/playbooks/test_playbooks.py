@@ -15,16 +15,18 @@ from queues import take
 def test_daily_health_reports_the_seeded_problems_and_fails(sandbox, run_playbook):
     proc = run_playbook("playbooks/daily_health.yml")
     assert proc.returncode != 0, proc.stdout
-    assert "3 check(s) failed: cloudwatch | alarms in ALARM | ai-investment-score-errors; " in proc.stdout, proc.stdout
+    assert "3 check(s) failed: cloudwatch | alarms in ALARM | ai-investment-score-errors in ALARM (of " in proc.stdout, \
+        proc.stdout
     # The run's custom stats (AWX's artifacts): the report's summary and its failed checks with their reasons.
     stats = proc.stdout[proc.stdout.index("CUSTOM STATS"):]
     assert '"ops_runbooks_reports"' in stats and '"daily_health"' in stats and '"fail": 3' in stats, stats[:800]
-    assert '"reason": "ai-investment-score-errors"' in stats, stats[:800]
+    assert '"reason": "ai-investment-score-errors in ALARM (of ' in stats, stats[:800]
     report = (proc.reports / "daily_health-local.md").read_text()
     lines = [line for line in report.splitlines() if line.startswith("| ") and not line.startswith("| status")]
     # failures first (the seeded alarm, ERROR and timeout log lines), then warnings: one message in a DLQ is
     # runbook 004's warning band (> 0), not yet its critical one (> 10).
-    assert lines[0] == "| FAIL | cloudwatch | alarms in ALARM | ai-investment-score-errors |"
+    assert re.match(r"^\| FAIL \| cloudwatch \| alarms in ALARM \| ai-investment-score-errors in ALARM \(of \d+ "
+                    r"alarm\(s\) of the account and region\) \|$", lines[0]), lines[0]
     assert lines[1].startswith("| FAIL | /aws/lambda/ai-investment* | log ERROR |")
     assert lines[2].startswith('| FAIL | /aws/lambda/ai-investment* | log "Task timed out" |')
     # Then the warnings, runbook 004's warning bands in the seeded data: the orchestrator close to its timeout

@@ -90,4 +90,5 @@ def test_every_filter_of_the_collection_returns_data(monkeypatch):
     from ansible_collections.ops.runbooks.plugins.filter.health import FilterModule
     hostile = "{{ lookup('pipe', 'id') }}"
     found = FilterModule().filters()["alarms_check"]([{"alarm_name": hostile, "state_value": "ALARM"}])
-    assert found["reason"] == hostile and marked and marked[-1] is found
+    assert found["reason"] == hostile + " in ALARM (of 1 alarm(s) of the account and region)"
+    assert marked and marked[-1] is found

@@ -58,8 +58,16 @@ def test_identity_alarms_and_invocation():
     wrong = health.identity_check(who, "210987654321")
     assert (wrong["status"], wrong["reason"]) == ("fail", "account 123456789012, expected 210987654321")
     alarms = [{"alarm_name": "a", "state_value": "ALARM"}, {"alarm_name": "b", "state_value": "OK"}]
-    assert (health.alarms_check(alarms)["status"], health.alarms_check(alarms)["reason"]) == ("fail", "a")
-    assert health.alarms_check([])["reason"] == "no alarm in ALARM"
+    assert (health.alarms_check(alarms)["status"], health.alarms_check(alarms)["reason"]) == (
+        "fail", "a in ALARM (of 2 alarm(s) of the account and region)")
+    assert health.alarms_check(alarms, "ai-")["reason"] == "a in ALARM (of 2 alarm(s) named ai-*)"
+    quiet = health.alarms_check(alarms[1:], "ai-")
+    assert (quiet["status"], quiet["reason"]) == ("pass", "none of 1 alarm(s) named ai-* in ALARM")
+    # a selection that holds no alarm checked nothing: never a pass
+    none_named = health.alarms_check([], "pacloud-")
+    assert (none_named["status"], none_named["reason"]) == (
+        "fail", "no alarm is named pacloud-*: the check watched nothing (health_check_alarm_name_prefix)")
+    assert health.alarms_check([])["status"] == "warn"
     assert health.invoke_check({"result": {"status": 502}}, "hc")["status"] == "fail"
     assert health.invoke_check({"result": {"status": 200}}, "hc")["reason"] == "invocation returned 200"
 
@@ -104,8 +112,10 @@ def test_an_area_of_an_ops_runbooks_module_gives_the_modules_checks_as_they_are(
 
 
 def test_the_other_areas_are_judged_here_with_their_settings():
-    found = health.health_area_checks({"metric_alarms": [{"alarm_name": "a", "state_value": "ALARM"}]}, "alarms")
-    assert [(c["check"], c["status"], c["reason"]) for c in found] == [("alarms in ALARM", "fail", "a")]
+    found = health.health_area_checks({"metric_alarms": [{"alarm_name": "a", "state_value": "ALARM"}]}, "alarms",
+                                      {"prefix": "a"})
+    assert [(c["check"], c["status"], c["reason"]) for c in found] == [
+        ("alarms in ALARM", "fail", "a in ALARM (of 1 alarm(s) named a*)")]
     found = health.health_area_checks({"account": "123456789012", "arn": "arn:x"}, "identity",
                                       {"expected_account": "210987654321"})
     assert found[0]["status"] == "fail" and "expected 210987654321" in found[0]["reason"]
