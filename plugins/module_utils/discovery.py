@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
 # The kinds a discovery returns, named as the inventory's variables without ``ops_runbooks_`` (ops_runbooks_functions,
 # ops_runbooks_tables, ops_runbooks_buckets, ...).
 KINDS = ("functions", "tables", "buckets", "queues", "topics", "log_groups", "alarms", "ecs_services", "apis", "roles",
@@ -33,8 +35,6 @@ STACK_TYPES = {
 }
 NESTED_STACK = "AWS::CloudFormation::Stack"
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
-# An ARN: arn:partition:service:region:account:resource
-_ARN = re.compile(r"^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$")
 
 
 def from_stack_resource(resource):
@@ -62,10 +62,10 @@ def from_stack_resource(resource):
 def from_arn(arn):
     """``(kind, value)`` of a tagged resource's ARN (the Resource Groups Tagging API's answer), valued as
     ``from_stack_resource`` values it; ``(None, arn)`` for a type discovery does not model."""
-    match = _ARN.match(arn or "")
-    if not match:
+    parts = parse_aws_arn(arn or "")
+    if not parts or not parts.get("resource"):
         return None, arn
-    service, resource = match.group(1), match.group(4)
+    service, resource = parts["service"], parts["resource"]
     if service == "lambda" and resource.startswith("function:"):
         parts = resource.split(":")
         return ("functions", parts[1]) if len(parts) == 2 else (None, arn)  # a version or alias ARN is not a function

@@ -189,6 +189,7 @@ summary:
   type: dict
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -206,9 +207,15 @@ from ansible_collections.ops.runbooks.plugins.module_utils.discovery import Foun
 from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_arn
 from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_stack_resource
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import list_queue_urls
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_depth
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import queue_name_from_url
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import resolve_queue_url
+from ansible_collections.ops.runbooks.plugins.module_utils.sqs import split_queue_arn
 
 MAX_NESTING = 5  # nested stacks followed this deep
 
@@ -218,7 +225,8 @@ class Discovery:
 
     def __init__(self, module, kinds):
         self.module, self.kinds, self.found = module, kinds, Found()
-        self.stacks, self.problems, self.unread, self._clients, self._functions = {}, [], set(), {}, None
+        self.stacks, self.problems, self.unread, self._clients, self._listed = {}, [], set(), {}, {}
+        self._lock, self._locks = threading.Lock(), {}
 
     def client(self, service):
         if service not in self._clients:
@@ -229,7 +237,7 @@ class Discovery:
         """``read()``; an AWS error is a failed check naming ``what`` (the other sources go on)."""
         try:
             return read()
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, NotFound) as e:
             self.unread.add(what.split(" (")[0])
             self.problems.append(checks.make_check(what, "discovery", checks.FAIL, "%s could not be read: %s" % (
                 what, one_line(e, 400))))
@@ -263,46 +271,45 @@ class Discovery:
             if kind is None or kind in self.kinds:
                 self.found.add(kind, value, "tags")
 
-    def functions(self):
-        """Every function's configuration (ListFunctions, read once): names and execution roles."""
-        if self._functions is None:
-            self._functions = paginate(self.client("lambda"), "list_functions")["Functions"]
-        return self._functions
+    def listed(self, what):
+        """An account-wide listing, read once per run however many prefixes and completions use it (the sources run
+        at the same time: the first reader of a listing fills it under that listing's lock; other listings go on)."""
+        reads = {
+            "functions": lambda: paginate(self.client("lambda"), "list_functions")["Functions"],
+            "tables": lambda: paginate(self.client("dynamodb"), "list_tables")["TableNames"],
+            "buckets": lambda: [b["Name"] for b in self.client("s3").list_buckets(aws_retry=True).get("Buckets", [])],
+            "topics": lambda: [t["TopicArn"] for t in paginate(self.client("sns"), "list_topics")["Topics"]],
+            "roles": lambda: [r["RoleName"] for r in paginate(self.client("iam"), "list_roles")["Roles"]],
+            "apis": lambda: paginate(self.client("apigateway"), "get_rest_apis")["items"],
+        }
+        with self._lock:
+            lock = self._locks.setdefault(what, threading.Lock())
+        with lock:
+            if what not in self._listed:
+                self._listed[what] = reads[what]()
+            return self._listed[what]
 
     def prefixed(self, kind, prefix):
-        source, names = "prefix %s" % prefix, []
+        """The resources of ``kind`` whose names start with ``prefix``."""
         if kind == "functions":
-            names = [f["FunctionName"] for f in self.functions()]
-        elif kind == "tables":
-            names = paginate(self.client("dynamodb"), "list_tables")["TableNames"]
-        elif kind == "buckets":
-            names = [b["Name"] for b in self.client("s3").list_buckets(aws_retry=True).get("Buckets", [])]
+            found = [f["FunctionName"] for f in self.listed("functions")]
         elif kind == "queues":
-            urls = paginate(self.client("sqs"), "list_queues", QueueNamePrefix=prefix).get("QueueUrls") or []
-            names = [u.rstrip("/").rsplit("/", 1)[-1] for u in urls]
-        elif kind == "topics":
-            for arn in [t["TopicArn"] for t in paginate(self.client("sns"), "list_topics")["Topics"]]:
-                if arn.rsplit(":", 1)[-1].startswith(prefix):
-                    self.found.add(kind, arn, source)
-            return
-        elif kind == "log_groups":
-            for start in (prefix, "/aws/lambda/" + prefix):
-                groups = paginate(self.client("logs"), "describe_log_groups", logGroupNamePrefix=start)["logGroups"]
-                names += [g["logGroupName"] for g in groups]
-            prefix = ""  # matched by the call
+            found = [queue_name_from_url(u) for u in list_queue_urls(self.client("sqs"), prefix)]
+        elif kind == "topics":  # an ARN, named by its last part
+            found = [a for a in self.listed("topics") if a.rsplit(":", 1)[-1].startswith(prefix)]
+        elif kind == "apis":  # an id, named by its name
+            found = [a["id"] for a in self.listed("apis") if a.get("name", "").startswith(prefix)]
+        elif kind == "log_groups":  # the call matches the prefix: the groups named so, and Lambda's
+            found = [g["logGroupName"] for start in (prefix, "/aws/lambda/" + prefix) for g in
+                     paginate(self.client("logs"), "describe_log_groups", logGroupNamePrefix=start)["logGroups"]]
         elif kind == "alarms":
             answer = paginate(self.client("cloudwatch"), "describe_alarms", AlarmNamePrefix=prefix)
-            names = [a["AlarmName"] for a in answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])]
-        elif kind == "roles":
-            names = [r["RoleName"] for r in paginate(self.client("iam"), "list_roles")["Roles"]]
-        elif kind == "apis":
-            for api in paginate(self.client("apigateway"), "get_rest_apis")["items"]:
-                if api.get("name", "").startswith(prefix):
-                    self.found.add(kind, api["id"], source)
-            return
-        for name in names:
-            if name.startswith(prefix):
-                self.found.add(kind, name, source)
+            found = [a["AlarmName"] for a in answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])]
+        else:  # tables, buckets, roles
+            found = self.listed(kind)
+        for value in found:
+            if kind in ("topics", "apis", "log_groups") or value.startswith(prefix):
+                self.found.add(kind, value, "prefix %s" % prefix)
 
     # ---- completions ---------------------------------------------------------------------------------------------
     def aliases(self, function):
@@ -310,30 +317,19 @@ class Discovery:
             self.found.add("aliases", (function, alias["Name"]), "function %s" % function)
 
     def dead_letter_queue(self, queue):
+        """The name of the queue's dead-letter queue (its redrive policy, read by module_utils/sqs), or None."""
         sqs = self.client("sqs")
-        url = sqs.get_queue_url(aws_retry=True, QueueName=queue)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(aws_retry=True, QueueUrl=url,
-                                              AttributeNames=["RedrivePolicy"]).get("Attributes") or {}
-        target = (_json(attributes.get("RedrivePolicy")) or {}).get("deadLetterTargetArn")
-        return target.rsplit(":", 1)[-1] if target else None
+        target = queue_depth(sqs, resolve_queue_url(sqs, queue))["dlq_arn"]
+        return split_queue_arn(target)[1] if target else None
 
     def execution_roles(self):
         wanted = set(self.found.names("functions"))
-        for function in self.functions():
+        for function in self.listed("functions"):
             if function["FunctionName"] in wanted and function.get("Role"):
                 self.found.add("roles", function["Role"].rsplit("/", 1)[-1], "function %s" % function["FunctionName"])
 
     def api_names(self):
-        return dict((api["id"], api.get("name")) for api in
-                    paginate(self.client("apigateway"), "get_rest_apis")["items"])
-
-
-def _json(text):
-    import json
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
+        return dict((api["id"], api.get("name")) for api in self.listed("apis"))
 
 
 def _checked(params):
