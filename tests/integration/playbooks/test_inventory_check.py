@@ -50,3 +50,20 @@ def test_drift_both_ways_then_an_inventory_that_agrees(aws, run_playbook):
 def test_without_a_source_it_names_the_inventory_variable(run_playbook):
     proc = run_playbook("playbooks/inventory_check.yml", {})
     assert proc.returncode != 0 and "ops_runbooks_discovery: name the system's stacks" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_sources_with_shell_metacharacters_are_text(run_playbook, tmp_path):
+    """A stack name AWS refuses, a tag and a prefix carrying shell metacharacters: each reaches AWS and the report as
+    text - nothing run - and each is a failed source (it holds nothing), never a pass. (Jinja in them is not a case
+    here: extra vars and inventories are the operator's own playbook input, which Ansible evaluates by design; the
+    strings AWS returns into this report are the names of functions, tables and buckets, whose characters AWS
+    restricts.)"""
+    marker = tmp_path / "ran"
+    shell = "x$(touch %s)`touch %s`;touch %s" % (marker, marker, marker)
+    proc = run_playbook("playbooks/inventory_check.yml", {
+        "ops_runbooks_discovery": {"stacks": [shell], "tags": {"Project": shell}, "name_prefixes": [shell]},
+        "ops_runbooks_functions": [], "ops_runbooks_tables": [], "ops_runbooks_buckets": []})
+    assert proc.returncode != 0 and not marker.exists(), proc.stdout[-3000:]
+    checks = {c["resource"]: c for c in _report(proc)["checks"] if c["check"] == "discovery"}
+    assert checks["prefix " + shell]["status"] == "fail" and checks["tags Project=" + shell]["status"] == "fail"
+    assert checks["stack " + shell]["status"] == "fail"  # AWS refuses the name: a failed read, with AWS's reason
