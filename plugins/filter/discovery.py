@@ -7,6 +7,8 @@ resource is gone) and a resource the sources hold that the inventory does not na
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
@@ -50,6 +52,60 @@ def inventory_drift(discovered, declared):
     return made
 
 
+MERGED = ("functions", "tables", "buckets", "log_groups")
+
+
+def _unique(*lists):
+    return list(dict.fromkeys(name for names in lists for name in (names or [])))
+
+
+def discovered_inventory(discovered, inventory):
+    """The inventory variables every role reads, from the inventory's own values and what ``resource_discovery``
+    found (``discovered``): the lists are the inventory's names followed by the discovered ones (an explicit list and
+    a stack mix); the queues are the discovered queues that are no other queue's dead-letter queue (each queue's
+    check reads its DLQ); a single value (the alert topic, the API) is the inventory's, else the one discovered - two
+    or more discovered leave it as it is (empty), and ``ambiguous`` says which. ``inventory``: ``{functions, tables,
+    buckets, log_groups, queues, alert_topic, api_name}`` (the ``ops_runbooks_`` variables' values)."""
+    if not isinstance(discovered, dict) or not isinstance(inventory, dict):
+        raise AnsibleFilterError("discovered_inventory: give resource_discovery's result and the inventory's values")
+    for kind in MERGED + ("queues",):
+        if isinstance(inventory.get(kind), str) or not isinstance(inventory.get(kind) or [], list):
+            raise AnsibleFilterError("discovered_inventory: ops_runbooks_%s: give a list of names" % kind)
+    result = dict((kind, _unique(inventory.get(kind), discovered.get(kind))) for kind in MERGED)
+    dead_letters = set((discovered.get("dead_letter_queues") or {}).values())
+    result["queues"] = _unique(inventory.get("queues"), [q for q in discovered.get("queues") or []
+                                                         if q not in dead_letters])
+    ambiguous = []
+    for key, kind, found in (("alert_topic", "topics", discovered.get("topics") or []),
+                             ("api_name", "apis", [a.get("name") or a.get("id") for a in discovered.get("apis") or []])):
+        result[key] = inventory.get(key) or (found[0] if len(found) == 1 else "")
+        if not inventory.get(key) and len(found) > 1:
+            ambiguous.append("%s: %d %s discovered (%s); set ops_runbooks_%s" % (
+                key, len(found), kind, ", ".join(sorted(found)), key))
+    result["ambiguous"] = ambiguous
+    return result
+
+
+def resolved_function(name, known):
+    """The function a run names, as the system knows it: ``name`` when it is one of ``known`` (the play's
+    ``ops_runbooks_functions``, discovered or typed), else the one known function CloudFormation named after that
+    logical id (``<stack>-<name>-<suffix>``: ``ApiHandler`` for ``agenticai-stack-ApiHandler-X1Y2``), else ``name``
+    as it is (the module that reads it says whether it exists). Two candidates are an error naming both."""
+    if not isinstance(name, str):
+        raise AnsibleFilterError("resolved_function: give a function name, got %s" % type(name).__name__)
+    if isinstance(known, str) or not isinstance(known or [], list):
+        raise AnsibleFilterError("resolved_function: give the known function names as a list")
+    if not name or name in (known or []):
+        return name
+    generated = re.compile(r".+-%s-[A-Za-z0-9]+" % re.escape(name))
+    candidates = sorted(k for k in known or [] if isinstance(k, str) and generated.fullmatch(k))
+    if len(candidates) > 1:
+        raise AnsibleFilterError("%s names %d functions (%s): give the full name" % (
+            name, len(candidates), ", ".join(candidates)))
+    return candidates[0] if candidates else name
+
+
 class FilterModule:
     def filters(self):
-        return returning_data({"inventory_drift": inventory_drift})
+        return returning_data({"inventory_drift": inventory_drift, "discovered_inventory": discovered_inventory,
+                               "resolved_function": resolved_function})

@@ -35,9 +35,12 @@ def _runs(entry):
 
 
 def _api_queries(api):
-    return [{"label": "%s %s 5xx rate (%%)" % (api["health_check_api_name"], api["health_check_api_stage"]),
+    """The API's 5xx rate: of its stage, or - no stage named - of the whole API (API Gateway publishes both)."""
+    name, stage = api["health_check_api_name"], api["health_check_api_stage"]
+    dimensions = {"ApiName": name, "Stage": stage} if stage else {"ApiName": name}
+    return [{"label": "%s 5xx rate (%%)" % " ".join(part for part in (name, stage) if part),
              "namespace": "AWS/ApiGateway", "metric_name": "5XXError", "statistic": "Sum",
-             "dimensions": {"ApiName": api["health_check_api_name"], "Stage": api["health_check_api_stage"]},
+             "dimensions": dimensions,
              "per": {"metric_name": "Count"}, "window": api["health_check_api_window"],
              "warn": finite_number(api["health_check_api_warn_5xx_pct"], "health_check_api_warn_5xx_pct"),
              "max": finite_number(api["health_check_api_max_5xx_pct"], "health_check_api_max_5xx_pct"), "no_data": "pass"}]
@@ -248,7 +251,7 @@ AREAS = {
                                            _setting(s, "app_log", "pattern"), _setting(s, "app_log", "max_matches"),
                                            _setting(s, "app_log", "read"))],
 }
-MODULE_CHECKS = ("http", "lambda", "dynamodb", "metrics", "s3", "queues")  # ops.runbooks modules: their checks
+MODULE_CHECKS = ("discovery", "http", "lambda", "dynamodb", "metrics", "s3", "queues")  # ops.runbooks modules: their checks
 
 
 def health_area_checks(result, area, settings=None):

@@ -10,8 +10,8 @@ One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the py
 ``--faults RATE[,kinds=throttle+503+500+drop_before+drop_after,seed=N,ops=Op+Op,budget=N]`` puts the fault proxy
 (``faults.py``) between modules/playbooks and the emulator: the endpoint written for them is the proxy's.
 
-``up`` writes ``inventories/local/group_vars/all/sandbox.yml`` (endpoint, PostgreSQL details,
-dump paths; read by ``inventories/local``) and ``.sandbox.json`` (PIDs and temp dir, read by
+``up`` writes ``inventories/local*/group_vars/all/sandbox.yml`` (endpoint, PostgreSQL details,
+dump paths; read by ``inventories/local`` and ``local-agenticai``) and ``.sandbox.json`` (PIDs and temp dir, read by
 ``down``). ``down`` stops by PID what ``up`` started and removes the temp dir and both files.
 ``run`` also exports the endpoint and dummy credentials as ``AWS_*`` / ``PG*`` variables.
 
@@ -53,6 +53,10 @@ import seed  # noqa: E402  pylint: disable=wrong-import-position
 
 STATE_FILE = os.path.join(ROOT, ".sandbox.json")
 INVENTORY_VARS = os.path.join(ROOT, "inventories", "local", "group_vars", "all", "sandbox.yml")
+# Every sandbox inventory (inventories/local, local-agenticai, ...) reads the same connection details.
+SANDBOX_INVENTORIES = ("local", "local-agenticai")
+INVENTORY_VARS_FILES = [os.path.join(ROOT, "inventories", name, "group_vars", "all", "sandbox.yml")
+                        for name in SANDBOX_INVENTORIES]
 REGION = "eu-central-1"
 DEFAULT_ACCOUNT = "123456789012"  # the emulator's account for the default credentials
 DUMMY_KEY = "testing"
@@ -461,9 +465,10 @@ def _write_files(box):
     import yaml
 
     details = box.details()
-    with open(INVENTORY_VARS, "w", encoding="utf-8") as fh:
-        fh.write("# Written by tests/sandbox/sandbox.py up; removed by down. Do not commit.\n")
-        yaml.safe_dump(details, fh, default_flow_style=False)
+    for path in INVENTORY_VARS_FILES:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("# Written by tests/sandbox/sandbox.py up; removed by down. Do not commit.\n")
+            yaml.safe_dump(details, fh, default_flow_style=False)
     state = {"emulator_pid": box.emulator_pid, "faults_pid": box.faults_pid,
              "pgdata": box._pgdata, "tmpdir": box.tmpdir,  # pylint: disable=protected-access
              "details": details, "env": box.env()}
@@ -472,7 +477,7 @@ def _write_files(box):
 
 
 def _remove_files():
-    for path in (INVENTORY_VARS, STATE_FILE):
+    for path in INVENTORY_VARS_FILES + [STATE_FILE]:
         if os.path.exists(path):
             os.unlink(path)
 

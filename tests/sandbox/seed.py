@@ -21,7 +21,8 @@ import subprocess
 import time
 import zipfile
 
-import history  # tests/sandbox is on sys.path (sandbox.py)
+import agenticai  # tests/sandbox is on sys.path (sandbox.py)
+import history
 
 PROJECT = "ai-investment"
 
@@ -120,6 +121,8 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
     client("rds").create_db_instance(DBInstanceIdentifier=RDS_INSTANCE, DBInstanceClass="db.t3.micro", Engine="postgres",
                                      AllocatedStorage=20, MasterUsername="app", MasterUserPassword="sandbox-only-1",
                                      BackupRetentionPeriod=7)
+    # Runbook 004's system, by CloudFormation: names generated, known only through discovery (inventories/local-agenticai).
+    agenticai.deploy(client, region)
 
 
 def _seed_dynamodb(ddb):

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from ansible_collections.ops.runbooks.plugins.filter.alarm import CHECKED, alarm_inputs
+from ansible_collections.ops.runbooks.plugins.module_utils.alarms import check_catalogue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RULEBOOKS = os.path.join(ROOT, "extensions", "eda", "rulebooks")
@@ -59,7 +60,10 @@ def test_the_aap_rulebook_has_the_same_rules_and_source(books):
 
 
 def test_every_procedure_of_the_catalogue_has_a_rule_and_duplicates_are_throttled(books):
-    catalogue = _load("inventories", "shared", "runbook_001_alarms.yml")["ops_runbooks_alarm_catalogue"]
+    catalogue = [entry for name in ("runbook_001_alarms.yml", "runbook_004_alarms.yml")
+                 for entry in _load("inventories", "shared", name)["ops_runbooks_alarm_catalogue"]]
+    for name in ("runbook_001_alarms.yml", "runbook_004_alarms.yml"):  # each system's catalogue is a valid one
+        check_catalogue(_load("inventories", "shared", name)["ops_runbooks_alarm_catalogue"], name)
     routed = {}
     for rule in _rules(books["alarm_response"]):
         procedure = re.search(r'event\.runbook\.procedure == "(\w+)"', rule["condition"]).group(1)

@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
-"""Filter ops.runbooks.inventory_drift: the inventory's names against the discovery, both ways."""
+"""Filters ops.runbooks.inventory_drift (the inventory's names against the discovery, both ways) and
+ops.runbooks.discovered_inventory (the variables the fleet role sets from a discovery)."""
 from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ops.runbooks.plugins.filter.discovery import discovered_inventory
 from ansible_collections.ops.runbooks.plugins.filter.discovery import inventory_drift
 
 FOUND = {"functions": ["stack-Api-NEW"], "tables": ["t1"], "buckets": [],
@@ -30,3 +32,46 @@ def test_bad_input_is_named():
         inventory_drift(FOUND, {"functions": "f"})
     with pytest.raises(AnsibleFilterError, match="give resource_discovery's result"):
         inventory_drift(None, {})
+
+
+AGENTICAI = {"functions": ["agenticai-stack-ApiHandler-X1", "agenticai-stack-DevAgentWorker-Y2"],
+             "tables": ["agenticai-data"], "buckets": [], "log_groups": ["/aws/lambda/agenticai-stack-ApiHandler-X1"],
+             "queues": ["agenticai-dev-dlq", "agenticai-dev-queue", "agenticai-orphan-dlq"],
+             "dead_letter_queues": {"agenticai-dev-queue": "agenticai-dev-dlq"},
+             "topics": ["arn:aws:sns:us-east-1:123456789012:agenticai-alerts"],
+             "apis": [{"id": "a1", "name": "agenticai-api"}, {"id": "b2", "name": "agenticai-admin"}]}
+
+
+def test_the_inventory_first_then_the_discovered_names_without_the_dead_letter_queues():
+    got = discovered_inventory(AGENTICAI, {"functions": ["legacy-fn", "agenticai-stack-ApiHandler-X1"], "tables": [],
+                                           "queues": None, "alert_topic": "", "api_name": ""})
+    assert got["functions"] == ["legacy-fn", "agenticai-stack-ApiHandler-X1", "agenticai-stack-DevAgentWorker-Y2"]
+    assert got["tables"] == ["agenticai-data"] and got["buckets"] == []
+    # a DLQ of a discovered queue is read with its queue; a queue that is no DLQ of another (even named -dlq) stays
+    assert got["queues"] == ["agenticai-dev-queue", "agenticai-orphan-dlq"]
+    assert got["alert_topic"] == "arn:aws:sns:us-east-1:123456789012:agenticai-alerts"
+    assert got["api_name"] == "" and got["ambiguous"] == [
+        "api_name: 2 apis discovered (agenticai-admin, agenticai-api); set ops_runbooks_api_name"]
+
+
+def test_what_the_inventory_sets_wins_and_bad_input_is_named():
+    got = discovered_inventory(AGENTICAI, {"api_name": "agenticai-api", "alert_topic": "mine"})
+    assert (got["api_name"], got["alert_topic"], got["ambiguous"]) == ("agenticai-api", "mine", [])
+    with pytest.raises(AnsibleFilterError, match="ops_runbooks_tables: give a list of names"):
+        discovered_inventory(AGENTICAI, {"tables": "agenticai-data"})
+    with pytest.raises(AnsibleFilterError, match="give resource_discovery's result"):
+        discovered_inventory([], {})
+
+
+def test_a_function_named_by_its_logical_id_is_the_generated_one():
+    from ansible_collections.ops.runbooks.plugins.filter.discovery import resolved_function
+    known = AGENTICAI["functions"] + ["other-stack-Api-Z9"]
+    assert resolved_function("ApiHandler", known) == "agenticai-stack-ApiHandler-X1"
+    assert resolved_function("agenticai-stack-DevAgentWorker-Y2", known) == "agenticai-stack-DevAgentWorker-Y2"
+    assert resolved_function("Handler", known) == "Handler"  # a part of a logical id is no logical id
+    assert resolved_function("ai-investment-score", known) == "ai-investment-score"  # not known: left to the module
+    assert resolved_function("", known) == ""
+    with pytest.raises(AnsibleFilterError, match=r"Api names 2 functions \(a-Api-1, b-Api-2\): give the full name"):
+        resolved_function("Api", ["a-Api-1", "b-Api-2"])
+    with pytest.raises(AnsibleFilterError, match="give a function name"):
+        resolved_function(["ApiHandler"], known)

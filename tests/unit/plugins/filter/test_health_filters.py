@@ -36,6 +36,13 @@ def test_the_batch_of_a_plan_api_then_functions_then_tables():
     assert queries[0]["max"] == 5.0 and queries[0]["per"] == {"metric_name": "Count"}
     assert queries[-1]["check"] == "throttling" and "check" not in queries[0]  # metric_check names it "metric"
     assert len(queries) == 1 + 2 * 6 + 1
+    assert queries[0]["dimensions"] == {"ApiName": "shop", "Stage": "prod"}
+
+
+def test_an_api_without_a_stage_is_read_as_a_whole():
+    plan = dict(PLAN, api=dict(PLAN["api"], health_check_api_stage=""))
+    api = health.health_metric_queries(plan, FUNCTIONS)[0]
+    assert api["dimensions"] == {"ApiName": "shop"} and api["label"] == "shop 5xx rate (%)"  # no empty dimension
 
 
 def test_only_the_areas_that_run_and_the_extra_metrics_last():

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+"""Runbook 004's agenticai system end to end, through inventories/local-agenticai, which names none of its functions:
+the sandbox deploys the stack agenticai-stack by CloudFormation (tests/sandbox/agenticai.py) with generated names,
+and the role fleet resolves them at play start (ops_runbooks_discovery: the stack and the tag Project=agenticai).
+
+The daily health, the queue check, the rollback (by the function's logical id), the lambda-timeout troubleshooting,
+the point-in-time restore and the weekly review each run against the discovered names, and each test asserts what
+it changed or read in the emulator. A stack that cannot be read is a failed check of the daily health and stops a
+procedure that acts. The redeploy test replaces the stack and shows that the next run checks the new functions, not
+the old ones; every test reads the names from the stack (fixture ``names``), so the order of the tests is free.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+import agenticai
+
+pytestmark = pytest.mark.moto_only("CloudFormation with Lambda, DynamoDB and ECS: moto's services")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+INVENTORY = os.path.join(ROOT, "inventories", "local-agenticai")
+
+
+def _report(proc, name):
+    return json.loads((proc.reports / ("%s-local-agenticai.json" % name)).read_text())
+
+
+def _statuses(report):
+    return dict(((c["resource"], c["check"]), c["status"]) for c in report["checks"])
+
+
+@pytest.fixture
+def names(aws):
+    return agenticai.functions(aws("cloudformation"))
+
+
+def test_the_daily_health_checks_what_the_stack_holds(run_playbook, names):
+    proc = run_playbook("playbooks/daily_health.yml", inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    statuses = _statuses(_report(proc, "daily_health"))
+    for name in names.values():  # generated names, never typed: only the stack knew them
+        assert statuses[(name, "lambda state")] == "pass" and statuses[(name, "lambda alias")] == "pass"
+    assert statuses[("stack agenticai-stack", "discovery")] == "pass"
+    assert statuses[("tags Project=agenticai", "discovery")] == "pass"  # the export bucket: tagged, in no stack
+    assert statuses[("agenticai-backups", "bucket reachable")] == "pass"
+    assert statuses[("agenticai-data", "table status")] == "pass"
+    assert [q for (q, check) in statuses if check == "queue depth"] == [
+        "agenticai-dev-queue", "agenticai-ops-queue", "agenticai-pm-queue", "agenticai-qa-queue"]  # DLQs with them
+    assert statuses[("cloudwatch", "alarms in ALARM")] == "pass"
+    assert statuses[("2 log groups", "log ERROR")] == "pass"
+    assert not [key for key in statuses if key[1] in ("disk", "memory")]  # the controller is not the system's host
+
+
+def test_an_alarm_of_the_system_in_alarm_fails_the_daily_health(sandbox, run_playbook):
+    alarm = "agenticai-DevAgentWorker-errors"
+    sandbox.alarm_state(alarm, "ALARM", reason="Threshold Crossed: 9 errors")
+    try:
+        proc = run_playbook("playbooks/daily_health.yml", inventory=INVENTORY)
+    finally:
+        sandbox.alarm_state(alarm, "OK")
+    assert proc.returncode != 0 and "FAILED!" in proc.stdout
+    check = [c for c in _report(proc, "daily_health")["checks"] if c["check"] == "alarms in ALARM"][0]
+    assert check["status"] == "fail" and alarm in check["reason"] and "named agenticai-*" in check["reason"]
+
+
+def test_a_stack_that_cannot_be_read_fails_the_report_and_stops_a_procedure(run_playbook, aws, names):
+    gone = {"ops_runbooks_discovery": {"stacks": ["agenticai-stack-gone"]}}
+    health = run_playbook("playbooks/daily_health.yml", gone, inventory=INVENTORY)
+    assert health.returncode != 0
+    check = _statuses(_report(health, "daily_health"))
+    assert check[("stack agenticai-stack-gone", "discovery")] == "fail"
+    rollback = run_playbook("playbooks/lambda_rollback.yml", dict(gone, lambda_rollback_functions=["ApiHandler"],
+                                                                  ops_runbooks_confirm=True), inventory=INVENTORY)
+    assert rollback.returncode != 0 and "ops_runbooks_discovery: 1 source(s) failed" in rollback.stdout
+    alias = aws("lambda").get_alias(FunctionName=names["ApiHandler"], Name="live")
+    assert alias["FunctionVersion"] == "2"  # nothing moved
+
+
+def test_the_queue_check_reads_each_queue_with_its_dlq(run_playbook):
+    proc = run_playbook("playbooks/queue_check.yml", inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    report = _report(proc, "queue_check")
+    assert sorted(c["resource"] for c in report["checks"]) == [
+        "agenticai-dev-queue", "agenticai-ops-queue", "agenticai-pm-queue", "agenticai-qa-queue"]
+
+
+def test_a_rollback_by_logical_id_moves_the_generated_functions_alias(run_playbook, aws, names):
+    lam, function = aws("lambda"), names["ApiHandler"]
+    try:
+        proc = run_playbook("playbooks/lambda_rollback.yml", {"lambda_rollback_functions": ["ApiHandler"],
+                                                              "ops_runbooks_confirm": True}, inventory=INVENTORY)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"] == "1"
+        assert [c["resource"] for c in _report(proc, "lambda_rollback")["checks"]] == [function]
+    finally:
+        lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
+
+
+def test_troubleshooting_a_timeout_of_a_function_named_by_logical_id(run_playbook, names):
+    proc = run_playbook("playbooks/troubleshoot.yml", {"troubleshooting_problem": "lambda_timeout",
+                                                       "troubleshooting_function": "DevAgentWorker"},
+                        inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    resources = {c["resource"] for c in _report(proc, "troubleshoot-lambda_timeout")["checks"]}
+    assert names["DevAgentWorker"] in resources and "DevAgentWorker" not in resources
+
+
+def test_a_point_in_time_restore_of_the_data_table(run_playbook, aws):
+    ddb = aws("dynamodb")
+    try:
+        proc = run_playbook("playbooks/dynamodb_restore.yml", {
+            "dynamodb_restore_source_table": "agenticai-data", "dynamodb_restore_use_latest_restorable_time": True,
+            "ops_runbooks_confirm": True}, inventory=INVENTORY)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        restored = ddb.scan(TableName="agenticai-data-restored", Select="COUNT")["Count"]
+        assert restored == ddb.scan(TableName="agenticai-data", Select="COUNT")["Count"] == 5
+    finally:
+        if "agenticai-data-restored" in ddb.list_tables()["TableNames"]:
+            ddb.delete_table(TableName="agenticai-data-restored")
+
+
+def test_the_weekly_review_and_the_backups_of_the_discovered_system(run_playbook, names):
+    review = run_playbook("playbooks/weekly_review.yml", inventory=INVENTORY)
+    assert review.returncode == 0, review.stdout[-3000:]
+    statuses = _statuses(_report(review, "weekly_review"))
+    assert statuses[(names["ApiHandler"], "duration")] == "pass"  # the week's metrics of the generated name
+    backups = run_playbook("playbooks/verify_backups.yml", inventory=INVENTORY)
+    assert backups.returncode == 0, backups.stdout[-3000:]
+    statuses = _statuses(_report(backups, "verify_backups"))
+    assert statuses[("agenticai-generated-code", "versioning")] == "pass"
+
+
+def test_a_redeploy_changes_the_generated_names_and_the_next_run_checks_the_new_ones(run_playbook, aws, sandbox, names):
+    renamed = agenticai.redeploy(sandbox.client, sandbox.details()["sandbox_aws_region"])
+    # the week of metrics again, for the new names: the worker's sandbox stays as complete as it was
+    assert set(renamed) == set(names) and not set(renamed.values()) & set(names.values())
+    proc = run_playbook("playbooks/daily_health.yml", inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    resources = {c["resource"] for c in _report(proc, "daily_health")["checks"]}
+    assert set(renamed.values()) <= resources and not set(names.values()) & resources
+    assert not [f for f in aws("lambda").list_functions()["Functions"] if f["FunctionName"] in names.values()]
