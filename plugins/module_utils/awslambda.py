@@ -17,8 +17,10 @@ from ansible_collections.ops.runbooks.plugins.module_utils.waiting import wait_w
 
 LATEST = "$LATEST"
 _VERSION_RE = re.compile(r"^[1-9][0-9]*$")
-# The record a rollback leaves in the alias description, read back to make a repeated run harmless.
+# The record a rollback leaves in a tag of its function (one per alias; earlier releases wrote it into the alias
+# description, still read), read back to make a repeated run harmless.
 ROLLBACK_MARK = "ops.runbooks rollback"
+ROLLBACK_TAG = "ops.runbooks:rollback:"
 _MARK_RE = re.compile(r"ops\.runbooks rollback from=(?P<from>\S+) to=(?P<to>\S+)")
 
 
@@ -60,6 +62,7 @@ def get_alias(client, function_name, alias):
         "weights": normalized_weights((raw.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
         "description": raw.get("Description", ""),
         "revision_id": raw.get("RevisionId"),
+        "function_arn": raw.get("AliasArn", "").rsplit(":", 1)[0],
     }
 
 
@@ -104,6 +107,23 @@ def rollback_record(description):
 
 def rollback_description(from_version, to_version, when):
     return "%s from=%s to=%s at=%s" % (ROLLBACK_MARK, from_version, to_version, when)
+
+
+def rollback_tag_key(alias):
+    return ROLLBACK_TAG + alias
+
+
+def recorded_rollback(client, alias_state, alias):
+    """``(tag value or None, (from, to) or None)``: the rollback recorded in the function's tag for ``alias`` (else
+    one an earlier release recorded in the alias description)."""
+    tags = client.list_tags(aws_retry=True, Resource=alias_state["function_arn"]).get("Tags") or {}
+    value = tags.get(rollback_tag_key(alias))
+    return value, rollback_record(value) or rollback_record(alias_state["description"])
+
+
+def record_rollback(client, alias_state, alias, value):
+    """Write the rollback's record into the function's tag (idempotent: the same key and value again)."""
+    client.tag_resource(aws_retry=True, Resource=alias_state["function_arn"], Tags={rollback_tag_key(alias): value})
 
 
 def move_alias(client, once_client, function_name, alias, version, weights, description, revision_id=None):

@@ -19,18 +19,21 @@ description:
     Unlike the shell version (C(Versions[-2]) of the first page of C(list-versions-by-function), then C(sleep 30)
     and C(curl)), it reads every page of versions, ignores C($LATEST), skips deleted versions, rolls back from the
     version the alias actually serves, clears the canary weight, and polls the health checks instead of sleeping.
-  - "A repeated run of the same task never rolls back two steps: every rollback is recorded in the alias
-    description as C(ops.runbooks rollback from=<old> to=<new> at=<time>). Without O(target_version) and
-    O(from_version), a run that finds this record with the alias still serving C(<new>) changes nothing.
-    To roll back one more step on purpose, pass O(from_version) (the version to leave) or O(target_version)."
+  - "A repeated run of the same task never rolls back two steps: every rollback is recorded in a tag of the function,
+    C(ops.runbooks:rollback:<alias>) = C(ops.runbooks rollback from=<old> to=<new> at=<time>), written before the
+    alias moves; the alias keeps its description (a deployment's). Without O(target_version) and O(from_version), a
+    run that finds this record with the alias still serving C(<new>) changes nothing (a record an earlier release
+    left in the alias description is read too). To roll back one more step on purpose, pass O(from_version) (the
+    version to leave) or O(target_version). A rollback reverted by its health gate says so in the record."
 notes:
   - "IAM actions (least privilege): C(lambda:GetAlias), C(lambda:ListVersionsByFunction),
-    C(lambda:GetFunctionConfiguration), C(lambda:UpdateAlias); for the health gate C(lambda:InvokeFunction)
+    C(lambda:GetFunctionConfiguration), C(lambda:UpdateAlias), C(lambda:ListTags) and C(lambda:TagResource) (the
+    rollback's record); for the health gate C(lambda:InvokeFunction)
     (O(health_check.invoke)), C(cloudwatch:GetMetricData) (O(health_check.metric_errors)) and
     C(cloudwatch:DescribeAlarms) (O(health_check.alarms))."
   - Check mode computes and returns the plan (target version, routing after) and changes nothing; no health gate runs.
   - "A run killed after moving the alias and before the gate's verdict (an AWX job timeout, a lost controller) leaves
-    the alias on the target, with the rollback record in its description. The next run of the same task finds the
+    the alias on the target, with the rollback record in the function's tag. The next run of the same task finds the
     record and changes nothing (C(already rolled back ...) in C(msg)); run the health checks again
     (C(ops.runbooks.health_check)) before deciding, and roll further only with O(from_version)."
 author:
@@ -145,7 +148,7 @@ current:
   contains:
     version: {description: Version the alias serves., type: str, sample: "4"}
     additional_version_weights: {description: Canary weights by version., type: dict, sample: {}}
-    description: {description: "The alias description, with the rollback record.", type: str}
+    description: {description: "The alias description (kept as it was).", type: str}
 target_version:
   description: The version chosen to roll back to (null when nothing was to be done).
   returned: always
@@ -162,6 +165,13 @@ health:
   returned: when O(health_check) is set and the alias was moved
   type: dict
   sample: {passed: false, attempts: 2, checks: {alarms: {status: fail, reason: "in ALARM: score-errors"}}}
+record:
+  description:
+    - The rollback's record in the function's tag C(ops.runbooks:rollback:<alias>) after the run (in check mode, the
+      record it would write); C(reverted at=<time>) appended when the health gate reverted it; null when none.
+  returned: always
+  type: str
+  sample: ops.runbooks rollback from=5 to=4 at=2026-12-07T10:00:00Z
 reverted:
   description: Whether the alias was pointed back after a failed health gate.
   returned: always
@@ -178,8 +188,10 @@ from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import get_
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import is_version_number
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import list_published_versions
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import previous_version
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import record_rollback
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import recorded_rollback
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_description
-from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_record
+from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import rollback_tag_key
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import move_alias
 from ansible_collections.ops.runbooks.plugins.module_utils.awslambda import wait_active
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
@@ -216,20 +228,20 @@ def validate(params, module=None):
     validate_health_spec(params["health_check"], module, params["wait_timeout"])
 
 
-def nothing_to_do(params, before):
-    """Why this run must not move the alias, or None. Guards against rolling back twice."""
+def nothing_to_do(params, before, record):
+    """Why this run must not move the alias, or None. Guards against rolling back twice (``record``: the
+    ``(from, to)`` of the recorded rollback, or None)."""
     current = before["version"]
     if params["from_version"] is not None and current != params["from_version"]:
         return "alias serves version %s, not from_version %s: nothing to roll back" % (current, params["from_version"])
     if params["target_version"] is None and params["from_version"] is None:
-        record = rollback_record(before["description"])
         if record and record[1] == current and not (params["clear_routing"] and before["weights"]):
-            return "already rolled back from %s to %s (recorded on the alias); pass from_version=%s to roll back further" % (
-                record[0], record[1], current)
+            return "already rolled back from %s to %s (recorded in the function's tag %s); pass from_version=%s to " \
+                "roll back further" % (record[0], record[1], rollback_tag_key(params["alias"]), current)
     return None
 
 
-def choose_target(params, before, published):
+def choose_target(params, before, published, record):
     """The version to roll to: the explicit one (which must exist), or the newest older than the one served."""
     current = before["version"]
     if params["target_version"] is not None:
@@ -237,7 +249,6 @@ def choose_target(params, before, published):
             raise InvalidInput("target_version: version %s of %s does not exist (published: %s)" % (
                 params["target_version"], params["function_name"], _listing(published)))
         return params["target_version"]
-    record = rollback_record(before["description"])
     if params["from_version"] is None and record and record[1] == current:
         return current  # the recorded rollback stands; only the routing is left to clear
     target = previous_version(published, current)
@@ -272,7 +283,7 @@ def main():
     module = OpsRunbooksAWSModule(resource_names=RESOURCE_NAMES, argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     name, alias = params["function_name"], params["alias"]
-    result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None)
+    result = dict(changed=False, function_name=name, alias=alias, reverted=False, target_version=None, record=None)
     lam = module.retrying_client("lambda")
     lam_once = module.single_attempt_client("lambda")
     cloudwatch = module.retrying_client("cloudwatch")
@@ -284,22 +295,26 @@ def main():
         except NotFound as e:  # of the function or of its alias: name the option
             raise NotFound("%s: %s" % ("alias" if str(e).startswith("alias ") else "function_name", e)) from None
         result["previous"] = result["current"] = _state(before)
-        # 2. Is there anything to roll back? (from_version guard; a rollback recorded on the alias)
-        reason = nothing_to_do(params, before)
+        # 2. Is there anything to roll back? (from_version guard; a rollback recorded in the function's tag)
+        tag_before, record = recorded_rollback(lam, before, alias)
+        result["record"] = tag_before
+        reason = nothing_to_do(params, before, record)
         if reason:
             module.exit_json(msg=reason, **result)
         # 3. Which version to roll back to: every page of published versions, $LATEST and deleted ones excluded.
         published = list_published_versions(lam, name)
         result["versions_considered"] = [str(v) for v in published]
-        target = choose_target(params, before, published)
+        target = choose_target(params, before, published, record)
         weights = plan_routing(lam, params, before, target)
         result["target_version"] = target
         if target == before["version"] and weights == before["weights"]:
             module.exit_json(msg="alias already serves version %s with no canary weight" % target, **result)
-        # Record the rollback on the alias (a re-run reads it); clearing weights only keeps the existing record.
-        description = before["description"] if target == before["version"] else rollback_description(
+        # The alias keeps its description; the rollback is recorded in the function's tag (a re-run reads it) -
+        # clearing weights only keeps the existing record.
+        record_value = tag_before if target == before["version"] else rollback_description(
             before["version"], target, isoformat(utcnow()))
-        after = dict(version=target, weights=weights, description=description)
+        after = dict(version=target, weights=weights, description=before["description"])
+        result["record"] = record_value
         result.update(changed=True, current=_state(after))
         if module._diff:  # pylint: disable=protected-access
             result["diff"] = dict(before=_state(before), after=_state(after))
@@ -309,6 +324,8 @@ def main():
         # 5. Wait for the target to be Active, then move the alias (RevisionId: fail if someone moved it meanwhile).
         if params["wait"]:
             wait_active(lam, name, target, params["wait_timeout"])
+        if record_value != tag_before:  # before the move: a run that dies after it still finds the record
+            record_rollback(lam, before, alias, record_value)
         moved_at = utcnow()
         moved = move_alias(lam, lam_once, name, alias, target, weights, after["description"], before["revision_id"])
         # 6. Health gate; on failure put the alias back exactly where it was.
@@ -322,7 +339,9 @@ def main():
                                           % (name, alias, target, failed, target))
                 move_alias(lam, lam_once, name, alias, before["version"], before["weights"], before["description"],
                            moved.get("RevisionId"))
-                result.update(reverted=True, current=_state(before))
+                result.update(reverted=True, current=_state(before), record="%s reverted at=%s" % (
+                    record_value, isoformat(utcnow())))
+                record_rollback(lam, before, alias, result["record"])
                 raise OperationFailed("health check failed after rolling %s:%s back to %s (%s); alias reverted to %s"
                                       % (name, alias, target, failed, before["version"]))
     module.exit_json(msg="rolled %s:%s back from %s to %s" % (name, alias, before["version"], target), **result)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import function_tags
 import pytest
 
 
@@ -33,7 +34,8 @@ def aliases(sandbox):
 
     def keep(*functions):
         for function in functions:
-            saved.setdefault(function, lam.get_alias(FunctionName=function, Name="live"))
+            saved.setdefault(function, dict(lam.get_alias(FunctionName=function, Name="live"),
+                                            tags=function_tags.tags(lam, function)[1]))
         return [saved[f]["FunctionVersion"] for f in functions]
 
     def own(name, function):
@@ -44,6 +46,7 @@ def aliases(sandbox):
     for function, seeded in saved.items():
         lam.update_alias(FunctionName=function, Name="live", FunctionVersion=seeded["FunctionVersion"],
                          Description=seeded.get("Description", ""))
+        function_tags.put_back(lam, function, seeded["tags"])
     for name in fired:
         sandbox.alarm_state(name, "OK")
     if created:

@@ -106,11 +106,12 @@ def put_week(cw, functions, tables, buckets, now=None):
                                        "Dimensions": [{"Name": "BucketName", "Value": name},
                                                       {"Name": "StorageType", "Value": storage}]})
     for namespace, datums in data.items():
-        # Small calls: botocore gzips a request body above 10 KB, and moto's IAM mode then rejects its signature.
-        for offset in range(0, len(datums), 40):
-            cw.put_metric_data(Namespace=namespace, MetricData=datums[offset:offset + 40])
-    for offset in range(0, len(raw), 15):
-        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=raw[offset:offset + 15])
+        # Small calls: botocore gzips a request body above 10 KB, and moto's IAM mode then rejects its signature
+        # (generated function names, agenticai-stack-DevAgentWorker-<random>, make each datum longer).
+        for offset in range(0, len(datums), 20):
+            cw.put_metric_data(Namespace=namespace, MetricData=datums[offset:offset + 20])
+    for offset in range(0, len(raw), 10):
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=raw[offset:offset + 10])
 
 
 def report_lines(name, now=None):

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import uuid
 
+import function_tags
 import pytest
 import yaml
 
@@ -118,6 +119,7 @@ def test_an_alarms_event_is_data_in_every_procedure_on_the_core_the_collection_n
     core = CORES[0]
     lam, cloudwatch = sandbox.client("lambda"), sandbox.client("cloudwatch")
     seeded = lam.get_alias(FunctionName=FUNCTION, Name="live")
+    seeded_tags = function_tags.tags(lam, FUNCTION)[1]
     marker, hostile, name = _hostile_alarm(sandbox, tmp_path)
     ddb = sandbox.client("dynamodb")
     try:
@@ -139,4 +141,5 @@ def test_an_alarms_event_is_data_in_every_procedure_on_the_core_the_collection_n
         cloudwatch.delete_alarms(AlarmNames=[name])
         lam.update_alias(FunctionName=FUNCTION, Name="live", FunctionVersion=seeded["FunctionVersion"],
                          Description=seeded.get("Description", ""))
+        function_tags.put_back(lam, FUNCTION, seeded_tags)
         ddb.delete_item(TableName="ops-runbooks-incidents", Key={"id": {"S": "local/alarm-actions"}})

@@ -159,6 +159,7 @@ def _read_function(lam, world):
     return {"alias": (alias["FunctionVersion"], alias.get("Description"), alias.get("RoutingConfig")),
             "reserved": lam.get_function_concurrency(FunctionName=function).get("ReservedConcurrentExecutions"),
             "timeout": config["Timeout"], "memory": config["MemorySize"],
+            "tags": lam.list_tags(Resource=config["FunctionArn"]).get("Tags") or {},  # a rollback's record
             "environment": sorted((k, _digest(v)) for k, v in variables.items()),  # names, and values hashed
             "versions": sorted(v["Version"] for v in _paged(lam, "list_versions_by_function", "Versions",
                                                             FunctionName=function))}

@@ -77,7 +77,9 @@ def test_rollback_moves_the_alias_once(aws, faults, run_module_faulty, kind):
     assert injected(faults, "UpdateAlias") == [kind]
     assert not result.get("failed"), result["msg"]
     version, weights, description = alias(lam, name)
-    assert (version, weights) == ("2", {}) and "from=3 to=2" in description
+    arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
+    assert (version, weights, description) == ("2", {}, "")
+    assert "from=3 to=2" in lam.list_tags(Resource=arn)["Tags"]["ops.runbooks:rollback:live"]
     again = run_module_faulty("lambda_rollback", {"function_name": name, "alias": "live"})
     assert again["changed"] is False and alias(lam, name)[0] == "2"  # never two steps
 

@@ -60,12 +60,33 @@ def test_rollback_moves_to_previous_version_and_clears_canary_weight(lam, run_mo
     assert not result.get("failed"), result
     version, weights, description = alias(lam, name)
     assert (version, weights) == ("4", {})
-    assert description.startswith("ops.runbooks rollback from=5 to=4 at=")
+    assert description == ""  # the alias's description is a deployment's: the record goes to the function's tag
+    record = recorded(lam, name)
+    assert record.startswith("ops.runbooks rollback from=5 to=4 at=") and result["record"] == record
     assert result["changed"] is True and result["target_version"] == "4"
     assert result["previous"]["version"] == "5" and result["previous"]["additional_version_weights"] == {"4": 0.1}
     assert result["current"]["version"] == "4" and result["current"]["additional_version_weights"] == {}
     assert result["versions_considered"] == ["1", "2", "3", "4", "5"]
     assert result["diff"]["before"]["version"] == "5" and result["diff"]["after"]["version"] == "4"
+
+
+def recorded(lam, name):
+    """The rollback record in the function's tag for the alias live (None without one)."""
+    arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
+    return lam.list_tags(Resource=arn).get("Tags", {}).get("ops.runbooks:rollback:live")
+
+
+def test_a_deployments_alias_description_is_kept_and_an_old_description_record_still_read(lam, run_module):
+    name = make_function(lam, versions=5)
+    lam.update_alias(FunctionName=name, Name="live", Description="deployed by pipeline #91")
+    result = run_module("lambda_rollback", {"function_name": name, "alias": "live"})
+    assert result["changed"] is True and alias(lam, name) == ("4", {}, "deployed by pipeline #91")
+    assert result["current"]["description"] == "deployed by pipeline #91"
+    # a rollback an earlier release recorded in the description is still recognized: no second step
+    older = make_function(lam, versions=5, alias_version=4)
+    lam.update_alias(FunctionName=older, Name="live", Description="ops.runbooks rollback from=5 to=4 at=2026-01-01")
+    again = run_module("lambda_rollback", {"function_name": older, "alias": "live"})
+    assert again["changed"] is False and "already rolled back from 5 to 4" in again["msg"] and alias(lam, older)[0] == "4"
 
 
 def test_deleted_version_is_skipped(lam, run_module):
@@ -103,7 +124,8 @@ def test_check_mode_changes_nothing(lam, run_module):
     name = make_function(lam, versions=5, weights={"4": 0.1})
     before = alias(lam, name)
     result = run_module("lambda_rollback", {"function_name": name, "alias": "live"}, check_mode=True, diff=True)
-    assert alias(lam, name) == before
+    assert alias(lam, name) == before and recorded(lam, name) is None  # no record written either
+    assert result["record"].startswith("ops.runbooks rollback from=5 to=4 at=")  # the one it would write
     assert result["changed"] is True and result["target_version"] == "4"
     assert result["current"]["version"] == "4" and "would roll" in result["msg"]
 
@@ -133,6 +155,10 @@ def test_failing_alarm_reverts_exactly(lam, aws, run_module):
     assert result["health"]["passed"] is False and result["health"]["attempts"] == 2
     assert result["health"]["checks"]["alarms"]["reason"] == "in ALARM: %s-errors" % name
     assert "reverted to 5" in result["msg"]
+    assert recorded(lam, name) == result["record"] and " reverted at=" in result["record"]
+    assert result["record"].startswith("ops.runbooks rollback from=5 to=4 at=")
+    again = run_module("lambda_rollback", {"function_name": name, "alias": "live"})  # a reverted record stops nothing
+    assert again["changed"] is True and alias(lam, name)[0] == "4"
 
 
 def test_invoke_returning_a_5xx_fails_the_gate_and_reverts(lam, sandbox, run_module):
@@ -310,8 +336,8 @@ def test_alias_on_latest_rolls_to_newest_published(lam, run_module):
 def test_least_privilege_policy_is_enough_and_each_action_is_needed(iam_sandbox, run_module_iam):
     actions = documented_actions("lambda_rollback")
     assert set(actions) == {"lambda:GetAlias", "lambda:ListVersionsByFunction", "lambda:GetFunctionConfiguration",
-                            "lambda:UpdateAlias", "lambda:InvokeFunction", "cloudwatch:GetMetricData",
-                            "cloudwatch:DescribeAlarms"}
+                            "lambda:UpdateAlias", "lambda:ListTags", "lambda:TagResource", "lambda:InvokeFunction",
+                            "cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms"}
     admin = iam_sandbox.client("lambda")
     iam_sandbox.client("cloudwatch").put_metric_alarm(
         AlarmName="lp-ok", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,

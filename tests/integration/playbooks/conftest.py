@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 """The playbook tests share their worker's sandbox: each test leaves the seeded functions as it found them.
 
-A playbook run may roll back an alias, repoint ``TABLE_NAME``, set a reserved concurrency or publish a version. The
-autouse fixture below records each seeded function's alias (version, weights, description), ``$LATEST``
-configuration, reserved concurrency and versions before a test and puts them back after it, so that no test's
+A playbook run may roll back an alias (and record it in a tag), repoint ``TABLE_NAME``, set a reserved concurrency or
+publish a version. The autouse fixture below records each seeded function's alias (version, weights, description),
+``$LATEST`` configuration, reserved concurrency, versions and tags before a test and puts them back after it, so that no test's
 outcome depends on which tests ran before it on the same worker (``--dist loadfile`` places files differently from
 run to run).
 """
 from __future__ import annotations
 
+import function_tags
 import pytest
 import seed
 
@@ -21,7 +22,7 @@ def _state(lam, name):
                       alias.get("Description", "")),
             "config": (config["Timeout"], config["MemorySize"], (config.get("Environment") or {}).get("Variables") or {}),
             "reserved": lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions"),
-            "versions": versions}
+            "versions": versions, "tags": function_tags.tags(lam, name)[1]}
 
 
 def _restore(lam, name, before, after):
@@ -40,6 +41,8 @@ def _restore(lam, name, before, after):
             lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=before["reserved"])
     for version in [v for v in after["versions"] if v not in before["versions"]]:
         lam.delete_function(FunctionName=name, Qualifier=version)
+    if after["tags"] != before["tags"]:  # a rollback's record (lambda_rollback: a tag of the function)
+        function_tags.put_back(lam, name, before["tags"])
 
 
 @pytest.fixture(autouse=True)

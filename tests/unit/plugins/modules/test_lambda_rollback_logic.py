@@ -82,23 +82,26 @@ def _alias(version, weights=None, description=""):
 
 
 def test_guards():
-    recorded = _alias("4", description=awslambda.rollback_description("5", "4", "t"))
-    assert lambda_rollback.nothing_to_do(_params(), recorded).startswith("already rolled back from 5 to 4")
-    assert lambda_rollback.nothing_to_do(_params(from_version="4"), recorded) is None
-    assert lambda_rollback.nothing_to_do(_params(), _alias("6", description=recorded["description"])) is None
-    assert "not from_version 9" in lambda_rollback.nothing_to_do(_params(from_version="9"), _alias("5"))
+    record = ("5", "4")  # what recorded_rollback read: the function's tag (or an old alias description)
+    on_target = _alias("4")
+    assert lambda_rollback.nothing_to_do(_params(), on_target, record).startswith(
+        "already rolled back from 5 to 4 (recorded in the function's tag ops.runbooks:rollback:live)")
+    assert lambda_rollback.nothing_to_do(_params(from_version="4"), on_target, record) is None
+    assert lambda_rollback.nothing_to_do(_params(), _alias("6"), record) is None
+    assert lambda_rollback.nothing_to_do(_params(), on_target, None) is None
+    assert "not from_version 9" in lambda_rollback.nothing_to_do(_params(from_version="9"), _alias("5"), None)
     # a canary weight added on top of a recorded rollback is still cleared (same version, no second step)
-    canary = _alias("4", {"6": 0.1}, recorded["description"])
-    assert lambda_rollback.nothing_to_do(_params(), canary) is None
-    assert lambda_rollback.choose_target(_params(), canary, [1, 2, 3, 4, 5, 6]) == "4"
+    canary = _alias("4", {"6": 0.1})
+    assert lambda_rollback.nothing_to_do(_params(), canary, record) is None
+    assert lambda_rollback.choose_target(_params(), canary, [1, 2, 3, 4, 5, 6], record) == "4"
 
 
 def test_choose_target_errors():
     with pytest.raises(errors.OpsRunbooksError, match="version 7 of f does not exist"):
-        lambda_rollback.choose_target(_params(target_version="7"), _alias("5"), [1, 2, 5])
+        lambda_rollback.choose_target(_params(target_version="7"), _alias("5"), [1, 2, 5], None)
     with pytest.raises(errors.OpsRunbooksError, match="no published version older than version 1"):
-        lambda_rollback.choose_target(_params(), _alias("1"), [1, 2])
-    assert lambda_rollback.choose_target(_params(), _alias("5"), [1, 2, 5]) == "2"
+        lambda_rollback.choose_target(_params(), _alias("1"), [1, 2], None)
+    assert lambda_rollback.choose_target(_params(), _alias("5"), [1, 2, 5], None) == "2"
 
 
 @pytest.mark.parametrize("params, message", [
