@@ -105,7 +105,15 @@ def resolved_function(name, known):
     return candidates[0] if candidates else name
 
 
+def resolved_functions(entries, known):
+    """``entries`` (dicts with ``function_name``, as ``switch_lambda_env``'s) with each ``function_name`` resolved
+    by ``resolved_function``; every other key kept."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "function_name" in e for e in entries):
+        raise AnsibleFilterError("resolved_functions: give a list of entries with a function_name each")
+    return [dict(e, function_name=resolved_function(e["function_name"], known)) for e in entries]
+
+
 class FilterModule:
     def filters(self):
         return returning_data({"inventory_drift": inventory_drift, "discovered_inventory": discovered_inventory,
-                               "resolved_function": resolved_function})
+                               "resolved_function": resolved_function, "resolved_functions": resolved_functions})

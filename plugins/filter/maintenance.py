@@ -6,7 +6,8 @@
 - ``maintenance_outcome``: one step's evidence (what its modules returned, whether the change was confirmed) added to
   the run's outcome ``{findings, held_back, changes}`` - the findings as checks of the common model, what was held
   back for want of a confirmation, what changed;
-- ``ttl_changes``: which tables a TTL plan (dynamodb_ttl_state in check mode) would enable and which disable.
+- ``ttl_changes``: which tables a TTL plan (dynamodb_ttl_state in check mode) would enable and which disable;
+- ``refresh_targets``: after the rotations, which functions to refresh through their alias, with the new version.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
+from ansible_collections.ops.runbooks.plugins.filter.discovery import resolved_function
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
@@ -76,6 +78,28 @@ def _log_retention(evidence, check_mode):
     return findings, ["log retention of %s" % n for n in held_back], changes
 
 
+def refresh_targets(results, secrets, known=None):
+    """The functions a rotation must refresh through their alias: for each rotation that did not fail and has a
+    version (``results``: secret_rotate's loop results, ``item`` the position in ``secrets``), each of that secret's
+    ``refresh_functions`` (a stack's logical id resolved against ``known``) as ``{function_name, version, target}`` -
+    ``version`` the rotation's new version, the value of FORCE_REFRESH (the same on a repeated run: no second
+    publish)."""
+    if not isinstance(results, list) or not isinstance(secrets, list):
+        raise AnsibleFilterError("refresh_targets: give secret_rotate's loop results and the secrets (lists)")
+    targets = []
+    for result in results:
+        if not isinstance(result, dict) or result.get("failed") or result.get("skipped") or not result.get("version"):
+            continue
+        index = result.get("item")
+        if not isinstance(index, int) or not 0 <= index < len(secrets):
+            raise AnsibleFilterError("refresh_targets: a result's item %r is no position in the secrets" % (index,))
+        entry = secrets[index] or {}
+        for name in entry.get("refresh_functions") or []:
+            targets.append({"function_name": resolved_function(name, known or []), "version": str(result["version"]),
+                            "target": result.get("target") or entry.get("secret_id") or entry.get("parameter_name")})
+    return targets
+
+
 def _secrets(evidence, check_mode):
     findings = []
     for r in evidence.get("results") or []:
@@ -84,12 +108,21 @@ def _secrets(evidence, check_mode):
             checks.FAIL if r.get("failed") else checks.PASS, r.get("msg") or "",
             {"version": r.get("version"), "refreshed": r.get("refreshed") or [],
              "not_refreshed": [n.get("function") for n in r.get("not_refreshed") or []]}))
+    refreshes = [r for r in evidence.get("refreshes") or [] if not r.get("skipped")]
+    for r in refreshes:  # FORCE_REFRESH published and served by the alias (lambda_config)
+        item = r.get("item") or {}
+        findings.append(checks.make_check(
+            "%s:%s" % (item.get("function_name"), evidence.get("alias")), "secret refresh",
+            checks.FAIL if r.get("failed") else checks.PASS,
+            "%s (after the rotation of %s)" % (r.get("msg") or "", item.get("target"))))
     held = not evidence.get("allowed")
     if held:
         findings.append(checks.make_check("secrets", "secret rotation", checks.WARN,
                                           "held back: %s" % (evidence.get("message") or "")))
     changes = [] if check_mode else ["rotated %s" % r.get("target") for r in evidence.get("results") or []
-                                     if r.get("changed")]
+                                     if r.get("changed")] + [
+        "refreshed %s:%s" % ((r.get("item") or {}).get("function_name"), evidence.get("alias"))
+        for r in refreshes if r.get("changed") and not r.get("failed")]
     return findings, ["secret rotations"] if held else [], changes
 
 
@@ -195,4 +228,5 @@ def maintenance_outcome(outcome, step, evidence, check_mode=False):
 
 class FilterModule:
     def filters(self):
-        return returning_data({"maintenance_outcome": maintenance_outcome, "ttl_changes": ttl_changes})
+        return returning_data({"maintenance_outcome": maintenance_outcome, "ttl_changes": ttl_changes,
+                               "refresh_targets": refresh_targets})

@@ -13,7 +13,8 @@ def result_to_check(result, check="task", resource=None):
     """``{resource, check, status, observed, expected, reason}`` from a registered result.
 
     ``status`` is ``fail`` for a failed result, ``skipped`` for a skipped one, ``pass`` otherwise; ``reason`` is the
-    result's ``msg``; ``resource`` defaults to the loop item.
+    result's ``msg``; ``resource`` defaults to the loop item - an item that is a dict by the ``function_name`` (or
+    ``name``) of the result or of the item.
     """
     if not isinstance(result, dict):
         raise TypeError("result_to_check expects a registered result (a dict), got %s" % type(result).__name__)
@@ -24,13 +25,21 @@ def result_to_check(result, check="task", resource=None):
     else:
         status = "pass"
     return {
-        "resource": resource if resource is not None else result.get("item", ""),
+        "resource": resource if resource is not None else _named(result),
         "check": check,
         "status": status,
         "observed": {"changed": bool(result.get("changed"))},
         "expected": None,
         "reason": result.get("msg") or ("changed" if result.get("changed") else "ok"),
     }
+
+
+def _named(result):
+    """The loop item, or for a dict item the function (or name) it stands for."""
+    item = result.get("item", "")
+    if isinstance(item, dict):
+        return result.get("function_name") or item.get("function_name") or item.get("name") or item
+    return item
 
 
 def log_to_check(result, resource, expected=None):

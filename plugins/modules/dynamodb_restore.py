@@ -121,6 +121,10 @@ options:
     description:
       - After a verified restore, set this environment variable of each function to the restored table's name, keeping
         every other variable (runbook 004 "Switch application").
+      - This changes C($LATEST) only. A function served through an alias on a published version keeps reading the
+        old table until a version with the change is published and the alias moved - C(ops.runbooks.lambda_config)
+        with C(alias) does that, with a health gate and an exact revert; C(playbooks/dynamodb_restore.yml) and the
+        role C(ops.runbooks.backup_restore) use it whenever the inventory names an alias.
     type: list
     elements: dict
     default: []

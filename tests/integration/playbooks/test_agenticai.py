@@ -108,18 +108,34 @@ def test_troubleshooting_a_timeout_of_a_function_named_by_logical_id(run_playboo
     assert names["DevAgentWorker"] in resources and "DevAgentWorker" not in resources
 
 
-def test_a_point_in_time_restore_of_the_data_table(run_playbook, aws):
-    ddb = aws("dynamodb")
+def test_a_point_in_time_restore_switches_what_the_alias_serves(run_playbook, aws, names):
+    """Runbook 004 "Restore from Point-in-Time", then "Switch application" (update-function-configuration
+    --environment DYNAMODB_TABLE_NAME=agenticai-data-restored): here through the alias live, which serves a published
+    version - a version with the restored table is published and the alias moved to it."""
+    ddb, lam, function = aws("dynamodb"), aws("lambda"), names["ApiHandler"]
+    latest = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
     try:
         proc = run_playbook("playbooks/dynamodb_restore.yml", {
             "dynamodb_restore_source_table": "agenticai-data", "dynamodb_restore_use_latest_restorable_time": True,
+            "dynamodb_restore_switch_lambda_env": [{"function_name": "ApiHandler", "variable": "DYNAMODB_TABLE_NAME"}],
             "ops_runbooks_confirm": True}, inventory=INVENTORY)
         assert proc.returncode == 0, proc.stdout[-3000:]
         restored = ddb.scan(TableName="agenticai-data-restored", Select="COUNT")["Count"]
         assert restored == ddb.scan(TableName="agenticai-data", Select="COUNT")["Count"] == 5
+        served = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+        assert served not in ("1", "2")
+        variables = lam.get_function_configuration(FunctionName=function, Qualifier=served)["Environment"]["Variables"]
+        assert variables == {"DYNAMODB_TABLE_NAME": "agenticai-data-restored"}
+        checks = [(c["resource"], c["check"], c["status"]) for c in _report(proc, "dynamodb_restore")["checks"]]
+        assert (function, "switch", "pass") in checks
     finally:
         if "agenticai-data-restored" in ddb.list_tables()["TableNames"]:
             ddb.delete_table(TableName="agenticai-data-restored")
+        lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
+        for version in lam.list_versions_by_function(FunctionName=function)["Versions"]:
+            if version["Version"] not in ("$LATEST", "1", "2"):
+                lam.delete_function(FunctionName=function, Qualifier=version["Version"])
+        lam.update_function_configuration(FunctionName=function, Environment={"Variables": latest})
 
 
 def test_the_weekly_review_and_the_backups_of_the_discovered_system(run_playbook, names):

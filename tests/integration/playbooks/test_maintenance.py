@@ -158,6 +158,30 @@ def test_secrets_rotate_only_when_confirmed_in_production(sandbox, run_playbook)
     assert value not in confirmed.stdout + confirmed.stderr + json.dumps(report(confirmed))
 
 
+def test_a_rotation_reaches_what_the_alias_serves(sandbox, run_playbook):
+    """FORCE_REFRESH on $LATEST alone leaves the alias live (version 3) on the old secret: the refresh is published
+    and the alias moved (lambda_config), FORCE_REFRESH being the rotation's new version."""
+    sm, lam, name = sandbox.client("secretsmanager"), sandbox.client("lambda"), "mt-secret-" + uuid.uuid4().hex[:6]
+    function = "ai-investment-evaluation"
+    sm.create_secret(Name=name, SecretString=json.dumps({"api_key": "before-rotation-2"}))
+    try:
+        proc = run_playbook("playbooks/maintenance.yml", {"maintenance_tasks": ["secrets"], "maintenance_secrets": [
+            {"secret_id": name, "json_key": "api_key", "generate": {"length": 24}, "refresh_functions": [function]}]})
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        current = [v for v, stages in sm.describe_secret(SecretId=name)["VersionIdsToStages"].items()
+                   if "AWSCURRENT" in stages][0]
+        served = lam.get_alias(FunctionName=function, Name="live")
+        assert served["FunctionVersion"] not in ("1", "2", "3")  # a version published with the refresh
+        variables = lam.get_function_configuration(FunctionName=function, Qualifier=served["FunctionVersion"])[
+            "Environment"]["Variables"]
+        assert variables["FORCE_REFRESH"] == current and variables["TABLE_NAME"] == "ai-investment-signals"
+        found = [(f["resource"], f["check"], f["status"]) for f in report(proc)["checks"]]
+        assert (function + ":live", "secret refresh", "pass") in found
+        assert "refreshed %s:live" % function in report(proc)["changes"]
+    finally:
+        sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
 def test_parameters_exported_encrypted_and_imported_only_when_confirmed(sandbox, run_playbook):
     ssm, s3 = sandbox.client("ssm"), sandbox.client("s3")
     path, bucket = "/mt-%s/" % uuid.uuid4().hex[:8], "mt-params-" + uuid.uuid4().hex[:6]

@@ -150,9 +150,15 @@ def test_dynamodb_restore_playbook_restores_verifies_and_switches(sandbox, run_p
     assert ddb.scan(TableName="ai-investment-proposals-restored", Select="COUNT")["Count"] == 10
     env = lam.get_function_configuration(FunctionName="ai-investment-orchestrator")["Environment"]["Variables"]
     assert env == {"TABLE_NAME": "ai-investment-proposals-restored", "LOG_LEVEL": "INFO"}
+    # what the alias serves reads the restored table too: a version published with it, the alias moved (from 3)
+    served = lam.get_alias(FunctionName="ai-investment-orchestrator", Name="live")
+    assert served["FunctionVersion"] not in ("1", "2", "3") and served.get("Description", "") == ""
+    served_env = lam.get_function_configuration(FunctionName="ai-investment-orchestrator",
+                                                Qualifier=served["FunctionVersion"])
+    assert served_env["Environment"]["Variables"]["TABLE_NAME"] == "ai-investment-proposals-restored"
     report = json.loads((proc.reports / "dynamodb_restore-local.json").read_text())
     assert [(c["check"], c["status"]) for c in report["checks"]] == [
-        ("restore", "pass"), ("min item count", "pass"), ("sample keys", "pass")]
+        ("restore", "pass"), ("min item count", "pass"), ("sample keys", "pass"), ("switch", "pass")]
 
 
 def test_verify_backups_playbook_reports_the_environment(sandbox, run_playbook):

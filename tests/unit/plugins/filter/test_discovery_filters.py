@@ -75,3 +75,13 @@ def test_a_function_named_by_its_logical_id_is_the_generated_one():
         resolved_function("Api", ["a-Api-1", "b-Api-2"])
     with pytest.raises(AnsibleFilterError, match="give a function name"):
         resolved_function(["ApiHandler"], known)
+
+
+def test_entries_naming_functions_are_resolved_and_keep_their_other_keys():
+    from ansible_collections.ops.runbooks.plugins.filter.discovery import resolved_functions
+    entries = [{"function_name": "ApiHandler", "variable": "DYNAMODB_TABLE_NAME"}, {"function_name": "x", "variable": "T"}]
+    assert resolved_functions(entries, AGENTICAI["functions"]) == [
+        {"function_name": "agenticai-stack-ApiHandler-X1", "variable": "DYNAMODB_TABLE_NAME"},
+        {"function_name": "x", "variable": "T"}]
+    with pytest.raises(AnsibleFilterError, match="a function_name each"):
+        resolved_functions([{"variable": "T"}], [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ops.runbooks.plugins.filter.maintenance import maintenance_outcome, ttl_changes
+from ansible_collections.ops.runbooks.plugins.filter.maintenance import maintenance_outcome, refresh_targets, ttl_changes
 
 EMPTY = {"findings": [], "held_back": [], "changes": []}
 
@@ -76,6 +76,27 @@ def test_log_retention_secrets_and_parameters():
         "imported": {"skipped": True}, "allowed": False})
     assert [f["status"] for f in held["findings"]] == ["warn", "pass"] and held["held_back"] == ["parameter import"]
     assert held["changes"] == []
+
+
+def test_a_rotation_refreshes_what_the_alias_serves():
+    secrets = [{"secret_id": "db", "refresh_functions": ["ApiHandler", "plain-fn"]},
+               {"parameter_name": "/p/key", "refresh_functions": ["other"]}, {"secret_id": "none"}]
+    results = [{"item": 0, "changed": True, "version": "v-2", "target": "secret db"},
+               {"item": 1, "failed": True, "msg": "denied"}, {"item": 2, "changed": True, "version": "3"}]
+    targets = refresh_targets(results, secrets, ["agenticai-stack-ApiHandler-X1", "plain-fn"])
+    assert targets == [  # the failed rotation refreshes nothing; a secret without refresh_functions neither
+        {"function_name": "agenticai-stack-ApiHandler-X1", "version": "v-2", "target": "secret db"},
+        {"function_name": "plain-fn", "version": "v-2", "target": "secret db"}]
+    with pytest.raises(AnsibleFilterError, match="item 7 is no position"):
+        refresh_targets([{"item": 7, "version": "1"}], secrets)
+    refreshed = maintenance_outcome(EMPTY, "secrets", {"results": results[:1], "allowed": True, "alias": "live",
+                                                       "refreshes": [
+        {"item": targets[0], "changed": True, "msg": "changed x:live now on version 4"},
+        {"item": targets[1], "failed": True, "msg": "health check failed"}, {"item": targets[1], "skipped": True}]})
+    assert [(f["resource"], f["check"], f["status"]) for f in refreshed["findings"]] == [
+        ("secret db", "secret rotation", "pass"),
+        ("agenticai-stack-ApiHandler-X1:live", "secret refresh", "pass"), ("plain-fn:live", "secret refresh", "fail")]
+    assert refreshed["changes"] == ["rotated secret db", "refreshed agenticai-stack-ApiHandler-X1:live"]
 
 
 def test_runtimes_is_the_step_checks_by_the_roles_name_for_it():

@@ -41,3 +41,13 @@ def test_a_report_without_checks_gets_one_skipped_check_saying_why():
     assert checked_or_empty([], "backup", "no table to back up - set ops_runbooks_backup_policy") == [{
         "resource": "backup", "check": "selection", "status": "skipped", "observed": 0, "expected": ">= 1",
         "reason": "nothing was checked: no table to back up - set ops_runbooks_backup_policy"}]
+
+
+def test_a_loop_result_is_named_by_its_item_or_the_function_it_names():
+    from ansible_collections.ops.runbooks.plugins.filter.result_to_check import result_to_check
+    entry = {"function_name": "fn", "variable": "T"}
+    named = result_to_check({"item": entry, "changed": True, "msg": "moved"}, "switch")
+    assert (named["resource"], named["status"], named["reason"]) == ("fn", "pass", "moved")
+    assert result_to_check({"item": {"bucket": "b"}, "function_name": "g"}, "x")["resource"] == "g"
+    assert result_to_check({"item": "fn-2", "failed": True}, "rollback")["resource"] == "fn-2"
+    assert result_to_check({"item": "x"}, "restore", "table-r")["resource"] == "table-r"
