@@ -21,6 +21,8 @@ from ansible.plugins.filter.core import to_json
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 
+from ansible_collections.ops.runbooks.plugins.filter.performance import MAX_TIMEOUT
+from ansible_collections.ops.runbooks.plugins.filter.performance import timeout_recommendation
 from ansible_collections.ops.runbooks.plugins.filter.result_to_check import log_to_check
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
 
@@ -44,14 +46,30 @@ def _next_step(steps, timeout):
     return next((s for s in steps or [] if int(s["timeout"]) > int(timeout)), None)
 
 
-def timeout_diagnosis(config, function, searches, duration_checks, window, steps, alias):
+def derived_step(function, timeout, memory, duration_ms, warn_pct):
+    """The fix's step when the inventory gives no ladder: the performance review's rule (filter
+    ``lambda_review``'s ``timeout_recommendation``: 1.5 x the p99 duration above the warning share of the timeout,
+    at most 900 s) on the duration the function needs - the current timeout when invocations are cut at it, else
+    the observed p99; memory kept. None when that asks for no raise."""
+    if duration_ms is None:
+        return None
+    limits = {"duration_statistic": "p99", "duration_warn_pct": float(warn_pct), "timeout_low_pct": 0}
+    advice = timeout_recommendation(function, float(duration_ms), int(timeout), limits)
+    if not advice or int(advice["recommended"]) <= int(timeout):
+        return None
+    return {"timeout": int(advice["recommended"]), "memory_size": int(memory or 0), "derived": advice["reason"]}
+
+
+def timeout_diagnosis(config, function, searches, duration_checks, window, steps, alias, p99_label=None, warn_pct=70):
     """``{findings, plan, next_step}`` of a function that times out.
 
     ``config``: lambda_state's entry of the function; ``searches``: the two log_search results, "Task timed out"
-    first, then ERROR; ``duration_checks``: metric_check's checks of its Duration; ``steps``: the timeout ladder
-    (``[{timeout, memory_size}]``, ascending). A timeout line counts against the current configuration only when it
-    was cut at the current timeout (after a raise, older lines are evidence of the past); ERROR lines are a warning,
-    not the verdict. The plan is empty when nothing fails."""
+    first, then ERROR; ``duration_checks``: metric_check's checks of its Duration (``p99_label``: the label of its
+    p99 one); ``steps``: the timeout ladder (``[{timeout, memory_size}]``, ascending) - empty: the step is derived
+    from the function (``derived_step``, the rule the performance review recommends with, ``warn_pct`` its warning
+    share). A timeout line counts against the current configuration only when it was cut at the current timeout
+    (after a raise, older lines are evidence of the past); ERROR lines are a warning, not the verdict. The plan is
+    empty when nothing fails."""
     if not isinstance(config, dict) or not config.get("exists") or not isinstance(searches, list) \
             or len(searches) != 2:
         raise AnsibleFilterError("timeout_diagnosis: give lambda_state's entry of an existing function and the two "
@@ -75,16 +93,25 @@ def timeout_diagnosis(config, function, searches, duration_checks, window, steps
                           {"at_current_timeout": now, "at_older_timeouts": len(cut) - now}, 0),
         dict(log_to_check(errors, function), status=checks.WARN if errors_status == checks.FAIL else errors_status),
     ] + list(duration_checks or [])
-    step = _next_step(steps, timeout)
-    if step:  # memory is never lowered by the fix
-        step = dict(step, memory_size=max(int(step["memory_size"]), int(memory or 0)))
+    if steps:
+        step = _next_step(steps, timeout)
+        if step:  # memory is never lowered by the fix
+            step = dict(step, memory_size=max(int(step["memory_size"]), int(memory or 0)))
+        last = "the timeout is at the last step of troubleshooting_timeout_steps"
+    else:
+        p99 = next((c.get("observed") for c in duration_checks or [] if p99_label and c.get("resource") == p99_label),
+                   None)
+        step = derived_step(function, timeout, memory, timeout * 1000.0 if now else p99, warn_pct)
+        last = "the timeout is at AWS's maximum (%d s)" % MAX_TIMEOUT if timeout >= MAX_TIMEOUT else \
+            "the p99 duration asks for no longer timeout"
     plan, no_fix = [], ""
     if any(f["status"] == checks.FAIL for f in findings):
-        detail = ("timeout %d -> %s s, memory %s -> %s MB, publish and move alias %s, health gate" % (
-            timeout, step["timeout"], memory, step["memory_size"], alias)) if step else \
-            "none - the timeout is at the last step (%d s): look for the slow dependency (X-Ray, logs) instead" % timeout
+        detail = ("timeout %d -> %s s, memory %s -> %s MB, publish and move alias %s, health gate%s" % (
+            timeout, step["timeout"], memory, step["memory_size"], alias,
+            " (derived as the performance review recommends: %s)" % step["derived"] if step.get("derived") else "")) \
+            if step else "none - %s (%d s): look for the slow dependency (X-Ray, logs) instead" % (last, timeout)
         plan = [{"action": "lambda_config", "resource": "%s:%s" % (function, alias), "detail": detail}]
-        no_fix = "" if step else "no fix left: the timeout is at the last step of troubleshooting_timeout_steps"
+        no_fix = "" if step else "no fix left: %s" % last
     return {"findings": findings, "plan": plan, "fixable": bool(plan and step), "no_fix": no_fix, "next_step": step}
 
 

@@ -108,7 +108,8 @@ BaseResponse.call_action = _call_action
 
 # 5. moto's GetMetricData answers the five plain statistics only; a percentile such as p95 comes back empty. CloudWatch
 #    computes percentiles from the raw values a metric was put with (Value, or Values/Counts), so do the same here:
-#    nearest rank over the period's raw values (datapoints put as StatisticValues carry none, as in CloudWatch).
+#    nearest rank over the period's raw values (datapoints put as StatisticValues carry none, as in CloudWatch: such
+#    a period has no datapoint in the answer - _without_gaps below).
 _ORIGINAL_STATISTIC = cloudwatch_models.Statistics.get_statistics_for_type
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
 
@@ -155,7 +156,17 @@ def _metric_data(self, queries, start_time, end_time, scan_by="TimestampAscendin
             answers.update((a["id"], a) for a in _ORIGINAL_METRIC_DATA(self, group, start_time, end_time, scan_by))
         finally:
             _ONLY.metric = None
-    return [answers[q["Id"]] for q in queries if q["Id"] in answers]
+    return [_without_gaps(answers[q["Id"]]) for q in queries if q["Id"] in answers]
+
+
+def _without_gaps(answer):
+    """A period whose percentile cannot be computed (its datapoints were put as StatisticValues, without raw values)
+    has no datapoint in CloudWatch's answer; moto would put a None there and fail to serialize it (HTTP 500)."""
+    values = answer.get("values")
+    if values is None or all(v is not None for v in values):
+        return answer
+    kept = [(t, v) for t, v in zip(answer["timestamps"], values) if v is not None]
+    return dict(answer, timestamps=[t for t, _v in kept], values=[v for _t, v in kept])
 
 
 cloudwatch_models.CloudWatchBackend.get_all_metrics = _all_metrics

@@ -51,6 +51,23 @@ def test_at_the_last_step_there_is_no_fix_to_climb_and_bad_input_is_clear():
         timeout_diagnosis({"exists": False}, "f", [QUIET, QUIET], [], "1h", STEPS, "live")
 
 
+def test_without_a_ladder_the_step_is_the_performance_reviews_recommendation():
+    from ansible_collections.ops.runbooks.plugins.filter.performance import timeout_recommendation
+    api = {"exists": True, "timeout": 10, "memory_size": 256}  # a 10 s API function, cut at 10 s
+    found = timeout_diagnosis(api, "api", [timeouts("10.01"), QUIET], [], "1h", [], "live", "api p99", 70)
+    assert found["next_step"]["timeout"] == 15 and found["next_step"]["memory_size"] == 256  # not runbook 000's 300 s
+    assert found["fixable"] is True and "derived as the performance review recommends" in found["plan"][0]["detail"]
+    review = timeout_recommendation("api", 10000.0, 10, {"duration_statistic": "p99", "duration_warn_pct": 70,
+                                                         "timeout_low_pct": 10})
+    assert review["recommended"] == found["next_step"]["timeout"]  # one rule: the review and the fix agree
+    # not cut, but its p99 far into the warning band (the p99 check fails): 1.5 x the p99
+    slow = [{"resource": "api p99", "check": "metric", "status": "fail", "observed": 9000.0}]
+    p99 = timeout_diagnosis(api, "api", [QUIET, QUIET], slow, "1h", [], "live", "api p99", 70)
+    assert p99["next_step"]["timeout"] == 14
+    top = timeout_diagnosis(dict(api, timeout=900), "api", [timeouts("900.0"), QUIET], [], "1h", [], "live", "p", 70)
+    assert top["fixable"] is False and top["no_fix"] == "no fix left: the timeout is at AWS's maximum (900 s)"
+
+
 def test_a_throttled_table_gets_the_fix_its_billing_mode_allows():
     from ansible_collections.ops.runbooks.plugins.filter.troubleshooting import throttling_diagnosis
     provisioned = {"billing_mode": "PROVISIONED", "provisioned_throughput": {"read_capacity_units": 5,
