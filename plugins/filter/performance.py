@@ -187,8 +187,10 @@ def lambda_review(series, functions, usage=None, names=None, limits=None):
         duration = _value(series, "duration", name, statistic)
         share = None if duration is None else 100.0 * duration / (timeout * 1000.0)
         status = _band(share, limits["duration_warn_pct"], limits["duration_fail_pct"])
-        if share is None:
-            reason = "no Duration datapoint in the window (no invocations?)"
+        if share is None:  # unknown: the endpoint could not answer the statistic, or there was no invocation
+            unanswered = _entry(series, "duration", name, statistic).get("unanswered")
+            reason = "%s duration unknown: %s" % (statistic, unanswered) if unanswered else \
+                "no Duration datapoint in the window (no invocations?)"
         else:
             reason = "%s %s ms = %.0f %% of the %d s timeout (average %s, p95 %s, max %s ms)" % (
                 statistic, _num(duration), share, timeout,

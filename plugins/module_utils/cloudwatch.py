@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import re
 
+try:
+    import botocore
+except ImportError:
+    pass  # the modules that import this are AnsibleAWSModules: they report a missing botocore
+
 from ansible_collections.ops.runbooks.plugins.module_utils.common import paginate
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
 
 METRIC_QUERIES_PER_CALL = 500  # GetMetricData accepts at most 500 queries per call
 ALARM_NAMES_PER_CALL = 100  # DescribeAlarms takes at most 100 names
 # A CloudWatch namespace: 1-255 of A-Z a-z 0-9 . - _ / # :, not starting with ':'.
 NAMESPACE_RE = re.compile(r"^[0-9A-Za-z._/#-][0-9A-Za-z._/#:-]{0,254}$")
+PERCENTILE_RE = re.compile(r"^p\d")
 
 
 def metric_query(namespace, metric_name, dimensions, statistic, period):
@@ -47,6 +54,26 @@ def metric_series(client, queries, start, end):
             timestamps.extend(result.get("Timestamps", []))
             values.extend(result.get("Values", []))
     return [tuple(zip(*sorted(zip(t, v)))) if t else ((), ()) for t, v in series]
+
+
+def metric_series_or_unanswered(client, queries, start, end):
+    """``(series, unanswered)``: ``metric_series``, except that when a read asking for percentiles fails, the plain
+    statistics are read alone and every percentile query is unanswered - ``{index: reason}``, its series empty. An
+    endpoint that cannot answer a percentile (an emulator, a proxy, a region without it) costs those values, reported
+    as such, not the whole read; a failure of the plain statistics still raises."""
+    try:
+        return metric_series(client, queries, start, end), {}
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        percentiles = [i for i, q in enumerate(queries) if PERCENTILE_RE.match(str(q["statistic"]))]
+        if not percentiles:
+            raise
+        asked = ", ".join(sorted(set(queries[i]["statistic"] for i in percentiles)))
+        reason = "the endpoint could not answer %s: %s" % (asked, one_line(e, 300))
+    plain = [i for i in range(len(queries)) if i not in set(percentiles)]
+    series = [((), ())] * len(queries)
+    for index, found in zip(plain, metric_series(client, [queries[i] for i in plain], start, end) if plain else []):
+        series[index] = found
+    return series, dict((i, reason) for i in percentiles)
 
 
 def metric_sum(client, namespace, metric, dimensions, start, end, period=60):

@@ -20,6 +20,9 @@ description:
   - Read-only. No datapoint in the window is C(unknown), not zero, unless O(metrics[].fail_on_no_data).
 notes:
   - "IAM actions (least privilege): C(cloudwatch:GetMetricData)."
+  - A percentile (C(p99), ...) the endpoint cannot answer - an error for the read asking for it, after the retry
+    budget - is C(unknown) with the reason, whatever O(metrics[].no_data) says; the other metrics are read alone
+    (module_utils/cloudwatch.py C(metric_series_or_unanswered), tested with botocore's Stubber).
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -196,7 +199,7 @@ import re
 
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import NAMESPACE_RE
-from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series_or_unanswered
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
@@ -333,16 +336,18 @@ def main():
         windows += [w for m, w in zip(metrics, windows) if m["per"]]
         # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
         end = utcnow()
-        series = [None] * len(queries)
+        series, unanswered = [None] * len(queries), {}
         for window in sorted(set(windows)):
             indexes = [i for i, w in enumerate(windows) if w == window]
             start = end - datetime.timedelta(seconds=window)
-            for i, found in zip(indexes, metric_series(cloudwatch, [queries[i] for i in indexes], start, end)):
-                series[i] = found
+            found, missing = metric_series_or_unanswered(cloudwatch, [queries[i] for i in indexes], start, end)
+            for i, answer in zip(indexes, found):
+                series[i] = answer
+            unanswered.update((indexes[j], reason) for j, reason in missing.items())
         denominators = iter(series[len(metrics):])
 
     results = []
-    for metric, (timestamps, values) in zip(metrics, series):
+    for index, (metric, (timestamps, values)) in enumerate(zip(metrics, series)):
         value = aggregate(list(values), metric["aggregate"], metric["statistic"])
         entry = {}
         if metric["per"]:
@@ -350,7 +355,9 @@ def main():
             entry["denominator"] = aggregate(list(per_values), metric["aggregate"], metric["statistic"])
             value = rate(value, entry["denominator"])
         status, reason = metric_status(metric, value)
-        if metric["per"] and value is None:
+        if index in unanswered:  # a percentile the endpoint could not give: unknown, whatever no_data says
+            status, reason = checks.UNKNOWN, "%s: %s" % (metric["label"], unanswered[index])
+        elif metric["per"] and value is None:
             reason = "%s: no %s in the last %s to divide by" % (metric["label"], metric["per"]["metric_name"],
                                                                 metric["window"])
         entry.update({

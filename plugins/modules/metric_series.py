@@ -24,6 +24,9 @@ description:
 notes:
   - "IAM actions (least privilege): C(cloudwatch:GetMetricData)."
   - A resource without a datapoint in the window has C(value) null and empty series.
+  - A percentile an endpoint cannot answer (an error for a read asking for it, after the retry budget) is
+    C(unanswered) with the reason and the plain statistics are read alone. The emulator answers percentiles, so this
+    path is tested with botocore's Stubber (tests/unit/plugins/modules/test_metric_series_unanswered.py).
 author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
@@ -133,6 +136,8 @@ metrics:
     - "Family label -> resource -> statistic -> C({value, timestamps, values}): C(value) the statistic over the whole
       window (null without data), C(values) the series at O(period) resolution, oldest first, C(timestamps) their
       times (ISO 8601)."
+    - C(unanswered) (the reason) on a percentile the endpoint could not answer - its value is null then, unknown,
+      not zero.
   returned: always
   type: dict
   sample:
@@ -152,6 +157,15 @@ queries:
   description: Number of metric queries sent (two per resource and statistic - the series and the window's value).
   returned: always
   type: int
+unanswered:
+  description:
+    - C(<label> <resource> <statistic>) of each percentile the endpoint could not answer. When a read asking for
+      percentiles fails (after the retry budget), the plain statistics are read again alone, so that one statistic
+      an endpoint cannot give costs those values only, named here and in C(metrics), not the whole read.
+  returned: always
+  type: list
+  elements: str
+  sample: [duration ai-investment-score p99]
 """
 
 import datetime
@@ -159,7 +173,7 @@ import re
 
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import NAMESPACE_RE
 from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_query
-from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series
+from ansible_collections.ops.runbooks.plugins.module_utils.cloudwatch import metric_series_or_unanswered
 from ansible_collections.ops.runbooks.plugins.module_utils.common import OpsRunbooksAWSModule
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
@@ -226,12 +240,14 @@ def plan(families, window, period):
     return keys, queries
 
 
-def arrange(keys, found):
-    """The RETURN structure from the answers of ``plan``'s queries."""
+def arrange(keys, found, unanswered=None):
+    """The RETURN structure from the answers of ``plan``'s queries (``unanswered``: ``{query index: reason}``)."""
     metrics = {}
-    for (label, resource, statistic, part), (timestamps, values) in zip(keys, found):
+    for index, ((label, resource, statistic, part), (timestamps, values)) in enumerate(zip(keys, found)):
         entry = metrics.setdefault(label, {}).setdefault(resource, {}).setdefault(
             statistic, {"value": None, "timestamps": [], "values": []})
+        if index in (unanswered or {}):
+            entry["unanswered"] = unanswered[index]
         if part == "series":
             entry["timestamps"] = [isoformat(t) for t in timestamps]
             entry["values"] = list(values)
@@ -270,8 +286,9 @@ def main():
         result["window"] = {"start": isoformat(start), "end": isoformat(end), "seconds": window, "period": period}
         keys, queries = plan(params["metrics"], window, period)
         result["queries"] = len(queries)
-        found = metric_series(module.retrying_client("cloudwatch"), queries, start, end)
-        result["metrics"] = arrange(keys, found)
+        found, unanswered = metric_series_or_unanswered(module.retrying_client("cloudwatch"), queries, start, end)
+        result["metrics"] = arrange(keys, found, unanswered)
+        result["unanswered"] = sorted(set("%s %s %s" % keys[i][:3] for i in unanswered))
     module.exit_json(**result)
 
 
