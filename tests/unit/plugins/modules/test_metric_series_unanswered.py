@@ -33,9 +33,9 @@ def test_a_percentile_the_endpoint_cannot_answer_is_unanswered_and_the_rest_is_r
                for stat in ("Average", "p99", "Maximum")]
     client = stubbed.client("cloudwatch")
     stub = Stubber(client)
+    first = {"StartTime": START, "EndTime": END, "ScanBy": "TimestampAscending", "MetricDataQueries": ANY}
     stub.add_client_error("get_metric_data", "InvalidParameterCombination", "extended statistics are not supported",
-                          400, expected_params={
-        "StartTime": START, "EndTime": END, "ScanBy": "TimestampAscending", "MetricDataQueries": ANY})
+                          400, expected_params=first)
     stub.add_response("get_metric_data", _answer((0, 800.0), (1, 4000.0)), {
         "StartTime": START, "EndTime": END, "ScanBy": "TimestampAscending", "MetricDataQueries": [
             {"Id": "m0", "MetricStat": {"Metric": DURATION, "Period": 604800, "Stat": "Average"}, "ReturnData": True},
