@@ -14,7 +14,9 @@ description:
     E(OPS_RUNBOOKS_REPORTS_DIR) (always, when set),
     the job's own directory when the run is an ansible-runner / AWX job (E(AWX_ISOLATED_DATA_DIR), the job's
     artifact directory, then E(AWX_PRIVATE_DATA_DIR)) with C(/reports) appended,
-    each of the given candidates that exists writable or could be created by the current user,
+    each of the given candidates that exists writable or could be created by the current user - a candidate inside
+    an installed collection (a playbook run by its name, C(ops.runbooks.daily_health), resolves
+    C(playbook_dir/../reports) into the collection's own directory) stands for C(reports/) of the current directory,
     and C(<TMPDIR>/ops-runbooks-reports-<user>) - so a report never fails a job with Permission denied because the
     inventory's default resolved to a directory the job's user cannot write (an AWX inventory imported from the
     project resolves C(inventory_dir/../../reports) to C(/reports)).
@@ -48,6 +50,7 @@ _raw:
 
 import getpass
 import os
+import re
 import tempfile
 
 from ansible.errors import AnsibleLookupError
@@ -57,6 +60,7 @@ from ansible_collections.ops.runbooks.plugins.plugin_utils.private_dir import ow
 
 ENV_OVERRIDE = "OPS_RUNBOOKS_REPORTS_DIR"
 JOB_DIRS = ("AWX_ISOLATED_DATA_DIR", "AWX_PRIVATE_DATA_DIR")  # ansible-runner's artifact dir; AWX's job dir
+INSTALLED = re.compile(r"/ansible_collections/[^/]+/[^/]+(/|$)")  # a path inside an installed collection
 
 
 def creatable(path):
@@ -86,6 +90,8 @@ def reports_dir(candidates, environ=None):
         if environ.get(variable) and creatable(os.path.join(environ[variable], "reports")):
             return os.path.realpath(os.path.join(environ[variable], "reports"))
     for candidate in candidates:
+        if candidate and INSTALLED.search(os.path.realpath(candidate)):
+            candidate = os.path.join(os.getcwd(), "reports")  # not into the installed collection: where the user is
         if candidate and creatable(os.path.realpath(candidate)):
             return os.path.realpath(candidate)
     # The shared temporary directory last: only a directory this user made, nobody else may write, and no symlink

@@ -77,3 +77,15 @@ def test_the_shared_fallback_is_used_only_when_it_is_this_users_private_director
     chosen = lookup.reports_dir(["/srv/reports"], {})
     assert chosen == str(home / ".cache" / "ops-runbooks-reports")
     assert oct(os.stat(chosen).st_mode & 0o777) == "0o700"
+
+
+def test_never_into_an_installed_collection(tmp_path, monkeypatch):
+    """ansible-playbook ops.runbooks.daily_health: playbook_dir/../reports is inside the installed collection; the
+    reports go to reports/ of the directory the user runs from."""
+    installed = tmp_path / "collections" / "ansible_collections" / "ops" / "runbooks"
+    (installed / "playbooks").mkdir(parents=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert lookup.reports_dir([str(installed / "playbooks" / ".." / "reports")], {}) == str(project / "reports")
+    assert lookup.reports_dir([str(tmp_path / "checkout" / "reports")], {}) == str(tmp_path / "checkout" / "reports")
