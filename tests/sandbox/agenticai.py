@@ -17,7 +17,6 @@ of the functions does to an inventory typed by hand.
 from __future__ import annotations
 
 import json
-import time
 
 import history  # tests/sandbox is on sys.path (sandbox.py)
 import seed
@@ -120,11 +119,11 @@ def deploy(client, region, week=True):
     lam, logs, cw = client("lambda"), client("logs"), client("cloudwatch")
     topic_arn = [t["TopicArn"] for t in client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":" + TOPIC)][0]
     for logical, name in names.items():
-        _wait(lam, name)
+        seed._wait_function(lam, name)  # pylint: disable=protected-access
         for build in (1, 2):  # two published builds: the alias live serves the second, a rollback has one to go to
             if build > 1:
                 lam.update_function_code(FunctionName=name, ZipFile=seed._zip(build))  # pylint: disable=protected-access
-                _wait(lam, name)
+                seed._wait_function(lam, name)  # pylint: disable=protected-access
             version = lam.publish_version(FunctionName=name, Description="agenticai build %d" % build)["Version"]
         lam.create_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
         group = "/aws/lambda/" + name
@@ -141,8 +140,8 @@ def deploy(client, region, week=True):
         s3.put_bucket_tagging(Bucket=TAGGED_BUCKET, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in TAGS.items()]})
     for agent in AGENTS:
         for queue in ("agenticai-%s-queue" % agent, "agenticai-%s-dlq" % agent):
-            _alarm(cw, "%s-depth" % queue, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue,
-                   0 if queue.endswith("-dlq") else 1000, topic_arn)
+            alarm(cw, "%s-depth" % queue, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue,
+                  0 if queue.endswith("-dlq") else 1000, topic_arn)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})  # the template's is not kept
     _healthy_minute(cw, names)
     if week:
@@ -174,18 +173,7 @@ def remove(client, keep_artifacts=False):
             s3.delete_bucket(Bucket=bucket)
 
 
-def _wait(lam, name, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        config = lam.get_function_configuration(FunctionName=name)
-        if config.get("State", "Active") == "Active" and config.get("LastUpdateStatus", "Successful") != "InProgress":
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError("function %s did not become Active" % name)
-        time.sleep(0.1)
-
-
-def _alarm(cw, name, namespace, metric, dimension, value, threshold, topic_arn, statistic="Sum", period=300):
+def alarm(cw, name, namespace, metric, dimension, value, threshold, topic_arn, statistic="Sum", period=300):
     cw.put_metric_alarm(AlarmName=name, Namespace=namespace, MetricName=metric, Statistic=statistic, Period=period,
                         EvaluationPeriods=1, Threshold=threshold, ComparisonOperator="GreaterThanThreshold",
                         Dimensions=[{"Name": dimension, "Value": value}], AlarmActions=[topic_arn])
@@ -196,17 +184,17 @@ def _alarms(cw, logical, name, topic_arn):
     """Runbook 004 "Key Metrics and Thresholds", critical column, per function (named by its logical id: the alarm
     name stays when a redeploy changes the function's)."""
     base = "agenticai-%s" % logical
-    _alarm(cw, base + "-errors", "AWS/Lambda", "Errors", "FunctionName", name, 5, topic_arn)
-    _alarm(cw, base + "-concurrency", "AWS/Lambda", "ConcurrentExecutions", "FunctionName", name, 10, topic_arn,
-           statistic="Maximum")
-    _alarm(cw, base + "-duration", "AWS/Lambda", "Duration", "FunctionName", name, 24000, topic_arn,
-           statistic="Maximum")  # 80 % of the 30 s timeout
+    alarm(cw, base + "-errors", "AWS/Lambda", "Errors", "FunctionName", name, 5, topic_arn)
+    alarm(cw, base + "-concurrency", "AWS/Lambda", "ConcurrentExecutions", "FunctionName", name, 10, topic_arn,
+          statistic="Maximum")
+    alarm(cw, base + "-duration", "AWS/Lambda", "Duration", "FunctionName", name, 24000, topic_arn,
+          statistic="Maximum")  # 80 % of the 30 s timeout
 
 
-def _healthy_minute(cw, names):
-    """A quiet minute of traffic: invocations, no error, short durations."""
+def healthy_functions(cw, functions):
+    """A quiet minute of traffic of each function: invocations, no error, short durations."""
     data = []
-    for name in names.values():
+    for name in functions:
         dims = [{"Name": "FunctionName", "Value": name}]
         data += [{"MetricName": "Invocations", "Dimensions": dims, "Value": 20, "Unit": "Count"},
                  {"MetricName": "Errors", "Dimensions": dims, "Value": 0, "Unit": "Count"},
@@ -214,6 +202,11 @@ def _healthy_minute(cw, names):
                  {"MetricName": "Duration", "Dimensions": dims, "Value": 800, "Unit": "Milliseconds"},
                  {"MetricName": "ConcurrentExecutions", "Dimensions": dims, "Value": 1, "Unit": "Count"}]
     cw.put_metric_data(Namespace="AWS/Lambda", MetricData=data)
+
+
+def _healthy_minute(cw, names):
+    """The functions' quiet minute, the queues' ages and the API's requests without a 5xx."""
+    healthy_functions(cw, names.values())
     cw.put_metric_data(Namespace="AWS/SQS", MetricData=[
         {"MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": [{"Name": "QueueName", "Value": queue}],
          "Value": 0, "Unit": "Seconds"} for agent in AGENTS for queue in ("agenticai-%s-queue" % agent,

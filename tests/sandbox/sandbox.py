@@ -11,7 +11,7 @@ One code path for ``make demo``, ``make sandbox-up``/``sandbox-down`` and the py
 (``faults.py``) between modules/playbooks and the emulator: the endpoint written for them is the proxy's.
 
 ``up`` writes ``inventories/local*/group_vars/all/sandbox.yml`` (endpoint, PostgreSQL details,
-dump paths; read by ``inventories/local`` and ``local-agenticai``) and ``.sandbox.json`` (PIDs and temp dir, read by
+dump paths; read by ``inventories/local``, ``local-agenticai`` and ``local-crypto-trading``) and ``.sandbox.json`` (PIDs and temp dir, read by
 ``down``). ``down`` stops by PID what ``up`` started and removes the temp dir and both files.
 ``run`` also exports the endpoint and dummy credentials as ``AWS_*`` / ``PG*`` variables.
 
@@ -54,7 +54,7 @@ import seed  # noqa: E402  pylint: disable=wrong-import-position
 STATE_FILE = os.path.join(ROOT, ".sandbox.json")
 INVENTORY_VARS = os.path.join(ROOT, "inventories", "local", "group_vars", "all", "sandbox.yml")
 # Every sandbox inventory (inventories/local, local-agenticai, ...) reads the same connection details.
-SANDBOX_INVENTORIES = ("local", "local-agenticai")
+SANDBOX_INVENTORIES = ("local", "local-agenticai", "local-crypto-trading")
 INVENTORY_VARS_FILES = [os.path.join(ROOT, "inventories", name, "group_vars", "all", "sandbox.yml")
                         for name in SANDBOX_INVENTORIES]
 REGION = "eu-central-1"

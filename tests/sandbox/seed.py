@@ -22,6 +22,7 @@ import time
 import zipfile
 
 import agenticai  # tests/sandbox is on sys.path (sandbox.py)
+import crypto_trading
 import history
 
 PROJECT = "ai-investment"
@@ -123,6 +124,8 @@ def seed_aws(session, endpoint_url, region, emulator="moto"):
                                      BackupRetentionPeriod=7)
     # Runbook 004's system, by CloudFormation: names generated, known only through discovery (inventories/local-agenticai).
     agenticai.deploy(client, region)
+    # Runbook 002's test environment, names by prefix (inventories/local-crypto-trading).
+    crypto_trading.deploy(client, region, role_arn)
 
 
 def _seed_dynamodb(ddb):

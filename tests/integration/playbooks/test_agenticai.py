@@ -11,25 +11,21 @@ the old ones; every test reads the names from the stack (fixture ``names``), so 
 """
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
 import agenticai
+import system_reports
 
 pytestmark = pytest.mark.moto_only("CloudFormation with Lambda, DynamoDB and ECS: moto's services")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-INVENTORY = os.path.join(ROOT, "inventories", "local-agenticai")
+INVENTORY = system_reports.inventory("local-agenticai")
 
 
 def _report(proc, name):
-    return json.loads((proc.reports / ("%s-local-agenticai.json" % name)).read_text())
+    return system_reports.report(proc, name, "local-agenticai")
 
 
-def _statuses(report):
-    return dict(((c["resource"], c["check"]), c["status"]) for c in report["checks"])
+_statuses = system_reports.statuses
 
 
 @pytest.fixture
