@@ -19,6 +19,7 @@ import os
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.ops.runbooks.plugins.filter.checks import finite_number
 from ansible_collections.ops.runbooks.plugins.module_utils import checks
 from ansible_collections.ops.runbooks.plugins.module_utils.thresholds import default
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning_data
@@ -26,12 +27,11 @@ from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning
 # Lambda memory sizes offered in the console (any MB from 128 to 10240 is valid; these are the usual steps).
 MEMORY_SIZES = (128, 256, 512, 1024, 1536, 2048, 3008, 4096, 6144, 8192, 10240)
 MAX_TIMEOUT = 900
-# DynamoDB list prices (us-east-1, USD) for the capacity-mode estimate: on-demand per million request units,
-# provisioned per capacity unit-hour. Other regions differ by a few percent; the comparison, not the figure, matters.
-ON_DEMAND_READ = 0.125
-ON_DEMAND_WRITE = 0.625
-PROVISIONED_READ = 0.00013
-PROVISIONED_WRITE = 0.00065
+# DynamoDB list prices (USD) for the capacity-mode estimate: on-demand per million request units, provisioned per
+# capacity unit-hour - us-east-1's unless the inventory gives its region's (ops_runbooks_dynamodb_prices, table_review
+# limit "prices"); a recommendation names the region its prices are of, and says so when the tables are elsewhere.
+US_EAST_1_PRICES = {"region": "us-east-1", "on_demand_read": 0.125, "on_demand_write": 0.625,
+                    "provisioned_read": 0.00013, "provisioned_write": 0.00065}
 SECONDS_A_MONTH = 730 * 3600
 
 LAMBDA_LIMITS = {  # runbook 004's thresholds from the one table (module_utils/thresholds.py), the review's own after
@@ -43,7 +43,8 @@ LAMBDA_LIMITS = {  # runbook 004's thresholds from the one table (module_utils/t
     "timeout_low_pct": 10, "cold_start_pct": 5, "init_ms": 1000, "alias": "live",
 }
 TABLE_LIMITS = {"throttled_warn": 0, "throttled_fail": 100, "utilization_warn_pct": 80, "utilization_low_pct": 20,
-                "provisioned_min_units": 10, "target_utilization": 70, "autoscaling_min": 5, "autoscaling_max": 100}
+                "provisioned_min_units": 10, "target_utilization": 70, "autoscaling_min": 5, "autoscaling_max": 100,
+                "prices": None, "region": None}
 POSTGRES_LIMITS = {"slow_query_ms": 1000, "cache_hit_warn_pct": 99, "cache_hit_fail_pct": 90}
 
 
@@ -282,20 +283,47 @@ def lambda_review(series, functions, usage=None, names=None, limits=None):
     return {"checks": found, "recommendations": advice, "charts": charts}
 
 
-def on_demand_cost(reads_per_s, writes_per_s):
+def _prices(given):
+    """The price list: us-east-1's, with what ``given`` (the inventory's) sets over it."""
+    if given is not None and not isinstance(given, dict):
+        raise AnsibleFilterError("table_review: prices must be a dict (region, on_demand_read, on_demand_write, "
+                                 "provisioned_read, provisioned_write)")
+    unknown = sorted(set(given or {}) - set(US_EAST_1_PRICES))
+    if unknown:
+        raise AnsibleFilterError("table_review: prices: unknown key(s) %s" % ", ".join(unknown))
+    prices = dict(US_EAST_1_PRICES, **dict((k, v) for k, v in (given or {}).items() if v is not None))
+    for key in US_EAST_1_PRICES:
+        if key != "region":
+            prices[key] = finite_number(prices[key], "prices.%s" % key)
+    return prices
+
+
+def on_demand_cost(reads_per_s, writes_per_s, prices=None):
     """USD a month of that many request units a second, on demand."""
-    return SECONDS_A_MONTH * (reads_per_s * ON_DEMAND_READ + writes_per_s * ON_DEMAND_WRITE) / 1e6
+    prices = prices or US_EAST_1_PRICES
+    return SECONDS_A_MONTH * (reads_per_s * prices["on_demand_read"] + writes_per_s * prices["on_demand_write"]) / 1e6
 
 
-def provisioned_cost(rcu, wcu):
+def provisioned_cost(rcu, wcu, prices=None):
     """USD a month of that much provisioned capacity."""
-    return 730 * (rcu * PROVISIONED_READ + wcu * PROVISIONED_WRITE)
+    prices = prices or US_EAST_1_PRICES
+    return 730 * (rcu * prices["provisioned_read"] + wcu * prices["provisioned_write"])
+
+
+def _priced(prices, region):
+    """How a recommendation names its prices: their region, and the tables' when it is another."""
+    if region and region != prices["region"]:
+        return "%s list prices - the tables are in %s: set ops_runbooks_dynamodb_prices for its prices" % (
+            prices["region"], region)
+    return "%s list prices" % prices["region"]
 
 
 def table_review(series, tables, names=None, limits=None, window_seconds=604800):
     """Grade the week of every table: throttled requests, provisioned utilization; recommend auto scaling or the
     other capacity mode where it fits (runbook 000 "DynamoDB Throttling", runbook 004 weekly "Review DynamoDB")."""
     limits = _limits(TABLE_LIMITS, limits, "table_review")
+    prices = _prices(limits["prices"])
+    priced = _priced(prices, limits["region"])
     tables = tables or {}
     names = list(names or tables)
     found, advice = [], []
@@ -330,12 +358,12 @@ def table_review(series, tables, names=None, limits=None, window_seconds=604800)
                     "%s throttled requests on provisioned capacity: let auto scaling follow the load (runbook 000 "
                     "\"DynamoDB Throttling\"), or switch to on-demand" % _num(throttled)))
             elif use < limits["utilization_low_pct"]:
-                now, other = provisioned_cost(rcu, wcu), on_demand_cost(reads, writes)
+                now, other = provisioned_cost(rcu, wcu, prices), on_demand_cost(reads, writes, prices)
                 if other < now:
                     advice.append(_recommend(
                         name, "billing_mode", mode, "PAY_PER_REQUEST",
                         "%.0f %% of the provisioned capacity used: on-demand about $%.2f a month instead of $%.2f "
-                        "(us-east-1 list prices)" % (use, other, now),
+                        "(%s)" % (use, other, now, priced),
                         "ops.runbooks.dynamodb_billing_mode", {"table_name": name, "billing_mode": "PAY_PER_REQUEST"}))
         else:
             found.append(checks.make_check(name, "capacity", checks.PASS,
@@ -348,13 +376,13 @@ def table_review(series, tables, names=None, limits=None, window_seconds=604800)
             if steady and reads + writes >= limits["provisioned_min_units"]:
                 target = limits["target_utilization"] / 100.0
                 rcu, wcu = int(math.ceil(reads / target)), int(math.ceil(writes / target))
-                now, other = on_demand_cost(reads, writes), provisioned_cost(rcu, wcu)
+                now, other = on_demand_cost(reads, writes, prices), provisioned_cost(rcu, wcu, prices)
                 if other < 0.7 * now:
                     advice.append(_recommend(
                         name, "billing_mode", "PAY_PER_REQUEST", "PROVISIONED",
                         "steady load of %.1f read and %.1f write units a second: provisioned %d RCU / %d WCU with auto "
-                        "scaling at %d %% about $%.2f a month instead of $%.2f on demand (us-east-1 list prices)"
-                        % (reads, writes, rcu, wcu, limits["target_utilization"], other, now),
+                        "scaling at %d %% about $%.2f a month instead of $%.2f on demand (%s)"
+                        % (reads, writes, rcu, wcu, limits["target_utilization"], other, now, priced),
                         "ops.runbooks.dynamodb_billing_mode",
                         {"table_name": name, "billing_mode": "PROVISIONED", "read_capacity": rcu,
                          "write_capacity": wcu}))

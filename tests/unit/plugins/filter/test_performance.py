@@ -139,6 +139,24 @@ def test_capacity_mode_recommendations():
     assert missing[("gone", "capacity")]["status"] == "fail"
 
 
+def test_a_recommendation_names_the_region_of_its_prices():
+    idle = tseries("t", 1, 0.5)
+    state = {"t": table("PROVISIONED", 100, 100)}
+    default = performance.table_review(idle, state, ["t"])["recommendations"][0]["reason"]
+    assert default.endswith("(us-east-1 list prices)")
+    elsewhere = performance.table_review(idle, state, ["t"], {"region": "eu-west-1"})["recommendations"][0]["reason"]
+    assert elsewhere.endswith("(us-east-1 list prices - the tables are in eu-west-1: set ops_runbooks_dynamodb_prices "
+                              "for its prices)")
+    own = performance.table_review(idle, state, ["t"], {"region": "eu-west-1", "prices": {
+        "region": "eu-west-1", "provisioned_read": 0.000147, "provisioned_write": 0.000735}})["recommendations"][0]
+    assert own["reason"].endswith("(eu-west-1 list prices)")
+    assert "instead of $%.2f" % (730 * (100 * 0.000147 + 100 * 0.000735)) in own["reason"]  # its region's figure
+    with pytest.raises(AnsibleFilterError, match="prices: unknown key"):
+        performance.table_review(idle, state, ["t"], {"prices": {"storage": 0.25}})
+    with pytest.raises(AnsibleFilterError, match="prices.on_demand_read must be a number"):
+        performance.table_review(idle, state, ["t"], {"prices": {"on_demand_read": "cheap"}})  # a number, not words
+
+
 def test_buckets_and_postgres():
     gib = 2.0 ** 30
     series = {"size": {"b": {"Average": {"values": [1 * gib, 3 * gib], "timestamps": ["2026-11-16T00", "2026-11-17T00"]}}},
