@@ -20,13 +20,19 @@ from ansible_collections.ops.runbooks.plugins.plugin_utils.data import returning
 ORDER = (checks.FAIL, checks.WARN, checks.UNKNOWN, checks.PASS, checks.SKIPPED)
 
 
-def failure_check(result, resource, check, expected=None):
-    """A task that failed (``ansible_failed_result`` in a rescue) as one ``fail`` check with its message."""
+def failure_check(result, resource, check, expected=None, hints=None):
+    """A task that failed (``ansible_failed_result`` in a rescue) as one ``fail`` check with its message. ``hints``:
+    ``{module option: what to set}`` - a message about that option (``log_group_name_prefix: no log group ...``) is
+    followed by the inventory variable that sets it, since the user writes the inventory, not the module call."""
     if not isinstance(result, dict):
         raise AnsibleFilterError("failure_check expects a task result (ansible_failed_result), got %s"
                                  % type(result).__name__)
-    reason = result.get("msg") or "%s failed" % check
-    return checks.make_check(resource, check, checks.FAIL, str(reason), None, expected)
+    reason = str(result.get("msg") or "%s failed" % check)
+    for option, hint in (hints or {}).items():
+        if reason.startswith(option + ":") or (": %s:" % option) in reason:
+            reason = "%s - %s" % (reason, hint)
+            break
+    return checks.make_check(resource, check, checks.FAIL, reason, None, expected)
 
 
 def finite_number(value, name):

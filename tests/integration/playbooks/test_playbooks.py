@@ -63,6 +63,17 @@ def test_daily_health_can_report_without_failing(run_playbook):
     assert {c["check"] for c in result["checks"]} == {"identity", "bucket reachable"}
 
 
+def test_a_log_prefix_that_finds_nothing_names_the_inventory_variables(run_playbook):
+    """A project named otherwise than its functions (the issue's /aws/lambda/pacloud): the log search fails, and the
+    reason says which inventory variables select the log groups - not only the module's option."""
+    proc = run_playbook("playbooks/daily_health.yml", {"health_check_checks": ["logs"], "ops_runbooks_project": "pacloud"})
+    assert proc.returncode != 0
+    result = json.loads((proc.reports / "daily_health-local.json").read_text())
+    [failed] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert failed["reason"].startswith("log_group_name_prefix: no log group name starts with '/aws/lambda/pacloud'")
+    assert "set ops_runbooks_log_groups" in failed["reason"] and "ops_runbooks_project" in failed["reason"]
+
+
 def test_daily_health_fails_a_function_without_the_environments_alias(run_playbook):
     """Runbook 000's production alias does not exist in the sandbox (its functions serve live): each one fails."""
     proc = run_playbook("playbooks/daily_health.yml", {"health_check_checks": ["lambda"],

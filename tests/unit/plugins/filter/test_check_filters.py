@@ -92,3 +92,13 @@ def test_every_filter_of_the_collection_returns_data(monkeypatch):
     found = FilterModule().filters()["alarms_check"]([{"alarm_name": hostile, "state_value": "ALARM"}])
     assert found["reason"] == hostile + " in ALARM (of 1 alarm(s) of the account and region)"
     assert marked and marked[-1] is found
+
+
+def test_a_failure_about_a_module_option_names_the_inventory_variable():
+    hints = {"log_group_name_prefix": "set ops_runbooks_log_groups or ops_runbooks_project"}
+    about = failure_check({"msg": "log_group_name_prefix: no log group name starts with '/aws/lambda/pacloud'"},
+                          "logs", "log search", hints=hints)
+    assert about["reason"] == ("log_group_name_prefix: no log group name starts with '/aws/lambda/pacloud' - set "
+                               "ops_runbooks_log_groups or ops_runbooks_project")
+    other = failure_check({"msg": "AccessDenied: not allowed"}, "logs", "log search", hints=hints)
+    assert other["reason"] == "AccessDenied: not allowed"  # no hint where the message is not about the option
