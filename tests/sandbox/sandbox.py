@@ -187,7 +187,13 @@ class Sandbox:
             "sandbox_health_url": self.health_url,
             "sandbox_api_health_url": self.api_health_url,
             "sandbox_reports_dir": os.path.join(self.tmpdir, "reports") if self.tmpdir else None,
+            "sandbox_app_log": self.app_log,
         }
+
+    @property
+    def app_log(self):
+        """Runbook 003's application error log on the data-readiness host (inventories/local: this machine)."""
+        return os.path.join(self.tmpdir, "ai-data-readiness", "error.log") if self.tmpdir else None
 
     def env(self):
         """Environment variables pointing boto3, the AWS CLI and libpq at the sandbox."""
@@ -267,6 +273,7 @@ class Sandbox:
                     seed.seed_aws(self.session(), self.endpoint_url, REGION, self.emulator)
                     self.dumps = dumps.result()
             os.makedirs(os.path.join(self.tmpdir, "reports"), exist_ok=True)
+            seed.write_app_log(self.app_log)
             if self.faults:
                 self._start_faults()
         except BaseException:

@@ -423,6 +423,14 @@ PG_TABLES = {"datasets": 120, "quality_checks": 300, "users": 15}
 SLOW_QUERY = "SELECT count(*) AS quality_report, pg_sleep(1.05) FROM quality_checks"  # mean above 1000 ms
 
 
+def write_app_log(path):
+    """Runbook 003's /var/log/ai-data-readiness/error.log of a quiet morning: INFO lines only (the daily health's
+    app_log check of the data-readiness host reads its last 100)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines("2026-12-07 06:%02d:00 INFO batch %d validated\n" % (i % 60, i) for i in range(120))
+
+
 def seed_postgres(psycopg2, dsn, bindir, backup_dir):
     """Create the application database, fill it, and write a custom-format and a .sql.gz dump."""
     conn = psycopg2.connect(dbname="postgres", **dsn)

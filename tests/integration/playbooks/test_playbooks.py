@@ -63,6 +63,16 @@ def test_daily_health_can_report_without_failing(run_playbook):
     assert {c["check"] for c in result["checks"]} == {"identity", "bucket reachable"}
 
 
+def test_the_data_readiness_host_of_local_is_checked_even_when_the_aws_checks_fail(run_playbook):
+    """inventories/local names runbook 003's host (this machine, the sandbox's /health, the log the sandbox writes).
+    The seeded problems fail the AWS checks; the readiness host's play runs all the same, and the run fails after it."""
+    proc = run_playbook("playbooks/daily_health.yml")
+    assert proc.returncode != 0 and "check(s) failed: cloudwatch | alarms in ALARM" in proc.stdout
+    readiness = json.loads((proc.reports / "daily_health_data-readiness-local-local.json").read_text())
+    assert sorted((c["check"], c["status"]) for c in readiness["checks"]) == [
+        ("app log errors", "pass"), ("disk", "pass"), ("http", "pass"), ("memory", "pass")]
+
+
 def test_a_log_prefix_that_finds_nothing_names_the_inventory_variables(run_playbook):
     """A project named otherwise than its functions (the issue's /aws/lambda/pacloud): the log search fails, and the
     reason says which inventory variables select the log groups - not only the module's option."""
