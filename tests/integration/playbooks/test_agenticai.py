@@ -154,3 +154,24 @@ def test_a_redeploy_changes_the_generated_names_and_the_next_run_checks_the_new_
     resources = {c["resource"] for c in _report(proc, "daily_health")["checks"]}
     assert set(renamed.values()) <= resources and not set(names.values()) & resources
     assert not [f for f in aws("lambda").list_functions()["Functions"] if f["FunctionName"] in names.values()]
+
+
+def test_discovery_of_the_stack_reads_every_kind_it_holds(run_module, names):
+    """Every kind of the stack (its nested stack's ECS service too) and the tag-only export bucket; a kind the stack
+    lacks (KMS keys) is simply absent."""
+    found = run_module("resource_discovery", {"stacks": [agenticai.STACK], "tags": agenticai.TAGS})
+    assert not found.get("failed"), found.get("msg")
+    assert found["functions"] == sorted(names.values())
+    assert found["tables"] == [agenticai.TABLE]
+    assert found["buckets"] == [agenticai.TAGGED_BUCKET, agenticai.BUCKET]  # the tag-only one, and the stack's
+    assert found["sources"]["buckets"][agenticai.TAGGED_BUCKET] == ["tags"]
+    assert found["queues"] == sorted("agenticai-%s-%s" % (a, k) for a in agenticai.AGENTS for k in ("dlq", "queue"))
+    assert found["dead_letter_queues"] == dict(("agenticai-%s-queue" % a, "agenticai-%s-dlq" % a)
+                                               for a in agenticai.AGENTS)
+    assert [t.rsplit(":", 1)[1] for t in found["topics"]] == [agenticai.TOPIC]
+    assert found["log_groups"] == sorted("/aws/lambda/" + n for n in names.values())
+    assert [s.rsplit("/", 1)[1] for s in found["ecs_services"]] == ["agenticai-websocket"]  # nested stack
+    assert [a["name"] for a in found["apis"]] == ["agenticai-api"]
+    assert len(found["roles"]) == 1 and found["roles"][0].startswith("agenticai-stack-ExecRole-")
+    assert found["aliases"] == dict((n, [agenticai.ALIAS]) for n in names.values())
+    assert found["kms_keys"] == []
