@@ -46,7 +46,9 @@ def test_the_report_gives_the_modules_status_under_the_modules_check_name(faults
         assert reported[key]["status"] == status, (key, reported[key])
     assert reported[(FUNCTION, "lambda state")]["reason"] == function["checks"][0]["reason"]
     assert reported[("logs", "log search")]["status"] == "fail"
-    assert reported[("logs", "log search")]["reason"] == search["msg"]
+    # the module's message, then the inventory variables that select the log groups (health_check failure hints)
+    assert reported[("logs", "log search")]["reason"].startswith(search["msg"] + " - the prefix is /aws/lambda/")
+    assert "ops_runbooks_log_groups" in reported[("logs", "log search")]["reason"]
     assert set(EVIDENCE) <= {entry["operation"] for entry in faults.log}  # the evidence was served
 
 
