@@ -3,8 +3,8 @@
 ``<environment>-crypto-trading-<function>`` (runbook 002 "Viewing Logs"), which inventories/local-crypto-trading
 resolves by name prefix (``ops_runbooks_discovery: {name_prefixes: [test-crypto-trading-]}``), never typing them.
 
-Its functions (alias ``live`` on the second of two versions, log groups, an error alarm each), its alert topic, a
-DynamoDB table of trades (PITR), the
+Its functions (alias ``live`` on the second of two versions, log groups, an error alarm each), its alert topic, the
+orders queue with its DLQ, a DynamoDB table of trades (PITR), the
 exchange credentials in Secrets Manager (002 "Managing Secrets"), the Timestream database of market data (002
 "Timestream": describe-database) and a week of metrics for the weekly review. Its Redis (ElastiCache) is not here:
 the emulator's cluster has no endpoint that answers, and the connectivity probe would only test the emulator.
@@ -49,6 +49,11 @@ def deploy(client, region, role_arn):
     ddb.update_continuous_backups(TableName=TABLE, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     for i in range(6):
         ddb.put_item(TableName=TABLE, Item={"trade_id": {"S": "t-%03d" % i}, "pair": {"S": "BTC-EUR"}})
+    sqs = client("sqs")  # the orders queue and its DLQ: the queue checks read the system's own queues, no others
+    dlq = sqs.create_queue(QueueName=PREFIX + "orders-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=PREFIX + "orders", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})
     client("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps(
         {"api_key": "sandbox-key-0001", "api_secret": "sandbox-secret-0001"}))
     client("timestream-write").create_database(DatabaseName=TIMESTREAM_DATABASE)
@@ -57,6 +62,9 @@ def deploy(client, region, role_arn):
     for name in FUNCTIONS:  # runbook 002 "High Error Rate": an error alarm per function (state OK)
         agenticai.alarm(cw, name + "-errors", "AWS/Lambda", "Errors", "FunctionName", name, 5, topic_arn)
     agenticai.healthy_functions(cw, FUNCTIONS)
+    cw.put_metric_data(Namespace="AWS/SQS", MetricData=[
+        {"MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": [{"Name": "QueueName", "Value": queue}],
+         "Value": 0, "Unit": "Seconds"} for queue in (PREFIX + "orders", PREFIX + "orders-dlq")])
     history.put_week(cw, FUNCTIONS, [TABLE], [])
     history.put_report_lines(logs, FUNCTIONS)
     return FUNCTIONS

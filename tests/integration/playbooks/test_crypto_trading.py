@@ -84,6 +84,8 @@ def test_the_weekly_review_reads_the_prefixed_functions(run_playbook):
     statuses = _statuses(_report(proc, "weekly_review"))
     for name in crypto_trading.FUNCTIONS:
         assert statuses[(name, "duration")] == "pass"
+    # the system's own queue only: discovered by its prefix, not every queue of the (shared) account
+    assert [r for (r, c) in statuses if c == "queue depth"] == [crypto_trading.PREFIX + "orders"]
 
 
 def test_a_secret_rotation_reaches_what_the_alias_serves(run_playbook, aws):
