@@ -86,6 +86,48 @@ def discovered_inventory(discovered, inventory):
     return result
 
 
+SOURCES = {"stacks": list, "tags": dict, "name_prefixes": list}
+
+
+def discovery_sources(sources):
+    """The inventory's ``ops_runbooks_discovery`` as ``resource_discovery`` takes it - ``stacks``, ``tags`` and
+    ``name_prefixes``, each present (empty when not given) - and ``named``: whether it names any source at all (the
+    one rule for "this inventory discovers its names"). A key that is no source, or a value of the wrong type, is an
+    error naming it."""
+    if sources in (None, ""):
+        sources = {}
+    if not isinstance(sources, dict):
+        raise AnsibleFilterError("ops_runbooks_discovery: give {stacks: [...], tags: {key: value}, name_prefixes: "
+                                 "[...]}, got %s" % type(sources).__name__)
+    unknown = sorted(str(k) for k in sources if k not in SOURCES)
+    if unknown:
+        raise AnsibleFilterError("ops_runbooks_discovery: %s: not a source (%s)" % (
+            ", ".join(unknown), ", ".join(SOURCES)))
+    result = {}
+    for key, kind in SOURCES.items():
+        value = sources.get(key) or kind()
+        if not isinstance(value, kind):
+            raise AnsibleFilterError("ops_runbooks_discovery.%s: give a %s, got %s" % (
+                key, "list" if kind is list else "mapping", type(value).__name__))
+        result[key] = value
+    result["named"] = any(result[key] for key in SOURCES)
+    return result
+
+
+def discovery_failure(discovered):
+    """What failed of a discovery, in one line for a stop message (``ops_runbooks_discovery: N source(s) failed -
+    reason; reason``), or ``""`` when every source answered."""
+    if not isinstance(discovered, dict):
+        raise AnsibleFilterError("discovery_failure: give resource_discovery's result")
+    reasons = [c.get("reason") or c.get("resource") for c in discovered.get("checks") or []
+               if isinstance(c, dict) and c.get("status") == checks.FAIL]
+    if discovered.get("failed"):
+        reasons.append(discovered.get("msg") or "resource_discovery failed")
+    if not reasons:
+        return ""
+    return "ops_runbooks_discovery: %d source(s) failed - %s" % (len(reasons), "; ".join(str(r) for r in reasons))
+
+
 def resolved_function(name, known):
     """The function a run names, as the system knows it: ``name`` when it is one of ``known`` (the play's
     ``ops_runbooks_functions``, discovered or typed), else the one known function CloudFormation named after that
@@ -116,4 +158,5 @@ def resolved_functions(entries, known):
 class FilterModule:
     def filters(self):
         return returning_data({"inventory_drift": inventory_drift, "discovered_inventory": discovered_inventory,
-                               "resolved_function": resolved_function, "resolved_functions": resolved_functions})
+                               "resolved_function": resolved_function, "resolved_functions": resolved_functions,
+                               "discovery_sources": discovery_sources, "discovery_failure": discovery_failure})

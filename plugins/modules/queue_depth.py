@@ -39,6 +39,8 @@ options:
     description:
       - Every queue whose name starts with this prefix (all pages of C(ListQueues)). A prefix that matches no queue
         fails the task, since an empty fleet is a misconfiguration.
+      - An empty prefix is no prefix - it never selects every queue of the account (other systems' queues too);
+        without O(queues) it fails the task.
     type: str
   include_dead_letter_queues:
     description:
@@ -239,6 +241,11 @@ ARGUMENT_SPEC = dict(
 
 def validate(params):
     """Ranges, and the global and per-queue limits checked and normalised: ``(global, {queue: merged})``."""
+    if params["queue_name_prefix"] == "":
+        if not params["queues"]:
+            raise InvalidInput("queue_name_prefix: an empty prefix would select every queue of the account (other "
+                               "systems' too); name the queues (queues) or give a prefix")
+        params["queue_name_prefix"] = None
     if not params["queues"] and params["queue_name_prefix"] is None:
         raise InvalidInput("one of queues or queue_name_prefix is required")
     for key, low, high in (("wait_until_below", 1, None), ("wait_timeout", 0, None), ("poll_interval", 0, None),

@@ -143,3 +143,59 @@ def test_an_alarms_event_is_data_in_every_procedure_on_the_core_the_collection_n
                          Description=seeded.get("Description", ""))
         function_tags.put_back(lam, FUNCTION, seeded_tags)
         ddb.delete_item(TableName="ops-runbooks-incidents", Key={"id": {"S": "local/alarm-actions"}})
+
+
+NAMES_PLAY = """
+- name: Discovered names are data
+  hosts: localhost
+  gather_facts: false
+  vars:
+    typed: ["%(hostile)s-Api-1", other-fn]
+  tasks:
+    - name: The names as AWS would give them (a module's answer, as resource_discovery's)
+      ansible.builtin.command: {argv: [cat, "%(names)s"]}
+      register: found
+      changed_when: false
+    - name: Resolve, merge and say what is ambiguous
+      ansible.builtin.set_fact:
+        resolved: "{{ 'Api' | ops.runbooks.resolved_function(%(known)s) }}"
+        switched: "{{ [{'function_name': 'Api', 'variable': 'T'}] | ops.runbooks.resolved_functions(%(known)s) }}"
+        merged: "{{ {'topics': %(known)s, 'apis': [{'name': (%(known)s)[0]}, {'name': 'b'}],
+                     'functions': %(known)s} | ops.runbooks.discovered_inventory({}) }}"
+    - name: Use them as a role would
+      ansible.builtin.debug:
+        msg: "{{ resolved }} | {{ switched[0].function_name }} | {{ merged.ambiguous | join(' / ') }}"
+"""
+
+
+def _names_run(core, tmp_path, known):
+    marker = tmp_path / ("names-%s" % uuid.uuid4().hex[:6])
+    hostile = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    names = tmp_path / "names.txt"
+    names.write_text("%s-Api-1\nother-fn\n" % hostile)
+    play = tmp_path / "names.yml"
+    play.write_text(NAMES_PLAY % {"names": names, "known": known, "hostile": hostile.replace('"', '\\"')})
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ANSIBLE_CONFIG", "VIRTUAL_ENV")}
+    env.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([os.path.join(ROOT, ".build", "collections"), SITE]),
+               PATH=os.path.join(core, "bin") + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run([os.path.join(core, "bin", "ansible-playbook"), str(play), "-i", "localhost,",
+                           "-c", "local", "-e", "ansible_python_interpreter=" + os.path.join(core, "bin", "python")],
+                          capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300, check=False)
+    return proc, marker, hostile
+
+
+@pytest.mark.parametrize("core", CORES, ids=lambda c: "core-" + _core_version(c))
+def test_discovered_names_are_data_through_the_discovery_filters_on_every_core(core, tmp_path):
+    """Function, topic and API names as AWS answers them (a module's answer, as resource_discovery's) carrying Jinja:
+    the filters the fleet role and the procedures resolve names with (resolved_function, resolved_functions,
+    discovered_inventory, which composes the "ambiguous" message from the names) return them as data on every core -
+    the marker is never created and the names come back verbatim. The control is the same play on the same names
+    typed into the play (a template by definition): the command runs, so the test can fail."""
+    proc, marker, hostile = _names_run(core, tmp_path, "found.stdout_lines")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert not marker.exists(), "a discovered name was evaluated:\n" + proc.stdout[-3000:]
+    assert proc.stdout.count(hostile + "-Api-1") >= 3, proc.stdout[-3000:]  # resolved, switched, ambiguous
+    proc, marker, hostile = _names_run(core, tmp_path, "typed")
+    assert marker.exists(), "the control's typed names were not evaluated: this test could not fail\n" + \
+        proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -340,6 +340,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
     ]
     qd = [
         ({}, "one of queues or queue_name_prefix is required"),
+        ({"queue_name_prefix": ""}, "queue_name_prefix: an empty prefix would select every queue of the account"),
         ({"queues": [Q], "wait_until_below": 0}, "wait_until_below: 0"),
         ({"queues": [Q], "wait_timeout": -1}, "wait_timeout: -1"),
         ({"queues": [Q], "poll_interval": -1}, "poll_interval: -1"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 import agenticai
+import functions_as_found
 import system_reports
 
 pytestmark = pytest.mark.moto_only("CloudFormation with Lambda, DynamoDB and ECS: moto's services")
@@ -85,14 +86,12 @@ def test_the_queue_check_reads_each_queue_with_its_dlq(run_playbook):
 
 def test_a_rollback_by_logical_id_moves_the_generated_functions_alias(run_playbook, aws, names):
     lam, function = aws("lambda"), names["ApiHandler"]
-    try:
+    with functions_as_found.as_found(lam, [function]):
         proc = run_playbook("playbooks/lambda_rollback.yml", {"lambda_rollback_functions": ["ApiHandler"],
                                                               "ops_runbooks_confirm": True}, inventory=INVENTORY)
         assert proc.returncode == 0, proc.stdout[-3000:]
         assert lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"] == "1"
         assert [c["resource"] for c in _report(proc, "lambda_rollback")["checks"]] == [function]
-    finally:
-        lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
 
 
 def test_troubleshooting_a_timeout_of_a_function_named_by_logical_id(run_playbook, names):
@@ -109,29 +108,28 @@ def test_a_point_in_time_restore_switches_what_the_alias_serves(run_playbook, aw
     --environment DYNAMODB_TABLE_NAME=agenticai-data-restored): here through the alias live, which serves a published
     version - a version with the restored table is published and the alias moved to it."""
     ddb, lam, function = aws("dynamodb"), aws("lambda"), names["ApiHandler"]
-    latest = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
     try:
-        proc = run_playbook("playbooks/dynamodb_restore.yml", {
-            "dynamodb_restore_source_table": "agenticai-data", "dynamodb_restore_use_latest_restorable_time": True,
-            "dynamodb_restore_switch_lambda_env": [{"function_name": "ApiHandler", "variable": "DYNAMODB_TABLE_NAME"}],
-            "ops_runbooks_confirm": True}, inventory=INVENTORY)
-        assert proc.returncode == 0, proc.stdout[-3000:]
-        restored = ddb.scan(TableName="agenticai-data-restored", Select="COUNT")["Count"]
-        assert restored == ddb.scan(TableName="agenticai-data", Select="COUNT")["Count"] == 5
-        served = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
-        assert served not in ("1", "2")
-        variables = lam.get_function_configuration(FunctionName=function, Qualifier=served)["Environment"]["Variables"]
-        assert variables == {"DYNAMODB_TABLE_NAME": "agenticai-data-restored"}
-        checks = [(c["resource"], c["check"], c["status"]) for c in _report(proc, "dynamodb_restore")["checks"]]
-        assert (function, "switch", "pass") in checks
+        with functions_as_found.as_found(lam, [function]):
+            _restore_and_switch(run_playbook, ddb, lam, function)
     finally:
         if "agenticai-data-restored" in ddb.list_tables()["TableNames"]:
             ddb.delete_table(TableName="agenticai-data-restored")
-        lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
-        for version in lam.list_versions_by_function(FunctionName=function)["Versions"]:
-            if version["Version"] not in ("$LATEST", "1", "2"):
-                lam.delete_function(FunctionName=function, Qualifier=version["Version"])
-        lam.update_function_configuration(FunctionName=function, Environment={"Variables": latest})
+
+
+def _restore_and_switch(run_playbook, ddb, lam, function):
+    proc = run_playbook("playbooks/dynamodb_restore.yml", {
+        "dynamodb_restore_source_table": "agenticai-data", "dynamodb_restore_use_latest_restorable_time": True,
+        "dynamodb_restore_switch_lambda_env": [{"function_name": "ApiHandler", "variable": "DYNAMODB_TABLE_NAME"}],
+        "ops_runbooks_confirm": True}, inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    restored = ddb.scan(TableName="agenticai-data-restored", Select="COUNT")["Count"]
+    assert restored == ddb.scan(TableName="agenticai-data", Select="COUNT")["Count"] == 5
+    served = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+    assert served not in ("1", "2")
+    variables = lam.get_function_configuration(FunctionName=function, Qualifier=served)["Environment"]["Variables"]
+    assert variables == {"DYNAMODB_TABLE_NAME": "agenticai-data-restored"}
+    checks = [(c["resource"], c["check"], c["status"]) for c in _report(proc, "dynamodb_restore")["checks"]]
+    assert (function, "switch", "pass") in checks
 
 
 def test_the_weekly_review_and_the_backups_of_the_discovered_system(run_playbook, names):

@@ -15,6 +15,7 @@ import json
 import pytest
 
 import crypto_trading
+import functions_as_found
 import system_reports
 
 pytestmark = pytest.mark.moto_only("Lambda, DynamoDB, Timestream and Secrets Manager: moto's services")
@@ -44,7 +45,7 @@ def test_the_daily_health_checks_what_the_prefix_names(run_playbook):
 def test_a_rollback_moves_the_alias_and_records_itself_in_a_tag(run_playbook, aws):
     lam, function = aws("lambda"), crypto_trading.PREFIX + "order-executor"
     arn = lam.get_function_configuration(FunctionName=function)["FunctionArn"]
-    try:
+    with functions_as_found.as_found(lam, [function]):
         proc = run_playbook("playbooks/lambda_rollback.yml", {"lambda_rollback_functions": [function],
                                                               "ops_runbooks_confirm": True}, inventory=INVENTORY)
         assert proc.returncode == 0, proc.stdout[-3000:]
@@ -52,9 +53,6 @@ def test_a_rollback_moves_the_alias_and_records_itself_in_a_tag(run_playbook, aw
         assert alias["FunctionVersion"] == "1" and alias.get("Description", "") == ""
         assert lam.list_tags(Resource=arn)["Tags"]["ops.runbooks:rollback:live"].startswith(
             "ops.runbooks rollback from=2 to=1 at=")
-    finally:
-        lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
-        lam.untag_resource(Resource=arn, TagKeys=["ops.runbooks:rollback:live"])
 
 
 def test_connectivity_reaches_the_table_and_the_timestream_database(run_playbook):
@@ -94,26 +92,24 @@ def test_a_secret_rotation_reaches_what_the_alias_serves(run_playbook, aws):
     lam, sm = aws("lambda"), aws("secretsmanager")
     refreshed = [crypto_trading.PREFIX + "api", crypto_trading.PREFIX + "order-executor"]
     before = json.loads(sm.get_secret_value(SecretId=crypto_trading.SECRET)["SecretString"])
-    latest = dict((f, lam.get_function_configuration(FunctionName=f)["Environment"]["Variables"]) for f in refreshed)
     try:
-        proc = run_playbook("playbooks/maintenance.yml", {"maintenance_tasks": ["secrets"]}, inventory=INVENTORY)
-        assert proc.returncode == 0, proc.stdout[-3000:]
-        after = json.loads(sm.get_secret_value(SecretId=crypto_trading.SECRET)["SecretString"])
-        assert after["api_key"] != before["api_key"] and after["api_secret"] == before["api_secret"]
-        assert after["api_key"] not in proc.stdout + proc.stderr
-        current = [v for v, stages in sm.describe_secret(SecretId=crypto_trading.SECRET)["VersionIdsToStages"].items()
-                   if "AWSCURRENT" in stages][0]
-        for function in refreshed:
-            served = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
-            assert served not in ("1", "2")
-            variables = lam.get_function_configuration(FunctionName=function, Qualifier=served)["Environment"][
-                "Variables"]
-            assert variables == {"TRADES_TABLE": crypto_trading.TABLE, "FORCE_REFRESH": current}
+        with functions_as_found.as_found(lam, refreshed):
+            _rotate_and_refresh(run_playbook, lam, sm, refreshed, before)
     finally:
         sm.put_secret_value(SecretId=crypto_trading.SECRET, SecretString=json.dumps(before))
-        for function in refreshed:
-            lam.update_alias(FunctionName=function, Name="live", FunctionVersion="2")
-            for version in lam.list_versions_by_function(FunctionName=function)["Versions"]:
-                if version["Version"] not in ("$LATEST", "1", "2"):
-                    lam.delete_function(FunctionName=function, Qualifier=version["Version"])
-            lam.update_function_configuration(FunctionName=function, Environment={"Variables": latest[function]})
+
+
+def _rotate_and_refresh(run_playbook, lam, sm, refreshed, before):
+    proc = run_playbook("playbooks/maintenance.yml", {"maintenance_tasks": ["secrets"]}, inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    after = json.loads(sm.get_secret_value(SecretId=crypto_trading.SECRET)["SecretString"])
+    assert after["api_key"] != before["api_key"] and after["api_secret"] == before["api_secret"]
+    assert after["api_key"] not in proc.stdout + proc.stderr
+    current = [v for v, stages in sm.describe_secret(SecretId=crypto_trading.SECRET)["VersionIdsToStages"].items()
+               if "AWSCURRENT" in stages][0]
+    for function in refreshed:
+        served = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+        assert served not in ("1", "2")
+        variables = lam.get_function_configuration(FunctionName=function, Qualifier=served)["Environment"][
+            "Variables"]
+        assert variables == {"TRADES_TABLE": crypto_trading.TABLE, "FORCE_REFRESH": current}

@@ -52,6 +52,18 @@ def test_without_a_source_it_names_the_inventory_variable(run_playbook):
     assert proc.returncode != 0 and "ops_runbooks_discovery: name the system's stacks" in proc.stdout, proc.stdout[-2000:]
 
 
+def test_a_mistyped_source_fails_naming_it_in_the_check_and_in_every_procedure(run_playbook):
+    """``stack`` for ``stacks``: once ignored (the play ran on the typed names alone), now the inventory check and
+    the role fleet of every playbook fail naming the key - one rule, filter ops.runbooks.discovery_sources."""
+    mistyped = {"ops_runbooks_discovery": {"stack": ["agenticai-stack"]}}
+    for playbook in ("playbooks/inventory_check.yml", "playbooks/lambda_rollback.yml"):
+        proc = run_playbook(playbook, dict(mistyped, lambda_rollback_functions=["ai-investment-score"]))
+        assert proc.returncode != 0, proc.stdout[-2000:]
+        assert "ops_runbooks_discovery: stack: not a source (stacks, tags, name_prefixes)" in proc.stdout, \
+            proc.stdout[-2000:]
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
 def test_sources_with_shell_metacharacters_are_text(run_playbook, tmp_path):
     """A stack name AWS refuses, a tag and a prefix carrying shell metacharacters: each reaches AWS and the report as
     text - nothing run - and each is a failed source (it holds nothing), never a pass. (Jinja in them is not a case

@@ -120,6 +120,22 @@ def test_queue_check_playbook_judges_the_environment(sandbox, run_playbook):
         "ai-investment-ingest": "fail", "ai-investment-score": "warn", "ai-investment-orchestrator": "pass"}
 
 
+def test_queue_check_without_a_selection_reads_no_queue_and_fails(sandbox, run_playbook):
+    """An inventory that names no queue and no prefix: the check reads nothing - not every queue of the account,
+    which ListQueues with an empty prefix would give (other systems' and other tests' queues) - reports one skipped
+    check naming the variables to set, and fails: a check of nothing is no pass. The drain refuses the same way."""
+    empty = {"ops_runbooks_queues": [], "ops_runbooks_queue_name_prefix": ""}
+    proc = run_playbook("playbooks/queue_check.yml", empty)
+    assert proc.returncode != 0, proc.stdout[-2000:]
+    assert "not checked: ops_runbooks_queue_name_prefix, ops_runbooks_queues are empty - set ops_runbooks_queues" \
+        in proc.stdout, proc.stdout[-2000:]
+    result = json.loads((proc.reports / "queue_check-local.json").read_text())
+    assert [(c["resource"], c["check"], c["status"]) for c in result["checks"]] == [("queues", "selection", "skipped")]
+    drain = run_playbook("playbooks/queue_ops.yml", dict(empty, queue_ops_action="drain"))
+    assert drain.returncode != 0 and "set ops_runbooks_queues (or discover them" in drain.stdout, drain.stdout[-2000:]
+    assert "Drain | Refuse without a selection" in drain.stdout and "Drain | Wait until" not in drain.stdout
+
+
 def _alias_version(sandbox, function):
     return sandbox.client("lambda").get_alias(FunctionName=function, Name="live")["FunctionVersion"]
 

@@ -85,3 +85,48 @@ def test_entries_naming_functions_are_resolved_and_keep_their_other_keys():
         {"function_name": "x", "variable": "T"}]
     with pytest.raises(AnsibleFilterError, match="a function_name each"):
         resolved_functions([{"variable": "T"}], [])
+
+
+def test_a_name_with_regex_or_jinja_is_matched_literally_and_returned_verbatim():
+    """Names are data in the filter too: a logical id with regex metacharacters matches only itself, and a known
+    name carrying Jinja comes back as it is (tests/integration/cores shows it is never evaluated on any core)."""
+    from ansible_collections.ops.runbooks.plugins.filter.discovery import resolved_function
+    jinja = "{{ lookup('pipe', 'id') }}-Api-1"
+    assert resolved_function(".*", ["a-Api-1", "b-Worker-2"]) == ".*"  # no wildcard
+    assert resolved_function("Api(", ["a-Api(-1"]) == "a-Api(-1"  # matched as the characters it is, no regex error
+    assert resolved_function("Api(", ["a-Api-1"]) == "Api("
+    assert resolved_function("A.i", ["s-Api-1"]) == "A.i"
+    assert resolved_function("Api", [jinja, "other"]) == jinja
+    assert resolved_function(jinja, [jinja]) == jinja
+
+
+def test_discovery_sources_is_the_one_rule_for_naming_a_source():
+    from ansible_collections.ops.runbooks.plugins.filter.discovery import discovery_sources
+    assert discovery_sources({}) == {"stacks": [], "tags": {}, "name_prefixes": [], "named": False}
+    assert discovery_sources(None)["named"] is False
+    assert discovery_sources({"stacks": [], "tags": {}, "name_prefixes": []})["named"] is False
+    assert discovery_sources({"tags": {"Project": "agenticai"}}) == {
+        "stacks": [], "tags": {"Project": "agenticai"}, "name_prefixes": [], "named": True}
+    assert discovery_sources({"name_prefixes": ["crypto-"]})["named"] is True
+    with pytest.raises(AnsibleFilterError, match=r"ops_runbooks_discovery: stack: not a source \(stacks, tags"):
+        discovery_sources({"stack": ["agenticai-stack"]})
+    with pytest.raises(AnsibleFilterError, match=r"ops_runbooks_discovery.stacks: give a list, got str"):
+        discovery_sources({"stacks": "agenticai-stack"})
+    with pytest.raises(AnsibleFilterError, match=r"ops_runbooks_discovery.tags: give a mapping, got list"):
+        discovery_sources({"tags": ["Project=agenticai"]})
+    with pytest.raises(AnsibleFilterError, match=r"ops_runbooks_discovery: give \{stacks"):
+        discovery_sources(["agenticai-stack"])
+
+
+def test_discovery_failure_says_what_failed_in_one_line_or_nothing():
+    from ansible_collections.ops.runbooks.plugins.filter.discovery import discovery_failure
+    found = {"checks": [{"resource": "stack a", "status": "pass", "reason": "12 resources"},
+                        {"resource": "stack b", "status": "fail", "reason": "stack b: does not exist"},
+                        {"resource": "tags", "status": "fail", "reason": "Project=x matches nothing"}]}
+    assert discovery_failure(found) == ("ops_runbooks_discovery: 2 source(s) failed - stack b: does not exist; "
+                                        "Project=x matches nothing")
+    assert discovery_failure({"checks": found["checks"][:1]}) == ""
+    assert discovery_failure({"failed": True, "msg": "AccessDenied"}) == \
+        "ops_runbooks_discovery: 1 source(s) failed - AccessDenied"
+    with pytest.raises(AnsibleFilterError, match="give resource_discovery's result"):
+        discovery_failure("x")
