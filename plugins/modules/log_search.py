@@ -26,7 +26,9 @@ author:
   - ops.runbooks maintainers (@ops-runbooks)
 options:
   log_group_names:
-    description: Log groups to search. A group that does not exist fails the task.
+    description:
+      - Log groups to search. A group that does not exist is a failed check of its own (C(missing)) and fails the
+        task (see O(fail_on)); the other groups are still searched.
     type: list
     elements: str
     default: []
@@ -97,7 +99,7 @@ RETURN = r"""
 patterns:
   description:
     - With O(filter_patterns), one entry per pattern in the order given - C(filter_pattern), C(matches), C(counts),
-      C(total), C(truncated), C(status), C(reason), C(checks) (each as the top-level value of a single-pattern run).
+      C(total), C(truncated), C(missing), C(status), C(reason), C(checks) (each as the top-level value of a single-pattern run).
   returned: with O(filter_patterns)
   type: list
   elements: dict
@@ -122,6 +124,13 @@ total:
   type: int
 truncated:
   description: Groups whose counting stopped at O(scan_limit).
+  returned: always
+  type: list
+  elements: str
+missing:
+  description:
+    - Groups that do not exist (named in O(log_group_names), or found by the prefix and deleted while searched). Each
+      is a failed check of its own and fails the task (see O(fail_on)); the other groups are still searched.
   returned: always
   type: list
   elements: str
@@ -184,12 +193,17 @@ def validate(params):
 
 def search(logs, groups, pattern, start, end, params):
     """One pattern over the groups: every page of matches in the window, per group; the first max_events kept, all
-    counted; judged against max_matches."""
-    matches, counts, truncated = [], {}, []
+    counted; judged against max_matches. A group that does not exist is a failed check of its own (``missing``), and
+    the others are still searched."""
+    matches, counts, truncated, missing = [], {}, [], []
     for group in groups:
-        kept, seen, capped = filter_events(logs, group, pattern, int(start.timestamp() * 1000),
-                                           int(end.timestamp() * 1000), params["max_events"] - len(matches),
-                                           params["scan_limit"])
+        try:
+            kept, seen, capped = filter_events(logs, group, pattern, int(start.timestamp() * 1000),
+                                               int(end.timestamp() * 1000), params["max_events"] - len(matches),
+                                               params["scan_limit"])
+        except NotFound:
+            missing.append(group)
+            continue
         counts[group] = seen
         if capped:
             truncated.append(group)
@@ -199,17 +213,25 @@ def search(logs, groups, pattern, start, end, params):
         } for e in kept)
     total = sum(counts.values())
     what = "%d match(es) of %r in %d group(s) in the last %s%s" % (
-        total, pattern, len(groups), params["window"], " (counting capped)" if truncated else "")
-    if params["max_matches"] is not None and total > params["max_matches"]:
-        status, reason = checks.FAIL, "%s > %d" % (what, params["max_matches"])
-    else:
-        status, reason = checks.PASS, what
-    per_group = [checks.make_check(g, "log matches %s" % (pattern or "(all)"),
-                                   checks.FAIL if status == checks.FAIL and counts[g] else checks.PASS,
+        total, pattern, len(counts), params["window"], " (counting capped)" if truncated else "")
+    over = params["max_matches"] is not None and total > params["max_matches"]
+    reason = "%s > %d" % (what, params["max_matches"]) if over else what
+    if missing:
+        reason += "; %d log group(s) not found: %s" % (len(missing), ", ".join(missing))
+    status = checks.FAIL if over or missing else checks.PASS
+    check = "log matches %s" % (pattern or "(all)")
+    per_group = [checks.make_check(g, check, checks.FAIL if over and counts[g] else checks.PASS,
                                    "%d match(es) in the last %s" % (counts[g], params["window"]), counts[g],
-                                   params["max_matches"]) for g in groups]
+                                   params["max_matches"]) if g in counts
+                 else checks.make_check(g, check, checks.FAIL, "log group not found: %s names it, and it does not "
+                                        "exist (or it was deleted while searched)" % _source(g, params))
+                 for g in groups]
     return dict(filter_pattern=pattern, matches=matches, counts=counts, total=total, truncated=truncated,
-                status=status, reason=reason, checks=per_group)
+                missing=missing, status=status, reason=reason, checks=per_group)
+
+
+def _source(group, params):
+    return "log_group_names" if group in params["log_group_names"] else "log_group_name_prefix"
 
 
 def main():
@@ -230,11 +252,7 @@ def main():
             groups += [g for g in found if g not in groups]
         # 2. Each pattern over every group, judged against max_matches.
         for pattern in params["filter_patterns"] or [params["filter_pattern"]]:
-            try:
-                results.append(search(logs, groups, pattern, start, end, params))
-            except NotFound as e:  # a group named in log_group_names (one the prefix found vanished meanwhile)
-                named = any(str(e) == "log group %s not found" % g for g in params["log_group_names"])
-                raise NotFound("%s: %s" % ("log_group_names" if named else "log_group_name_prefix", e)) from None
+            results.append(search(logs, groups, pattern, start, end, params))
 
     # 3. One pattern: its result. Several: each in `patterns`, the top level adds them up.
     if params["filter_patterns"] is None:
@@ -243,9 +261,11 @@ def main():
     else:
         failed = [r for r in results if r["status"] == checks.FAIL]
         result = dict(changed=False, patterns=results, matches=[m for r in results for m in r["matches"]],
-                      counts=dict((g, sum(r["counts"][g] for r in results)) for g in results[0]["counts"]),
+                      counts=dict((g, sum(r["counts"].get(g, 0) for r in results)) for g in groups
+                                  if any(g in r["counts"] for r in results)),
                       total=sum(r["total"] for r in results),
                       truncated=sorted({g for r in results for g in r["truncated"]}),
+                      missing=sorted({g for r in results for g in r["missing"]}),
                       status=checks.FAIL if failed else checks.PASS,
                       reason="; ".join(r["reason"] for r in results), checks=[c for r in results for c in r["checks"]])
     failing = "; ".join(r["reason"] for r in results if r["status"] == checks.FAIL)

@@ -441,7 +441,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"log_group_names": ["/x"], "scan_limit": 0}, "scan_limit: 0"),
         ({"log_group_names": ["/x"], "max_matches": -1}, "max_matches: -1"),
         ({"log_group_name_prefix": "/bi/no-such-prefix"}, "log_group_name_prefix: no log group name starts with"),
-        ({"log_group_names": ["/bi/no-such-group"]}, "log_group_names: log group /bi/no-such-group not found"),
+        ({"log_group_names": ["/bi/no-such-group"]}, "1 log group(s) not found: /bi/no-such-group"),
     ]
     hc = [
         ({"endpoints": [{"url": "ftp://x"}]}, "endpoints[0].url: 'ftp://x'"),

@@ -59,6 +59,22 @@ def test_counts_per_group_matches_and_threshold(run_module, groups):
     assert [c["status"] for c in result["checks"]] == ["fail", "pass", "pass"]
 
 
+def test_a_missing_group_is_a_failed_check_and_the_others_are_still_searched(run_module, groups):
+    """A named group that does not exist (a function never invoked, a renamed group): its own failed check naming
+    the parameter, in ``missing``; the groups that exist are searched and counted as ever."""
+    result = run_module("log_search", {"log_group_names": [groups + "gone", groups + "worker"],
+                                       "filter_patterns": ['"Task timed out"', "ERROR"], "fail_on": "never"})
+    assert result["missing"] == [groups + "gone"] and result["status"] == "fail"
+    assert list(result["counts"]) == [groups + "worker"]  # the one that exists, counted
+    by = dict(((c["resource"], c["check"]), c) for c in result["checks"])
+    assert by[(groups + "worker", 'log matches "Task timed out"')]["status"] == "pass"
+    gone = by[(groups + "gone", "log matches ERROR")]
+    assert gone["status"] == "fail" and gone["reason"].startswith("log group not found: log_group_names names it")
+    assert result["patterns"][0]["reason"].endswith("; 1 log group(s) not found: %sgone" % groups)
+    failed = run_module("log_search", {"log_group_names": [groups + "gone"]})
+    assert failed["failed"] is True and "1 log group(s) not found: %sgone" % groups in failed["msg"]
+
+
 def test_window_reaches_back(run_module, groups):
     result = run_module("log_search", {"log_group_names": [groups + "old"], "filter_pattern": "ERROR", "window": "4h"})
     assert result["total"] == 1 and result["status"] == "pass"
@@ -87,7 +103,7 @@ def test_seeded_lambda_errors(run_module):
     ({"log_group_names": ["/x"], "window": "0"}, "window: '0' must be longer than zero"),
     ({"log_group_names": ["/x"], "window": "soonish"}, "window: 'soonish' is not a duration"),
     ({"log_group_names": ["/x"], "window": "3000000d"}, "window: '3000000d' is longer than the longest duration"),
-    ({"log_group_names": ["/nope/none"]}, "log group /nope/none not found"),
+    ({"log_group_names": ["/nope/none"]}, "1 log group(s) not found: /nope/none"),
     ({"log_group_name_prefix": "/nope/"}, "log_group_name_prefix: no log group"),
     ({"log_group_names": ["/x"], "max_events": -1}, "max_events"),
     ({"log_group_names": ["/x"], "filter_patterns": []}, "filter_patterns: give a non-empty list"),
