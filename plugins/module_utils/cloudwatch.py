@@ -56,19 +56,27 @@ def metric_series(client, queries, start, end):
     return [tuple(zip(*sorted(zip(t, v)))) if t else ((), ()) for t, v in series]
 
 
-def metric_series_or_unanswered(client, queries, start, end):
+def metric_series_or_unanswered(client, queries, start, end, refused=None):
     """``(series, unanswered)``: ``metric_series``, except that when a read asking for percentiles fails, the plain
     statistics are read alone and every percentile query is unanswered - ``{index: reason}``, its series empty. An
     endpoint that cannot answer a percentile (an emulator, a proxy, a region without it) costs those values, reported
-    as such, not the whole read; a failure of the plain statistics still raises."""
-    try:
-        return metric_series(client, queries, start, end), {}
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        percentiles = [i for i, q in enumerate(queries) if PERCENTILE_RE.match(str(q["statistic"]))]
-        if not percentiles:
-            raise
-        asked = ", ".join(sorted(set(queries[i]["statistic"] for i in percentiles)))
-        reason = "the endpoint could not answer %s: %s" % (asked, one_line(e, 300))
+    as such, not the whole read; a failure of the plain statistics still raises.
+
+    ``refused``: a dict the caller keeps across its reads (one per window): once a read with percentiles has failed,
+    ``refused["reason"]`` says why and the next reads leave the percentiles out at once - the retry budget a failing
+    read may spend is spent once per module run, not once per window."""
+    percentiles = [i for i, q in enumerate(queries) if PERCENTILE_RE.match(str(q["statistic"]))]
+    reason = (refused or {}).get("reason") if percentiles else None
+    if not reason:
+        try:
+            return metric_series(client, queries, start, end), {}
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            if not percentiles:
+                raise
+            asked = ", ".join(sorted(set(queries[i]["statistic"] for i in percentiles)))
+            reason = "the endpoint could not answer %s: %s" % (asked, one_line(e, 300))
+            if refused is not None:
+                refused["reason"] = reason
     plain = [i for i in range(len(queries)) if i not in set(percentiles)]
     series = [((), ())] * len(queries)
     for index, found in zip(plain, metric_series(client, [queries[i] for i in plain], start, end) if plain else []):

@@ -21,7 +21,8 @@ description:
 notes:
   - "IAM actions (least privilege): C(cloudwatch:GetMetricData)."
   - A percentile (C(p99), ...) the endpoint cannot answer - an error for the read asking for it, after the retry
-    budget - is C(unknown) with the reason, whatever O(metrics[].no_data) says; the other metrics are read alone
+    budget - is C(unknown) with the reason, whatever O(metrics[].no_data) says; the other metrics are read alone,
+    and the reads of the other windows leave percentiles out at once (the budget is spent once per run)
     (module_utils/cloudwatch.py C(metric_series_or_unanswered), tested with botocore's Stubber).
 author:
   - ops.runbooks maintainers (@ops-runbooks)
@@ -336,11 +337,12 @@ def main():
         windows += [w for m, w in zip(metrics, windows) if m["per"]]
         # One GetMetricData batch per distinct window (the window is per call), 500 queries per call.
         end = utcnow()
-        series, unanswered = [None] * len(queries), {}
+        series, unanswered, refused = [None] * len(queries), {}, {}
         for window in sorted(set(windows)):
             indexes = [i for i, w in enumerate(windows) if w == window]
             start = end - datetime.timedelta(seconds=window)
-            found, missing = metric_series_or_unanswered(cloudwatch, [queries[i] for i in indexes], start, end)
+            found, missing = metric_series_or_unanswered(cloudwatch, [queries[i] for i in indexes], start, end,
+                                                         refused)
             for i, answer in zip(indexes, found):
                 series[i] = answer
             unanswered.update((indexes[j], reason) for j, reason in missing.items())

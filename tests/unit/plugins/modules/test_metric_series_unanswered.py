@@ -56,6 +56,32 @@ def test_a_percentile_the_endpoint_cannot_answer_is_unanswered_and_the_rest_is_r
     assert duration["status"] == "unknown" and duration["reason"].startswith("p99 duration unknown: the endpoint")
 
 
+def test_after_one_refused_percentile_the_next_windows_read_only_the_plain_statistics():
+    """metric_check reads one batch per window: the first refusal (after its retry budget) is remembered in
+    ``refused``, and the next window's read leaves the percentile out at once - Stubber fails the test on any call
+    it was not given, so a second percentile read (a second retry budget) would fail it."""
+    later = START + datetime.timedelta(days=1)
+    client = stubbed.client("cloudwatch")
+    stub = Stubber(client)
+    stub.add_client_error("get_metric_data", "InvalidParameterCombination", "percentiles are not implemented", 400)
+    stub.add_response("get_metric_data", _answer((0, 800.0)))
+    stub.add_response("get_metric_data", _answer((0, 700.0)), {
+        "StartTime": later, "EndTime": END, "ScanBy": "TimestampAscending", "MetricDataQueries": [
+            {"Id": "m0", "MetricStat": {"Metric": DURATION, "Period": 3600, "Stat": "Average"}, "ReturnData": True}]})
+    refused = {}
+    with stub:
+        first = metric_series_or_unanswered(stubbed.retrying(client), [
+            metric_query("AWS/Lambda", "Duration", {"FunctionName": "f"}, stat, 604800)
+            for stat in ("Average", "p95")], START, END, refused)
+        second = metric_series_or_unanswered(stubbed.retrying(client), [
+            metric_query("AWS/Lambda", "Duration", {"FunctionName": "f"}, stat, 3600)
+            for stat in ("Average", "p99")], later, END, refused)
+    stub.assert_no_pending_responses()
+    assert refused["reason"].startswith("the endpoint could not answer p95: ")
+    assert first == ([((AT,), (800.0,)), ((), ())], {1: refused["reason"]})
+    assert second == ([((AT,), (700.0,)), ((), ())], {1: refused["reason"]})
+
+
 def test_a_failure_without_a_percentile_still_raises():
     client = stubbed.client("cloudwatch")
     stub = Stubber(client)
