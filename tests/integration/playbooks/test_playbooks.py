@@ -379,6 +379,30 @@ def test_backup_retention_in_production_is_held_back_with_a_warning_until_confir
     assert len(_own_backups(ddb, table)) == 1  # retain: 1 of this collection's backups
 
 
+def test_force_backup_takes_one_now_however_fresh_the_newest_is(sandbox, run_playbook):
+    """Runbook 004 "before major changes": the daily backup leaves a fresh backup alone; -e force_backup=true (the
+    AWX survey's answer is the string "true") takes one more now, and says so in the report."""
+    ddb, table = sandbox.client("dynamodb"), "pb-force-%d" % datetime.datetime.now().microsecond
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    try:
+        args = {"backup_restore_tables": [{"table": table, "max_backup_age": "24h"}]}
+        first = run_playbook("playbooks/backup.yml", args)
+        assert first.returncode == 0 and len(_own_backups(ddb, table)) == 1, first.stdout[-2000:]
+        fresh = run_playbook("playbooks/backup.yml", args)
+        assert fresh.returncode == 0 and len(_own_backups(ddb, table)) == 1, fresh.stdout[-2000:]
+        forced = run_playbook("playbooks/backup.yml", dict(args, force_backup="true"))
+        assert forced.returncode == 0, forced.stdout[-2000:]
+        taken = _own_backups(ddb, table)
+        assert len(taken) == 2, taken
+        [check] = json.loads((forced.reports / "backup-local.json").read_text())["checks"]
+        assert check["status"] == "pass" and "created " + taken[-1] in check["reason"], check
+    finally:
+        for backup in ddb.list_backups(TableName=table)["BackupSummaries"]:
+            ddb.delete_backup(BackupArn=backup["BackupArn"])
+        ddb.delete_table(TableName=table)
+
+
 def test_scaling_consumers_in_production_needs_confirmation(sandbox, run_playbook):
     lam = sandbox.client("lambda")
     function = "ai-investment-score"
@@ -522,3 +546,53 @@ def test_a_run_that_checks_nothing_says_so_instead_of_an_empty_green_report(run_
     assert "| SKIPPED | backup | selection |" in (proc.reports / "backup-local.md").read_text()
     # and the run's one-line summary says it too: no green "0 pass, 0 warn, 0 fail"
     assert "0 pass, 0 warn, 0 fail, 0 unknown (no data), 1 skipped (nothing checked)" in proc.stdout, proc.stdout[-1500:]
+
+
+@pytest.fixture
+def rds_source(sandbox):
+    """An instance of its own (class db.t3.small, not the old default db.t3.micro) with a manual snapshot, and
+    everything a restore of it made removed afterwards."""
+    rds, name = sandbox.client("rds"), "test-rds-src-%d" % (datetime.datetime.now().microsecond)
+    rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.small", Engine="postgres",
+                           AllocatedStorage=20, MasterUsername="app", MasterUserPassword="sandbox-only-1",
+                           BackupRetentionPeriod=7)
+    rds.create_db_snapshot(DBInstanceIdentifier=name, DBSnapshotIdentifier=name + "-before-upgrade")
+    yield rds, name
+    for instance in (name + "-restored", name):
+        try:
+            rds.delete_db_instance(DBInstanceIdentifier=instance, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+        except rds.exceptions.DBInstanceNotFoundFault:
+            pass
+    rds.delete_db_snapshot(DBSnapshotIdentifier=name + "-before-upgrade")
+    left = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]
+            if s["DBSnapshotIdentifier"].startswith(name) or s.get("DBInstanceIdentifier", "").startswith(name)]
+    for snapshot in left:
+        rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot)
+
+
+def test_rds_restore_of_a_named_snapshot_made_like_its_source(rds_source, run_playbook):
+    """Runbook 000 "RDS Snapshot Restore": the snapshot named (not the newest), the class of the source instance (not
+    a default), the new instance tagged with the snapshot it came from; a second run leaves it untouched; a snapshot
+    of another instance is refused before anything is created."""
+    rds, name = rds_source
+    target, snapshot = name + "-restored", name + "-before-upgrade"
+    args = {"backup_restore_action": "restore_rds", "ops_runbooks_confirm": True, "backup_restore_rds": {
+        "db_instance_identifier": name, "target_db_instance_identifier": target, "rds_snapshot_identifier": snapshot}}
+    proc = run_playbook("playbooks/restore.yml", args)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    [restored] = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"]
+    assert restored["DBInstanceClass"] == "db.t3.small"
+    tags = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=restored["DBInstanceArn"])["TagList"]}
+    assert tags["ops.runbooks:restored-from"] == snapshot
+    report = json.loads((proc.reports / "restore_rds-local.json").read_text())
+    assert [(c["check"], c["status"]) for c in report["checks"]] == [("restore", "pass"), ("restored instance", "pass")]
+    assert report["checks"][0]["reason"].startswith("restored from snapshot %s (given, taken " % snapshot)
+    again = run_playbook("playbooks/restore.yml", args)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    assert "restored from %s by an earlier run" % snapshot in (again.reports / "restore_rds-local.json").read_text()
+    other = dict(args["backup_restore_rds"], target_db_instance_identifier=name + "-other",
+                 rds_snapshot_identifier=[s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots(
+                     DBInstanceIdentifier=seed.RDS_INSTANCE)["DBSnapshots"]][0])
+    refused = run_playbook("playbooks/restore.yml", dict(args, backup_restore_rds=other))
+    assert refused.returncode != 0 and "is no snapshot of %s" % name in refused.stdout, refused.stdout[-3000:]
+    assert not [i for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"] == name + "-other"]
