@@ -23,6 +23,8 @@ import shlex
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.ops.runbooks.plugins.module_utils import timeutil
+from ansible_collections.ops.runbooks.plugins.module_utils.errors import OpsRunbooksError
 from ansible_collections.ops.runbooks.plugins.plugin_utils.data import as_data
 
 SNS_SUBJECT_MAX = 100  # SNS: ASCII, no line breaks or control characters, at most 100 characters
@@ -268,8 +270,25 @@ def incident_update(record, step, evidence, at):
         raise AnsibleFilterError("incident_update: the evidence of step %s lacks %s" % (step, e)) from None
 
 
+def incident_log_window(record, before, at):
+    """The window of a P1's log export (runbook 004 "Export Logs for Analysis"): from ``before`` (a duration, ``1h``)
+    before the incident opened to ``at`` (now) at the minute - ``{start_time, end_time}`` (ISO 8601), so that a
+    re-run within the minute finds the same export."""
+    if not isinstance(record, dict) or not record.get("opened_at"):
+        raise AnsibleFilterError("incident_log_window expects an incident record with opened_at")
+    try:
+        opened = timeutil.parse_timestamp(record["opened_at"], "opened_at")
+        start = opened - datetime.timedelta(seconds=timeutil.parse_duration(before, "incident_response_log_export_before"))
+        end = timeutil.parse_timestamp(at, "at").replace(second=0, microsecond=0)
+    except OpsRunbooksError as e:
+        raise AnsibleFilterError(str(e)) from None
+    return as_data({"start_time": timeutil.isoformat(min(start, end - datetime.timedelta(minutes=1))),
+                    "end_time": timeutil.isoformat(end)})
+
+
 class FilterModule:
     def filters(self):
         return {"incident_reopened": incident_reopened, "sns_subject": sns_subject, "cli_extra_vars": cli_extra_vars,
                 "incident_update": incident_update, "incident_candidates": incident_candidates,
-                "incident_open": incident_open, "incident_merged": incident_merged}
+                "incident_open": incident_open, "incident_merged": incident_merged,
+                "incident_log_window": incident_log_window}

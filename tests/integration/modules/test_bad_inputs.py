@@ -758,7 +758,19 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
-    for module, cases in (("lambda_rollback", lr), ("dynamodb_restore", dr), ("dynamodb_backup", db),
+    le_ok = {"log_group_names": ["/aws/lambda/x"], "destination": "b", "destination_prefix": "p", "start_time": "1h"}
+    le = [
+        (dict(le_ok, log_group_names=[]), "log_group_names: give at least one log group"),
+        (dict(le_ok, log_group_names=["/a", "/a"]), "log_group_names: /a is given twice"),
+        (dict(le_ok, destination_prefix="/"), "destination_prefix: give a key prefix"),
+        (dict(le_ok, start_time="yesterday"), "start_time: 'yesterday' is neither an ISO 8601 timestamp"),
+        (dict(le_ok, start_time="2026-12-07T10:00:00Z", end_time="2026-12-07T09:00:00Z"),
+         "start_time: 2026-12-07T10:00:00Z is not before end_time 2026-12-07T09:00:00Z"),
+        (dict(le_ok, wait_timeout=-1), "wait_timeout: -1 is out of range"),
+        (dict(le_ok, poll_interval=0), "poll_interval: 0 is out of range"),
+        (dict(le_ok, fail_on="maybe"), "value of fail_on must be one of"),
+    ]
+    for module, cases in (("log_export", le), ("lambda_rollback", lr), ("dynamodb_restore", dr), ("dynamodb_backup", db),
                           ("backup_verify", bv), ("queue_depth", qd), ("sqs_redrive", rd), ("lambda_concurrency", lc),
                           ("s3_object_restore", so), ("metric_check", mc), ("log_search", ls), ("http_check", hc),
                           ("action_budget", ab), ("alarm_verify", av), ("cost_usage", cu), ("connectivity_check", cc),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import json
 import re
 import sys
@@ -256,6 +257,51 @@ def test_incident_jobs_in_fresh_directories_notify_once(sandbox, run_playbook, t
     assert record["notified"] == ["P1"] and sum("notified [P1]" in e["event"] for e in record["timeline"]) == 1
     [second_report] = (tmp_path / "job-2").glob("incident-INC-*-fresh-directories-local.json")
     assert json.loads(second_report.read_text())["incident"]["notified"] == ["P1"]  # continued, not reopened
+
+
+def test_a_p1_exports_the_affected_functions_logs_and_a_p1_without_a_bucket_says_so(sandbox, run_playbook, tmp_path):
+    """Runbook 004 "Export Logs for Analysis" for a P1: the affected function's log group, from an hour before the
+    incident opened, lands in the bucket under incidents/<id>/; without a bucket the report holds a skipped check
+    naming ops_runbooks_log_export_bucket (no silent nothing); a P2 exports nothing and says nothing of it."""
+    s3, logs = sandbox.client("s3"), sandbox.client("logs")
+    bucket, group = "ops-log-exports-" + tmp_path.name.lower().replace("_", "-")[-12:], "/aws/lambda/ai-investment-score"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    stream = "export-test-%d" % datetime.datetime.now().microsecond
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+        {"timestamp": int(datetime.datetime.now().timestamp() * 1000) - 120000, "message": "ERROR the incident's line"}])
+    args = {"incident_response_severity": "P1", "incident_response_title": "Export %s" % stream,
+            "incident_response_functions": ["ai-investment-score"], "ops_runbooks_log_export_bucket": bucket}
+    try:
+        proc = run_playbook("playbooks/incident.yml", args)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        incident = custom_stats(proc)["ops_runbooks_incident"]["id"]
+        [report] = proc.reports.glob("incident-%s-local.json" % incident)
+        [check] = [c for c in json.loads(report.read_text())["checks"] if c["check"] == "log export"]
+        assert (check["resource"], check["status"]) == (group, "pass"), check
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        prefix = "incidents/%s/aws/lambda/ai-investment-score/" % incident
+        exported = [k for k in keys if k.startswith(prefix)]
+        assert exported, keys
+        assert any("ERROR the incident's line" in gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read())
+                   .decode() for k in exported)
+        unset = run_playbook("playbooks/incident.yml", dict(args, ops_runbooks_log_export_bucket="",
+                                                            incident_response_title="No bucket %s" % stream))
+        assert unset.returncode == 0, unset.stdout[-3000:]
+        [report] = unset.reports.glob("incident-*-no-bucket-*-local.json")
+        [check] = [c for c in json.loads(report.read_text())["checks"] if c["resource"] == "log export"]
+        assert (check["check"], check["status"]) == ("selection", "skipped")
+        assert "ops_runbooks_log_export_bucket is empty" in check["reason"]
+        minor = run_playbook("playbooks/incident.yml", dict(args, incident_response_severity="P3",
+                                                            incident_response_title="Minor %s" % stream))
+        assert minor.returncode == 0, minor.stdout[-3000:]
+        [report] = minor.reports.glob("incident-*-minor-*-local.json")
+        assert not [c for c in json.loads(report.read_text())["checks"] if "export" in c["check"] + c["resource"]]
+    finally:
+        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+        logs.delete_log_stream(logGroupName=group, logStreamName=stream)
 
 
 def test_a_check_mode_run_writes_its_report_as_a_plan_and_uploads_it_encrypted(sandbox, run_playbook, tmp_path):
