@@ -34,6 +34,29 @@ STACK_TYPES = {
     "AWS::KMS::Key": "kms_keys",  # the key's id
 }
 NESTED_STACK = "AWS::CloudFormation::Stack"
+
+# A stack's status (runbook 000 startup: describe-stacks), judged: a stack that works as last deployed passes; one
+# changing now, or whose last update failed and was rolled back (it runs the version before), warns; one whose
+# creation failed, that is being deleted or is deleted, or that is stuck in a failed rollback fails.
+STACK_PASSING = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE")
+STACK_FAILING = ("CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS",
+                 "DELETE_FAILED", "DELETE_COMPLETE", "UPDATE_FAILED", "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED")
+
+
+def stack_state(status):
+    """``(verdict, note)`` of a stack status: ``pass``, ``warn`` or ``fail`` (the strings of the common model) and
+    what the status means for an operator (empty for a passing one)."""
+    if status in STACK_PASSING:
+        return "pass", ""
+    if status in STACK_FAILING:
+        return "fail", "not a working stack"
+    if status in ("UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"):
+        return "warn", "its last update failed and was rolled back"
+    if str(status).endswith("_IN_PROGRESS"):
+        return "warn", "changing now"
+    return "warn", "an unknown status"
+
+
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
 
 

@@ -25,7 +25,8 @@ description:
   - Sources are read at the same time (O(concurrency)); every list call is paged.
   - Read-only.
 notes:
-  - "IAM actions (least privilege): C(cloudformation:ListStackResources) (O(stacks)), C(tag:GetResources) (O(tags)),
+  - "IAM actions (least privilege): C(cloudformation:DescribeStacks) and C(cloudformation:ListStackResources)
+    (O(stacks)), C(tag:GetResources) (O(tags)),
     C(lambda:ListFunctions) (O(name_prefixes), execution roles), C(lambda:ListAliases), C(dynamodb:ListTables),
     C(s3:ListAllMyBuckets), C(sqs:ListQueues), C(sqs:GetQueueUrl), C(sqs:GetQueueAttributes) (dead-letter queues),
     C(sns:ListTopics), C(logs:DescribeLogGroups), C(cloudwatch:DescribeAlarms), C(iam:ListRoles),
@@ -175,7 +176,12 @@ sources:
   returned: always
   type: dict
 stacks:
-  description: Each stack read, C({resources, nested}) - the count of its resources and its nested stacks' ids.
+  description:
+    - Each stack read, C({resources, nested, status}) - the count of its resources, its nested stacks' ids and, for a
+      stack of O(stacks), its C(StackStatus).
+    - A stack's status is part of its check (runbook 000 startup, C(describe-stacks)) - C(CREATE_COMPLETE),
+      C(UPDATE_COMPLETE), C(IMPORT_COMPLETE) pass; changing now or its last update rolled back
+      (C(UPDATE_ROLLBACK_COMPLETE)) warns; a failed creation, a failed rollback, a deletion fails.
   returned: always
   type: dict
 checks:
@@ -206,6 +212,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.discovery import KIND
 from ansible_collections.ops.runbooks.plugins.module_utils.discovery import Found
 from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_arn
 from ansible_collections.ops.runbooks.plugins.module_utils.discovery import from_stack_resource
+from ansible_collections.ops.runbooks.plugins.module_utils.discovery import stack_state
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import InvalidInput
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFound
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
@@ -246,6 +253,8 @@ class Discovery:
     # ---- sources -------------------------------------------------------------------------------------------------
     def stack(self, name):
         source, pending, depth = "stack %s" % name, [name], 0
+        described = self.client("cloudformation").describe_stacks(aws_retry=True, StackName=name)["Stacks"]
+        status = described[0].get("StackStatus") if described else None
         while pending and depth <= MAX_NESTING:
             current, pending, depth = pending, [], depth + 1
             for stack in current:
@@ -259,6 +268,8 @@ class Discovery:
                     elif kind in self.kinds or kind == "aliases" and "functions" in self.kinds or kind is None:
                         self.found.add(kind, value, source)
                 self.stacks[stack] = {"resources": len(resources), "nested": nested}
+                if stack == name:
+                    self.stacks[stack]["status"] = status
                 pending += nested
 
     def tagged(self, tags):
@@ -355,19 +366,21 @@ def _source_checks(found, stacks, tags, prefixes, read):
     """One check per source that was read: how many resources of the kinds asked for it named - none is a failure."""
     made = []
 
-    def count_check(resource, source, named):
+    def count_check(resource, source, named, state=(checks.PASS, "")):
         count = found.count(source)
         if not count and source in read.unread:
             return  # the source could not be read: its failed check says why
-        made.append(checks.make_check(resource, "discovery", checks.PASS if count else checks.FAIL,
-                                      "%s: %d resource(s)" % (named, count) if count else
-                                      "%s: no resource of the kinds asked for" % named, count))
+        verdict = checks.worst([state[0], checks.PASS if count else checks.FAIL])
+        made.append(checks.make_check(resource, "discovery", verdict, "%s: %s" % (
+            named, "%d resource(s)" % count if count else "no resource of the kinds asked for"), count))
 
     for stack in stacks:
         if stack in read.stacks:  # one that could not be read is a failed check of its own (Discovery.guarded)
-            nested = read.stacks[stack]["nested"]
-            count_check("stack " + stack, "stack " + stack, "stack %s%s" % (
-                stack, " (and %d nested stack(s))" % len(nested) if nested else ""))
+            nested, status = read.stacks[stack]["nested"], read.stacks[stack].get("status")
+            verdict, note = stack_state(status)
+            count_check("stack " + stack, "stack " + stack, "stack %s (%s%s)%s" % (
+                stack, status, ": " + note if note else "", " and %d nested stack(s)" % len(nested) if nested else ""),
+                (verdict, note))
     if tags:
         shown = ", ".join("%s=%s" % (k, v) for k, v in tags.items())
         count_check("tags " + shown, "tags", "tags " + shown)

@@ -47,6 +47,10 @@ def test_a_stack_with_its_nested_stack_and_a_tagged_queue(aws, run_module, syste
     assert result["stacks"][name]["nested"] == [nested] and nested in result["stacks"]
     statuses = {c["resource"]: c["status"] for c in result["checks"]}
     assert statuses == {"stack " + name: "pass", "tags System=" + tag: "pass"}
+    # runbook 000 startup (describe-stacks): the stack's status is part of its check
+    assert result["stacks"][name]["status"] == "CREATE_COMPLETE" and "status" not in result["stacks"][nested]
+    [stack_check] = [c for c in result["checks"] if c["resource"] == "stack " + name]
+    assert stack_check["reason"].startswith("stack %s (CREATE_COMPLETE) and 1 nested stack(s): " % name)
     assert tagged.endswith("tagged-" + tag)
     aws("sqs").delete_queue(QueueUrl=tagged)
 

@@ -130,3 +130,18 @@ def test_discovery_failure_says_what_failed_in_one_line_or_nothing():
         "ops_runbooks_discovery: 1 source(s) failed - AccessDenied"
     with pytest.raises(AnsibleFilterError, match="give resource_discovery's result"):
         discovery_failure("x")
+
+
+@pytest.mark.parametrize("status, verdict, note", [
+    ("CREATE_COMPLETE", "pass", ""), ("UPDATE_COMPLETE", "pass", ""), ("IMPORT_COMPLETE", "pass", ""),
+    ("UPDATE_ROLLBACK_COMPLETE", "warn", "its last update failed and was rolled back"),
+    ("UPDATE_IN_PROGRESS", "warn", "changing now"), ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "warn", "changing now"),
+    ("ROLLBACK_COMPLETE", "fail", "not a working stack"), ("CREATE_FAILED", "fail", "not a working stack"),
+    ("DELETE_IN_PROGRESS", "fail", "not a working stack"), ("UPDATE_ROLLBACK_FAILED", "fail", "not a working stack"),
+    (None, "warn", "an unknown status"),
+])
+def test_a_stacks_status_is_judged_once(status, verdict, note):
+    """Runbook 000 startup (describe-stacks): module_utils/discovery.stack_state, part of each stack's check of
+    resource_discovery - so the daily health's discovery area, inventory_check and the fleet role's stop see it."""
+    from ansible_collections.ops.runbooks.plugins.module_utils.discovery import stack_state
+    assert stack_state(status) == (verdict, note)
