@@ -16,8 +16,9 @@ def log_groups_by_prefix(client, prefix):
     return sorted(g["logGroupName"] for g in found)
 
 
-def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
-    """Matching events of one group, page by page until ``scan_limit`` matches.
+def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit, page_size=None):
+    """Matching events of one group, page by page until ``scan_limit`` matches (``page_size``: events per page, AWS's
+    default when None - 1 asks only whether there is any).
 
     Returns ``(first `keep` events, number of matches seen, whether counting stopped at scan_limit)``.
     Not botocore's paginator: counting must stop at the cap, and FilterLogEvents may hand back the token it was
@@ -26,6 +27,8 @@ def filter_events(client, group, pattern, start_ms, end_ms, keep, scan_limit):
     params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms}
     if pattern:
         params["filterPattern"] = pattern
+    if page_size:
+        params["limit"] = page_size
     kept, seen = [], 0
     try:
         while True:

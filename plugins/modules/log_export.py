@@ -129,6 +129,7 @@ from ansible_collections.ops.runbooks.plugins.module_utils.errors import NotFoun
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import check_range
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import ending_on_error
 from ansible_collections.ops.runbooks.plugins.module_utils.errors import one_line
+from ansible_collections.ops.runbooks.plugins.module_utils.logs import filter_events
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import isoformat
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import parse_point_in_time
 from ansible_collections.ops.runbooks.plugins.module_utils.timeutil import utcnow
@@ -179,35 +180,26 @@ def group_prefix(prefix, group):
     return "%s/%s" % (prefix, group.strip("/"))
 
 
-def find_task(logs, group, start, end, bucket, prefix):
-    """The newest export task of this group, window, bucket and prefix that did not fail, else None."""
-    found = [t for t in paginate(logs, "describe_export_tasks").get("exportTasks", [])
+def export_tasks(logs):
+    """Every export task of the account and region (all pages)."""
+    return paginate(logs, "describe_export_tasks").get("exportTasks", [])
+
+
+def find_task(tasks, group, start, end, bucket, prefix):
+    """The newest of ``tasks`` for this group, window, bucket and prefix that did not fail, else None."""
+    found = [t for t in tasks
              if t.get("logGroupName") == group and t.get("from") == _millis(start) and t.get("to") == _millis(end)
              and t.get("destination") == bucket and t.get("destinationPrefix") == prefix
              and (t.get("status") or {}).get("code") not in FAILED]
     return sorted(found, key=lambda t: (t.get("executionInfo") or {}).get("creationTime") or 0)[-1] if found else None
 
 
-def has_events(logs, group, start, end, pages=20):
-    """Whether the group holds an event in the window (True too when ``pages`` pages of the scan found none yet: the
-    export then tells). A group that does not exist raises NotFound naming it."""
-    token = None
-    for _page in range(pages):
-        kwargs = dict(logGroupName=group, startTime=_millis(start), endTime=_millis(end), limit=1)
-        if token:
-            kwargs["nextToken"] = token
-        try:
-            answer = logs.filter_log_events(aws_retry=True, **kwargs)
-        except botocore.exceptions.ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                raise NotFound("log_group_names: log group %s not found" % group) from None
-            raise
-        if answer.get("events"):
-            return True
-        token = answer.get("nextToken")
-        if not token:
-            return False
-    return True
+def has_events(logs, group, start, end):
+    """Whether the group holds an event in the window; a group that does not exist raises NotFound naming it."""
+    try:
+        return filter_events(logs, group, "", _millis(start), _millis(end), 0, 1, page_size=1)[1] > 0
+    except NotFound as e:
+        raise NotFound("log_group_names: %s" % e) from None
 
 
 def task_state(logs, task_id):
@@ -223,7 +215,8 @@ def start_task(module, logs, once, group, start, end, bucket, prefix):
 
     def attempt():
         try:
-            return True, send_once(send, lambda: (find_task(logs, group, start, end, bucket, prefix) or {}).get("taskId"))
+            return True, send_once(send, lambda: (find_task(export_tasks(logs), group, start, end, bucket, prefix)
+                                                  or {}).get("taskId"))
         except botocore.exceptions.ClientError as e:
             if e.response.get("Error", {}).get("Code") != "LimitExceededException":
                 raise
@@ -251,15 +244,15 @@ def objects_under(s3, bucket, prefix):
     return len(contents), sum(o.get("Size", 0) for o in contents)
 
 
-def export_check(entry, window):
+def export_check(entry, window, bucket):
     group, status = entry["log_group"], entry["status"]
     if status == "NO_EVENTS":
         return checks.make_check(group, "log export", checks.WARN, "no events in %s: nothing to export, no export "
                                  "task started" % window, 0, ">= 1")
     if status == "PLANNED":
         return checks.make_check(group, "log export", checks.SKIPPED, "would export %s to s3://%s/ (check mode)" % (
-            window, entry["bucket"] + "/" + entry["prefix"]))
-    where = "s3://%s/%s/" % (entry["bucket"], entry["prefix"])
+            window, bucket + "/" + entry["prefix"]))
+    where = "s3://%s/%s/" % (bucket, entry["prefix"])
     if status in FAILED or status == "UNKNOWN":
         return checks.make_check(group, "log export", checks.FAIL, "export task %s %s: %s" % (
             entry["task_id"], status, entry.get("message") or "no reason given"), status, "COMPLETED")
@@ -287,11 +280,12 @@ def main():
         window = "%s to %s" % (isoformat(start), isoformat(end))
         result["window"] = {"start": isoformat(start), "end": isoformat(end)}
         before, after = {}, {}
+        tasks = export_tasks(logs)  # read once: the earlier runs' tasks of every group
         for group in params["log_group_names"]:
-            entry = {"log_group": group, "bucket": params["destination"], "prefix": group_prefix(prefix, group),
-                     "task_id": None, "status": None, "created": False, "objects": None, "bytes": None}
+            entry = {"log_group": group, "prefix": group_prefix(prefix, group), "task_id": None, "status": None,
+                     "created": False, "objects": None, "bytes": None}
             result["exports"].append(entry)
-            task = find_task(logs, group, start, end, params["destination"], entry["prefix"])
+            task = find_task(tasks, group, start, end, params["destination"], entry["prefix"])
             before[group] = task["taskId"] if task else None
             if task is None and not has_events(logs, group, start, end):
                 entry.update(status="NO_EVENTS", objects=0, bytes=0)  # nothing to export: no task started
@@ -315,9 +309,7 @@ def main():
             entry["message"] = (task.get("status") or {}).get("message")
             if entry["status"] == "COMPLETED":
                 entry["objects"], entry["bytes"] = objects_under(s3, params["destination"], entry["prefix"])
-        result["checks"] = [export_check(e, window) for e in result["exports"]]
-        for entry in result["exports"]:
-            entry.pop("bucket", None)
+        result["checks"] = [export_check(e, window, params["destination"]) for e in result["exports"]]
         if module._diff and result["changed"]:  # pylint: disable=protected-access
             result["diff"] = dict(before=before, after=after)
     failing = [c for c in result["checks"] if c["status"] == checks.FAIL]

@@ -366,11 +366,11 @@ def _source_checks(found, stacks, tags, prefixes, read):
     """One check per source that was read: how many resources of the kinds asked for it named - none is a failure."""
     made = []
 
-    def count_check(resource, source, named, state=(checks.PASS, "")):
+    def count_check(resource, source, named, state=checks.PASS):
         count = found.count(source)
         if not count and source in read.unread:
             return  # the source could not be read: its failed check says why
-        verdict = checks.worst([state[0], checks.PASS if count else checks.FAIL])
+        verdict = checks.worst([state, checks.PASS if count else checks.FAIL])
         made.append(checks.make_check(resource, "discovery", verdict, "%s: %s" % (
             named, "%d resource(s)" % count if count else "no resource of the kinds asked for"), count))
 
@@ -380,7 +380,7 @@ def _source_checks(found, stacks, tags, prefixes, read):
             verdict, note = stack_state(status)
             count_check("stack " + stack, "stack " + stack, "stack %s (%s%s)%s" % (
                 stack, status, ": " + note if note else "", " and %d nested stack(s)" % len(nested) if nested else ""),
-                (verdict, note))
+                verdict)
     if tags:
         shown = ", ".join("%s=%s" % (k, v) for k, v in tags.items())
         count_check("tags " + shown, "tags", "tags " + shown)

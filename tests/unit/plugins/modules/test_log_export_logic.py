@@ -87,8 +87,10 @@ def test_a_failed_task_is_never_reused_and_a_completed_one_is():
     stub.add_response("describe_export_tasks", {"exportTasks": [_task("t-failed", "FAILED")]})
     stub.add_response("describe_export_tasks", {"exportTasks": [_task("t-failed", "FAILED"), _task("t-ok")]})
     with stub:
-        assert log_export.find_task(stubbed.retrying(logs), GROUP, START, END, BUCKET, PREFIX) is None
-        assert log_export.find_task(stubbed.retrying(logs), GROUP, START, END, BUCKET, PREFIX)["taskId"] == "t-ok"
+        tasks = log_export.export_tasks(stubbed.retrying(logs))
+        assert log_export.find_task(tasks, GROUP, START, END, BUCKET, PREFIX) is None
+        tasks = log_export.export_tasks(stubbed.retrying(logs))
+        assert log_export.find_task(tasks, GROUP, START, END, BUCKET, PREFIX)["taskId"] == "t-ok"
 
 
 @pytest.mark.parametrize("entry, status, reason", [
@@ -101,6 +103,6 @@ def test_a_failed_task_is_never_reused_and_a_completed_one_is():
      "exports/inc/1/aws/lambda/f/ (exported by an earlier run)"),
 ])
 def test_each_end_of_a_task_is_its_check(entry, status, reason):
-    check = log_export.export_check(dict({"log_group": GROUP, "bucket": BUCKET, "prefix": PREFIX, "task_id": "t-1"},
-                                         **entry), "w")
+    check = log_export.export_check(dict({"log_group": GROUP, "prefix": PREFIX, "task_id": "t-1"}, **entry), "w",
+                                    BUCKET)
     assert check["status"] == status and check["reason"].startswith(reason), check
