@@ -66,14 +66,20 @@ def _event(sandbox, catalogue, name, hostile, inert=True):
     return event if inert else alarms.restore(event)
 
 
-def _run(sandbox, core, tmp_path, extra, playbook=os.path.join(ROOT, "playbooks", "incident.yml")):
-    vars_file = tmp_path / ("vars-%s.json" % uuid.uuid4().hex[:6])
-    vars_file.write_text(json.dumps(dict(sandbox.details(), ops_runbooks_alarm_raw_delivery=True, **extra)))
+def _core_env(core, **extra):
+    """The environment of an ansible-playbook of ``core``: this collection and the venv's collections, no venv of
+    the test's own leaking in."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ANSIBLE_CONFIG", "VIRTUAL_ENV")}
     env.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([os.path.join(ROOT, ".build", "collections"), SITE]),
-               OPS_RUNBOOKS_REPORTS_DIR=str(tmp_path / "reports"),
-               PATH=os.path.join(core, "bin") + os.pathsep + os.environ.get("PATH", ""))
+               PATH=os.path.join(core, "bin") + os.pathsep + os.environ.get("PATH", ""), **extra)
+    return env
+
+
+def _run(sandbox, core, tmp_path, extra, playbook=os.path.join(ROOT, "playbooks", "incident.yml")):
+    vars_file = tmp_path / ("vars-%s.json" % uuid.uuid4().hex[:6])
+    vars_file.write_text(json.dumps(dict(sandbox.details(), ops_runbooks_alarm_raw_delivery=True, **extra)))
+    env = _core_env(core, OPS_RUNBOOKS_REPORTS_DIR=str(tmp_path / "reports"))
     return subprocess.run([os.path.join(core, "bin", "ansible-playbook"), playbook,
                            "-i", os.path.join(ROOT, "inventories", "local"), "-e", "@%s" % vars_file],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
@@ -175,10 +181,7 @@ def _names_run(core, tmp_path, known):
     names.write_text("%s-Api-1\nother-fn\n" % hostile)
     play = tmp_path / "names.yml"
     play.write_text(NAMES_PLAY % {"names": names, "known": known, "hostile": hostile.replace('"', '\\"')})
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ANSIBLE_CONFIG", "VIRTUAL_ENV")}
-    env.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([os.path.join(ROOT, ".build", "collections"), SITE]),
-               PATH=os.path.join(core, "bin") + os.pathsep + os.environ.get("PATH", ""))
+    env = _core_env(core)
     proc = subprocess.run([os.path.join(core, "bin", "ansible-playbook"), str(play), "-i", "localhost,",
                            "-c", "local", "-e", "ansible_python_interpreter=" + os.path.join(core, "bin", "python")],
                           capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300, check=False)

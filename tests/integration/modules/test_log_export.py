@@ -4,6 +4,7 @@ runbook 004 "Export Logs for Analysis" - what lands in the bucket, a second run 
 check mode that starts nothing, an empty window that is no pass, a failed task, and the IAM actions it needs."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gzip
 import time
@@ -16,12 +17,12 @@ from iam import assert_denied, documented_actions, policy
 pytestmark = pytest.mark.moto_only("CloudWatch Logs export tasks: moto's")
 
 
-@pytest.fixture
-def world(aws):
-    """Two log groups with events a minute old, a bucket; the bucket emptied and removed, the groups deleted."""
-    logs, s3, tag = aws("logs"), aws("s3"), uuid.uuid4().hex[:8]
-    groups = ["/test/le-%s/api" % tag, "/test/le-%s/worker" % tag]
-    bucket = "le-exports-%s" % tag
+@contextlib.contextmanager
+def _log_world(client, names):
+    """Log groups ``names`` under a fresh tag, each with three events a minute old, and a bucket; afterwards the
+    bucket emptied and removed, the groups deleted. ``client``: the sandbox's (service -> client)."""
+    logs, s3, tag = client("logs"), client("s3"), uuid.uuid4().hex[:8]
+    groups, bucket = ["/test/le-%s/%s" % (tag, name) for name in names], "le-exports-%s" % tag
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     now = int(time.time() * 1000)
     for group in groups:
@@ -29,14 +30,23 @@ def world(aws):
         logs.create_log_stream(logGroupName=group, logStreamName="s1")
         logs.put_log_events(logGroupName=group, logStreamName="s1", logEvents=[
             {"timestamp": now - 60000 + i, "message": "%s line %d" % (group, i)} for i in range(3)])
-    start = datetime.datetime.fromtimestamp(now / 1000 - 600, datetime.timezone.utc).replace(microsecond=0)
-    end = start + datetime.timedelta(minutes=20)
-    yield {"groups": groups, "bucket": bucket, "start": start.isoformat(), "end": end.isoformat()}
-    for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-        s3.delete_object(Bucket=bucket, Key=obj["Key"])
-    s3.delete_bucket(Bucket=bucket)
-    for group in groups:
-        logs.delete_log_group(logGroupName=group)
+    try:
+        yield groups, bucket, now
+    finally:
+        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+        for group in groups:
+            logs.delete_log_group(logGroupName=group)
+
+
+@pytest.fixture
+def world(aws):
+    """Two log groups with events a minute old, a bucket, and a window around the events."""
+    with _log_world(aws, ["api", "worker"]) as (groups, bucket, now):
+        start = datetime.datetime.fromtimestamp(now / 1000 - 600, datetime.timezone.utc).replace(microsecond=0)
+        end = start + datetime.timedelta(minutes=20)
+        yield {"groups": groups, "bucket": bucket, "start": start.isoformat(), "end": end.isoformat()}
 
 
 def _args(world, **extra):
@@ -92,14 +102,7 @@ def test_a_group_that_does_not_exist_fails_naming_it(run_module, world):
 def test_least_privilege(iam_sandbox, run_module_iam):
     actions = documented_actions("log_export")
     assert set(actions) == {"logs:DescribeExportTasks", "logs:FilterLogEvents", "logs:CreateExportTask", "s3:ListBucket"}
-    logs, s3, tag = iam_sandbox.client("logs"), iam_sandbox.client("s3"), uuid.uuid4().hex[:8]
-    group, bucket = "/test/le-iam-%s" % tag, "le-iam-%s" % tag
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    logs.create_log_group(logGroupName=group)
-    logs.create_log_stream(logGroupName=group, logStreamName="s1")
-    logs.put_log_events(logGroupName=group, logStreamName="s1",
-                        logEvents=[{"timestamp": int(time.time() * 1000) - 1000, "message": "x"}])
-    try:
+    with _log_world(iam_sandbox.client, ["iam"]) as ([group], bucket, _now):
         for index, missing in enumerate([None] + actions):
             args = {"log_group_names": [group], "destination": bucket, "destination_prefix": "iam/%d" % index,
                     "start_time": "1h"}
@@ -108,8 +111,3 @@ def test_least_privilege(iam_sandbox, run_module_iam):
                 assert not result.get("failed"), result["msg"]
             else:
                 assert_denied(result, missing)
-    finally:
-        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=obj["Key"])
-        s3.delete_bucket(Bucket=bucket)
-        logs.delete_log_group(logGroupName=group)
