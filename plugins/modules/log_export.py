@@ -115,6 +115,8 @@ checks:
   elements: dict
 """
 
+import re
+
 try:
     import botocore
 except ImportError:
@@ -148,6 +150,7 @@ ARGUMENT_SPEC = dict(
 )
 
 FAILED = ("FAILED", "CANCELLED")
+LOG_GROUP_NAME = re.compile(r"\A[.\-_/#A-Za-z0-9]{1,512}\Z")
 ACTIVE = ("PENDING", "RUNNING", "PENDING_CANCEL")
 
 
@@ -158,6 +161,10 @@ def validate(params, now):
         raise InvalidInput("log_group_names: give at least one log group, none empty")
     if len(set(groups)) != len(groups):
         raise InvalidInput("log_group_names: %s is given twice" % next(g for g in groups if groups.count(g) > 1))
+    refused = [g for g in groups if not LOG_GROUP_NAME.match(g)]
+    if refused:  # AWS's own pattern: such a name is no group, and it never reaches a call
+        raise InvalidInput("log_group_names: %r is no log group name (AWS allows 1 to 512 letters, digits and . - _ / #)"
+                           % refused[0])
     if not params["destination"]:
         raise InvalidInput("destination: give the bucket")
     prefix = params["destination_prefix"].strip("/")

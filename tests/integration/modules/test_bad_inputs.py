@@ -762,6 +762,8 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
     le = [
         (dict(le_ok, log_group_names=[]), "log_group_names: give at least one log group"),
         (dict(le_ok, log_group_names=["/a", "/a"]), "log_group_names: /a is given twice"),
+        (dict(le_ok, log_group_names=["/a", "/aws/lambda/x;touch /tmp/le"]),
+         "log_group_names: '/aws/lambda/x;touch /tmp/le' is no log group name"),
         (dict(le_ok, destination_prefix="/"), "destination_prefix: give a key prefix"),
         (dict(le_ok, start_time="yesterday"), "start_time: 'yesterday' is neither an ISO 8601 timestamp"),
         (dict(le_ok, start_time="2026-12-07T10:00:00Z", end_time="2026-12-07T09:00:00Z"),

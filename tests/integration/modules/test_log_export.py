@@ -99,6 +99,24 @@ def test_a_group_that_does_not_exist_fails_naming_it(run_module, world):
         result["msg"]
 
 
+@pytest.mark.parametrize("hostile", [
+    "/aws/lambda/{{ lookup('ansible.builtin.pipe', 'touch %(marker)s') }}",
+    "/aws/lambda/x; touch %(marker)s",
+    "/aws/lambda/$(touch %(marker)s)`touch %(marker)s`",
+    "/aws/lambda/x\ntouch %(marker)s",
+])
+def test_a_name_aws_refuses_is_refused_before_any_call_as_data(run_module, aws, world, tmp_path, hostile):
+    """Hostile names (Jinja, shell metacharacters, a newline) beside a real group: the run fails naming the parameter
+    and the name as it was given, nothing is evaluated, no export task is started for either group."""
+    marker = tmp_path / "evaluated"
+    name = hostile % {"marker": marker}
+    result = run_module("log_export", _args(world, log_group_names=[world["groups"][0], name]))
+    assert result["failed"] is True and result["msg"].startswith("log_group_names: %r is no log group name" % name)
+    assert "Traceback" not in result.get("module_stderr", "") and not marker.exists()
+    assert not [t for t in aws("logs").describe_export_tasks()["exportTasks"] if t["logGroupName"] in world["groups"]]
+    assert _keys(aws, world) == []
+
+
 def test_least_privilege(iam_sandbox, run_module_iam):
     actions = documented_actions("log_export")
     assert set(actions) == {"logs:DescribeExportTasks", "logs:FilterLogEvents", "logs:CreateExportTask", "s3:ListBucket"}

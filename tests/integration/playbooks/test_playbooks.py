@@ -642,3 +642,20 @@ def test_rds_restore_of_a_named_snapshot_made_like_its_source(rds_source, run_pl
     refused = run_playbook("playbooks/restore.yml", dict(args, backup_restore_rds=other))
     assert refused.returncode != 0 and "is no snapshot of %s" % name in refused.stdout, refused.stdout[-3000:]
     assert not [i for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"] == name + "-other"]
+
+
+def test_rds_restore_of_a_hostile_snapshot_name_refuses_it_as_data(rds_source, run_playbook, tmp_path):
+    """A snapshot name with shell metacharacters (as a survey answer could give it) reaches no shell and no call that
+    creates: the run fails naming the variable and quoting the name; nothing is evaluated, no instance is made."""
+    rds, name = rds_source
+    marker = tmp_path / "evaluated"
+    hostile = "x; touch %s $(touch %s) `touch %s` | touch %s" % ((marker,) * 4)
+    refused = run_playbook("playbooks/restore.yml", {
+        "backup_restore_action": "restore_rds", "ops_runbooks_confirm": True, "backup_restore_rds": {
+            "db_instance_identifier": name, "target_db_instance_identifier": name + "-hostile",
+            "rds_snapshot_identifier": hostile}})
+    assert refused.returncode != 0 and "backup_restore_rds.rds_snapshot_identifier: %s is no snapshot of %s" % (
+        hostile, name) in refused.stdout, refused.stdout[-3000:]
+    assert not marker.exists()
+    assert not [i for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(
+        name + "-hostile")]

@@ -56,6 +56,15 @@ def test_what_blocks_the_restore_names_the_variable(request_, snapshots, source,
     assert rds_restore_plan(snapshots, source, request_)["error"].startswith(error)
 
 
+@pytest.mark.parametrize("hostile", ["{{ lookup('ansible.builtin.pipe', 'id') }}", "x; touch /tmp/m $(id) `id`",
+                                     "before-upgrade\nrds:db-2026-12-01", "before-upgrade "])
+def test_a_hostile_snapshot_name_is_compared_as_data_and_refused_as_given(hostile):
+    """A name is found only by equality - never a pattern, a prefix or a trimmed form - and is quoted back as given."""
+    plan = rds_restore_plan(SNAPSHOTS, SOURCE, dict(REQUEST, rds_snapshot_identifier=hostile))
+    assert plan["snapshot"] == "" and plan["error"].startswith(
+        "backup_restore_rds.rds_snapshot_identifier: %s is no snapshot of db" % hostile)
+
+
 def test_a_snapshot_of_another_instance_is_never_taken():
     theirs = {"snapshots": [dict(SNAPSHOTS["snapshots"][0], db_instance_identifier="other")]}
     assert rds_restore_plan(theirs, SOURCE, REQUEST)["error"].startswith("no available snapshot of db")
