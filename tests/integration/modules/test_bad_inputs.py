@@ -758,6 +758,17 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    sync_ok = {"source": "{bucket}", "destination": "bi-sync-backup"}
+    sync = [
+        (dict(sync_ok, source=""), "source: give a bucket name ('' is none)"),
+        (dict(sync_ok, destination="s3://x/y"), "destination: give a bucket name ('s3://x/y' is none)"),
+        (dict(sync_ok, destination="{bucket}"), "destination: {bucket} is the source itself"),
+        (dict(sync_ok, concurrency=0), "concurrency: 0 is out of range"),
+        (dict(sync_ok, wait_timeout=0), "wait_timeout: 0 is out of range"),
+        (dict(sync_ok, max_listed=-1), "max_listed: -1 is out of range"),
+        (dict(sync_ok, destination="bi-no-such-bucket"), "NoSuchBucket"),
+        (dict(sync_ok, fail_on="maybe"), "value of fail_on must be one of"),
+    ]
     le_ok = {"log_group_names": ["/aws/lambda/x"], "destination": "b", "destination_prefix": "p", "start_time": "1h"}
     le = [
         (dict(le_ok, log_group_names=[]), "log_group_names: give at least one log group"),
@@ -780,7 +791,8 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("dynamodb_ttl_state", tt), ("incident_record", ir), ("lambda_config", lcf),
                           ("lambda_state", lst), ("lambda_usage", lu), ("log_retention", lrt), ("metric_series", ms),
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
-                          ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc)):
+                          ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
+                          ("s3_bucket_sync", sync)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

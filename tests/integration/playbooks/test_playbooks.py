@@ -659,3 +659,45 @@ def test_rds_restore_of_a_hostile_snapshot_name_refuses_it_as_data(rds_source, r
     assert not marker.exists()
     assert not [i for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(
         name + "-hostile")]
+
+
+def test_sync_bucket_copies_to_the_backup_and_deletes_only_when_told(sandbox, run_playbook, tmp_path):
+    """Runbook 000 "Recovery Procedure" (aws s3 sync to the backup bucket) through playbooks/restore.yml: refused
+    unconfirmed in production (nothing copied); confirmed, the backup gets what it lacks - a hostile key as data in
+    the report - and keeps what only it holds; with delete that goes too; a second run copies nothing."""
+    s3, tag = sandbox.client("s3"), datetime.datetime.now().strftime("%H%M%S%f")
+    source, backup, marker = "pb-sync-src-" + tag, "pb-sync-bak-" + tag, tmp_path / "evaluated"
+    hostile = "feeds/{{ lookup('ansible.builtin.pipe', 'touch %s') }}.json" % marker
+    for bucket in (source, backup):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3.put_object(Bucket=source, Key="feeds/a.json", Body=b"a")
+    s3.put_object(Bucket=source, Key=hostile, Body=b"h")
+    s3.put_object(Bucket=backup, Key="feeds/old.json", Body=b"o")
+
+    def keys():
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=backup).get("Contents", []))
+
+    args = {"backup_restore_action": "sync_bucket", "backup_restore_sync": {"source": source, "destination": backup}}
+    try:
+        refused = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_confirm=False,
+                                                             ops_runbooks_production_accounts=["123456789012"]))
+        assert refused.returncode != 0 and keys() == ["feeds/old.json"], refused.stdout[-3000:]
+        assert "sync_bucket" in refused.stdout and "ops_runbooks_confirm" in refused.stdout
+        done = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_confirm=True))
+        assert done.returncode == 0, done.stdout[-3000:]
+        assert keys() == sorted(["feeds/a.json", hostile, "feeds/old.json"]) and not marker.exists()
+        report = json.loads((done.reports / "sync_bucket-local.json").read_text())
+        assert sorted(report["copied"]) == sorted(["feeds/a.json", hostile]) and report["extra"] == ["feeds/old.json"]
+        assert [c["status"] for c in report["checks"]] == ["warn"]
+        deleting = dict(args, ops_runbooks_confirm=True, backup_restore_sync=dict(args["backup_restore_sync"],
+                                                                                  delete=True))
+        pruned = run_playbook("playbooks/restore.yml", deleting)
+        assert pruned.returncode == 0 and keys() == sorted(["feeds/a.json", hostile]), pruned.stdout[-3000:]
+        again = run_playbook("playbooks/restore.yml", deleting)
+        assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+        assert not marker.exists()
+    finally:
+        for bucket in (source, backup):
+            for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+            s3.delete_bucket(Bucket=bucket)
