@@ -9,6 +9,8 @@ With HEALTH_PORT, the same process also serves ``GET /health`` on 127.0.0.1:HEAL
 the application health endpoint of the runbooks (000's API ``/health``, 003's ``http://localhost:8000/health``) for
 the health checks, living exactly as long as the emulator. ``GET /api/health`` answers the same until a test asks
 it to fail: ``POST /api/health?status=500`` makes it answer 500 (``{"status": "error"}``), ``?status=200`` heals it.
+``GET /lambda-code/<account>/<region>/<function>/<version>`` serves a function version's deployment package: the
+address GetFunction answers as ``Code.Location`` (patch 8 below).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import sys
 import threading
 from xml.sax.saxutils import escape
 
+from moto.awslambda import models as lambda_models
+from moto.awslambda_simple import models as lambda_simple_models
 from moto.cloudwatch import models as cloudwatch_models
 from moto.core.config import default_user_config
 from moto.core.responses import BaseResponse
@@ -195,6 +199,39 @@ def _assume_role(self):
 TokenResponse.assume_role = _assume_role
 
 
+# 8. moto's GetFunction answers Code.Location with an address on AWS's S3 (awslambda-<region>-tasks.s3...amazonaws.com)
+#    that serves nothing here, and the sandbox sends no traffic off 127.0.0.1. Lambda answers a presigned URL from
+#    which the function's deployment package downloads; answer one on this process's health server instead
+#    (GET /lambda-code/<account>/<region>/<function>/<version>), serving the bytes moto keeps for that version. Only
+#    with HEALTH_PORT; an image function keeps its ImageUri.
+_ORIGINAL_GET_CODE = lambda_models.LambdaFunction.get_code
+_CODE_PORT = []
+
+
+def _get_code(self):
+    answer = _ORIGINAL_GET_CODE(self)
+    if _CODE_PORT and (answer.get("Code") or {}).get("RepositoryType") == "S3" and getattr(self, "code_bytes", None):
+        answer["Code"]["Location"] = "http://127.0.0.1:%d/lambda-code/%s/%s/%s/%s" % (
+            _CODE_PORT[0], self.account_id, self.region, self.function_name, self.version)
+    return answer
+
+
+lambda_models.LambdaFunction.get_code = _get_code
+
+
+def _code_of(path):
+    """The deployment package of ``/lambda-code/<account>/<region>/<function>/<version>``, or None."""
+    parts = path.split("/")
+    if len(parts) != 6 or parts[1] != "lambda-code":
+        return None
+    account, region, function, version = parts[2:]
+    try:  # Lambda without Docker lives in the awslambda_simple backend (see the top of this file)
+        found = lambda_simple_models.lambda_simple_backends[account][region].get_function(function, version)
+    except Exception:  # pylint: disable=broad-except  # moto's not-found errors: answered 404
+        return None
+    return getattr(found, "code_bytes", None) or None
+
+
 class _Health(http.server.BaseHTTPRequestHandler):
     api_status = 200  # what GET /api/health answers; POST /api/health?status=N sets it (200 or 500)
 
@@ -205,6 +242,8 @@ class _Health(http.server.BaseHTTPRequestHandler):
         elif path == "/api/health":
             status = _Health.api_status
             self._answer(status, {"status": "ok" if status == 200 else "error"})
+        elif _code_of(path) is not None:
+            self._send(200, "application/zip", _code_of(path))
         else:
             self._answer(404, {"error": "not found"})
 
@@ -218,9 +257,11 @@ class _Health(http.server.BaseHTTPRequestHandler):
         self._answer(200, {"api_status": _Health.api_status})
 
     def _answer(self, status, document):
-        body = json.dumps(document).encode()
+        self._send(status, "application/json", json.dumps(document).encode())
+
+    def _send(self, status, content_type, body):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -232,5 +273,6 @@ class _Health(http.server.BaseHTTPRequestHandler):
 if __name__ == "__main__":
     if len(sys.argv) > 2:
         health = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), _Health)
+        _CODE_PORT.append(int(sys.argv[2]))
         threading.Thread(target=health.serve_forever, daemon=True).start()
     main(["-H", "127.0.0.1", "-p", sys.argv[1]])

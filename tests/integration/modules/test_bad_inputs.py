@@ -758,6 +758,19 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    ce_ok = {"function_name": "{function}", "alias": "live", "destination": "{bucket}"}
+    ce = [
+        (dict(ce_ok, function_name=""), "function_name: give the function"),
+        (dict(ce_ok, versions=["1"]), "alias: give either alias or versions"),
+        ({"function_name": "{function}", "destination": "{bucket}"}, "alias: give either alias or versions"),
+        ({"function_name": "{function}", "versions": ["v1"], "destination": "{bucket}"},
+         "versions: 'v1' is no version (a published number or $LATEST)"),
+        (dict(ce_ok, destination="s3://b"), "destination: give a bucket name ('s3://b' is none)"),
+        (dict(ce_ok, kms_key_id=""), "kms_key_id: give a key, or leave it out for SSE-S3"),
+        (dict(ce_ok, wait_timeout=0), "wait_timeout: 0 is out of range"),
+        (dict(ce_ok, alias="no-such-alias"), "alias no-such-alias of function {function} not found"),
+        (dict(ce_ok, fail_on="maybe"), "value of fail_on must be one of"),
+    ]
     sync_ok = {"source": "{bucket}", "destination": "bi-sync-backup"}
     sync = [
         (dict(sync_ok, source=""), "source: give a bucket name ('' is none)"),
@@ -792,7 +805,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("lambda_state", lst), ("lambda_usage", lu), ("log_retention", lrt), ("metric_series", ms),
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
                           ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
-                          ("s3_bucket_sync", sync)):
+                          ("s3_bucket_sync", sync), ("lambda_code_export", ce)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

@@ -2,8 +2,10 @@
 """Playbooks against inventories/local pointed at the sandbox: the chain emulator -> module_defaults -> module -> report."""
 from __future__ import annotations
 
+import base64
 import datetime
 import gzip
+import hashlib
 import json
 import re
 import sys
@@ -701,3 +703,37 @@ def test_sync_bucket_copies_to_the_backup_and_deletes_only_when_told(sandbox, ru
             for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
                 s3.delete_object(Bucket=bucket, Key=obj["Key"])
             s3.delete_bucket(Bucket=bucket)
+
+
+def test_backup_exports_the_code_each_alias_serves_when_the_inventory_names_a_bucket(sandbox, run_playbook):
+    """Runbook 004 "Export Function Code" in playbooks/backup.yml: with ops_runbooks_code_export_bucket the package
+    of the version each function's alias serves lands in the bucket, its SHA-256 the version's CodeSha256, encrypted
+    with the inventory's key; the report holds a passed check per version; a second run stores nothing again."""
+    s3, lam = sandbox.client("s3"), sandbox.client("lambda")
+    bucket = "pb-code-%s" % datetime.datetime.now().strftime("%H%M%S%f")
+    functions = ["ai-investment-score", "ai-investment-streaming"]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    args = {"backup_restore_tables": [], "ops_runbooks_code_export_bucket": bucket,
+            "backup_restore_functions": functions}
+    try:
+        first = run_playbook("playbooks/backup.yml", args)
+        assert first.returncode == 0, first.stdout[-3000:]
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+        expected = []
+        for function in functions:
+            version = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+            sha = lam.get_function(FunctionName=function, Qualifier=version)["Configuration"]["CodeSha256"]
+            key = "lambda-code/%s/%s/%s.zip" % (function, version, base64.b64decode(sha).hex())
+            body = s3.get_object(Bucket=bucket, Key=key)
+            assert base64.b64encode(hashlib.sha256(body["Body"].read()).digest()).decode() == sha
+            assert body["ServerSideEncryption"] == "aws:kms"
+            expected.append(key)
+        assert keys == sorted(expected)
+        report = json.loads((first.reports / "backup-local.json").read_text())
+        assert [(c["check"], c["status"]) for c in report["checks"]] == [("code export", "pass")] * 2
+        again = run_playbook("playbooks/backup.yml", args)
+        assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    finally:
+        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
