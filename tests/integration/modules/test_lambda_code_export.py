@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 
+from buckets import scratch_bucket
 from iam import assert_denied, documented_actions, policy
 from test_lambda_rollback import ROLE, _zip
 
@@ -36,13 +37,10 @@ def _world(client):
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="2",
                      RoutingConfig={"AdditionalVersionWeights": {"1": 0.1}})
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     try:
-        yield name, bucket, packages
+        with scratch_bucket(s3, bucket):
+            yield name, bucket, packages
     finally:
-        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=obj["Key"])
-        s3.delete_bucket(Bucket=bucket)
         lam.delete_function(FunctionName=name)
 
 

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from buckets import scratch_bucket
 from iam import assert_denied, documented_actions, policy
 
 pytestmark = pytest.mark.moto_only("CloudWatch Logs export tasks: moto's")
@@ -23,7 +24,6 @@ def _log_world(client, names):
     bucket emptied and removed, the groups deleted. ``client``: the sandbox's (service -> client)."""
     logs, s3, tag = client("logs"), client("s3"), uuid.uuid4().hex[:8]
     groups, bucket = ["/test/le-%s/%s" % (tag, name) for name in names], "le-exports-%s" % tag
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     now = int(time.time() * 1000)
     for group in groups:
         logs.create_log_group(logGroupName=group)
@@ -31,11 +31,9 @@ def _log_world(client, names):
         logs.put_log_events(logGroupName=group, logStreamName="s1", logEvents=[
             {"timestamp": now - 60000 + i, "message": "%s line %d" % (group, i)} for i in range(3)])
     try:
-        yield groups, bucket, now
+        with scratch_bucket(s3, bucket):
+            yield groups, bucket, now
     finally:
-        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=obj["Key"])
-        s3.delete_bucket(Bucket=bucket)
         for group in groups:
             logs.delete_log_group(logGroupName=group)
 

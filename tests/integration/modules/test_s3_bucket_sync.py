@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from buckets import scratch_bucket
 from iam import assert_denied, documented_actions, policy
 
 pytestmark = pytest.mark.localstack
@@ -20,19 +21,8 @@ def _buckets(client, objects=None, backup=None):
     """A source bucket with ``objects`` ({key: body}) and a backup bucket with ``backup``; both emptied (every version)
     and removed afterwards. ``client``: the sandbox's (service -> client)."""
     s3, tag = client("s3"), uuid.uuid4().hex[:8]
-    names = ["sync-src-%s" % tag, "sync-bak-%s" % tag]
-    for name, content in zip(names, (objects or {}, backup or {})):
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        for key, body in content.items():
-            s3.put_object(Bucket=name, Key=key, Body=body)
-    try:
-        yield names
-    finally:
-        for name in names:
-            versions = s3.list_object_versions(Bucket=name)
-            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
-                s3.delete_object(Bucket=name, Key=v["Key"], VersionId=v["VersionId"])
-            s3.delete_bucket(Bucket=name)
+    with scratch_bucket(s3, "sync-src-" + tag, objects) as source, scratch_bucket(s3, "sync-bak-" + tag, backup) as bak:
+        yield [source, bak]
 
 
 def _content(s3, bucket):

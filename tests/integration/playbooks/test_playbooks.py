@@ -12,6 +12,7 @@ import sys
 
 import pytest
 import seed
+from buckets import scratch_bucket
 from queues import take
 
 
@@ -670,17 +671,13 @@ def test_sync_bucket_copies_to_the_backup_and_deletes_only_when_told(sandbox, ru
     s3, tag = sandbox.client("s3"), datetime.datetime.now().strftime("%H%M%S%f")
     source, backup, marker = "pb-sync-src-" + tag, "pb-sync-bak-" + tag, tmp_path / "evaluated"
     hostile = "feeds/{{ lookup('ansible.builtin.pipe', 'touch %s') }}.json" % marker
-    for bucket in (source, backup):
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    s3.put_object(Bucket=source, Key="feeds/a.json", Body=b"a")
-    s3.put_object(Bucket=source, Key=hostile, Body=b"h")
-    s3.put_object(Bucket=backup, Key="feeds/old.json", Body=b"o")
 
     def keys():
         return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=backup).get("Contents", []))
 
     args = {"backup_restore_action": "sync_bucket", "backup_restore_sync": {"source": source, "destination": backup}}
-    try:
+    with scratch_bucket(s3, source, {"feeds/a.json": b"a", hostile: b"h"}), \
+            scratch_bucket(s3, backup, {"feeds/old.json": b"o"}):
         refused = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_confirm=False,
                                                              ops_runbooks_production_accounts=["123456789012"]))
         assert refused.returncode != 0 and keys() == ["feeds/old.json"], refused.stdout[-3000:]
@@ -698,11 +695,6 @@ def test_sync_bucket_copies_to_the_backup_and_deletes_only_when_told(sandbox, ru
         again = run_playbook("playbooks/restore.yml", deleting)
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
         assert not marker.exists()
-    finally:
-        for bucket in (source, backup):
-            for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=obj["Key"])
-            s3.delete_bucket(Bucket=bucket)
 
 
 def test_backup_exports_the_code_each_alias_serves_when_the_inventory_names_a_bucket(sandbox, run_playbook):
@@ -712,10 +704,9 @@ def test_backup_exports_the_code_each_alias_serves_when_the_inventory_names_a_bu
     s3, lam = sandbox.client("s3"), sandbox.client("lambda")
     bucket = "pb-code-%s" % datetime.datetime.now().strftime("%H%M%S%f")
     functions = ["ai-investment-score", "ai-investment-streaming"]
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     args = {"backup_restore_tables": [], "ops_runbooks_code_export_bucket": bucket,
             "backup_restore_functions": functions}
-    try:
+    with scratch_bucket(s3, bucket):
         first = run_playbook("playbooks/backup.yml", args)
         assert first.returncode == 0, first.stdout[-3000:]
         keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
@@ -733,7 +724,3 @@ def test_backup_exports_the_code_each_alias_serves_when_the_inventory_names_a_bu
         assert [(c["check"], c["status"]) for c in report["checks"]] == [("code export", "pass")] * 2
         again = run_playbook("playbooks/backup.yml", args)
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
-    finally:
-        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=obj["Key"])
-        s3.delete_bucket(Bucket=bucket)
