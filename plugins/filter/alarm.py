@@ -14,8 +14,8 @@ from ansible_collections.ops.runbooks.plugins.plugin_utils.data import as_data
 # acts on and whether it acts. The title and the severity are the rulebook's job_args on AAP (its survey asks them).
 CHECKED = ("incident_response_functions", "incident_response_actions", "incident_response_resolve",
            "incident_response_plan_only", "incident_response_confirm", "queue_ops_action", "queue_ops_dlq",
-           "troubleshooting_function", "troubleshooting_table", "troubleshooting_fix", "performance_functions",
-           "performance_apply")
+           "troubleshooting_function", "troubleshooting_table", "troubleshooting_ecs_cluster",
+           "troubleshooting_ecs_service", "troubleshooting_fix", "performance_functions", "performance_apply")
 
 
 def _hold(verified, budget):
@@ -61,6 +61,9 @@ def alarm_inputs(verified, budget=None, performance_window="1d", performance_per
         inputs = {"troubleshooting_problem": runbook.get("problem") or "",
                   "troubleshooting_function": runbook.get("function") or "",
                   "troubleshooting_table": runbook.get("table") or "", "troubleshooting_fix": False}
+        if runbook.get("problem") == "websocket":  # the service CloudWatch's alarm names (ClusterName, ServiceName)
+            inputs.update(troubleshooting_ecs_cluster=runbook.get("ecs_cluster") or "",
+                          troubleshooting_ecs_service=runbook.get("ecs_service") or "")
     elif procedure == "performance":
         inputs = {"performance_checks": ["lambda"], "performance_functions": list(runbook.get("functions") or []),
                   "performance_window": performance_window, "performance_period": performance_period,

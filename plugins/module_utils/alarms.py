@@ -287,14 +287,17 @@ def classify(alarm, catalogue):
     entry = next((e for e in catalogue if fnmatch.fnmatchcase(alarm["name"], e["alarm"])), None)
     if entry is None:
         return {"kind": "unknown", "procedure": "none", "severity": None, "actions": [], "problem": None,
-                "functions": [], "function": None, "queue": None, "table": None, "catalogue_entry": None}
+                "functions": [], "function": None, "queue": None, "table": None, "ecs_cluster": None,
+                "ecs_service": None, "catalogue_entry": None}
     dimensions = alarm.get("dimensions") or {}
     functions = list(entry.get("functions") or ([dimensions["FunctionName"]] if dimensions.get("FunctionName") else []))
     return {"kind": entry["kind"], "procedure": entry["procedure"], "severity": entry.get("severity"),
             "actions": list(entry.get("actions") or []), "problem": entry.get("problem"), "functions": functions,
             "function": functions[0] if functions else None,
             "queue": entry.get("queue") or dimensions.get("QueueName"),
-            "table": entry.get("table") or dimensions.get("TableName"), "catalogue_entry": entry["alarm"]}
+            "table": entry.get("table") or dimensions.get("TableName"),
+            "ecs_cluster": entry.get("cluster") or dimensions.get("ClusterName"),
+            "ecs_service": entry.get("service") or dimensions.get("ServiceName"), "catalogue_entry": entry["alarm"]}
 
 
 def event_of(claim, described, runbook):

@@ -48,7 +48,8 @@ TRANSIENT_ERROR_CODES = [
     "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
     "ProvisionedThroughputExceededException", "SlowDown", "PriorRequestNotComplete",
     "ServiceException", "ServiceUnavailableException", "InternalServerError", "InternalServerException",
-    "TransactionInProgressException", "500", "502", "503", "504",
+    "TransactionInProgressException", "ServerException",  # ECS names its 5xx ServerException
+    "500", "502", "503", "504",
 ]
 RETRIES = 10  # attempts of the retry decorator at most (jittered backoff from 3 s, each pause at most 60 s)
 DELAY, MAX_DELAY = 3, 60

@@ -758,6 +758,17 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    ecs_ok = {"cluster": "bi-cluster", "service": "bi-ws", "desired_count": 2}
+    ecs = [
+        (dict(ecs_ok, cluster=""), "cluster: give the cluster's name"),
+        (dict(ecs_ok, service=""), "service: give the service's name"),
+        ({"cluster": "c", "service": "s"}, "force_new_deployment: give force_new_deployment: true or a desired_count"),
+        (dict(ecs_ok, desired_count=-1), "desired_count: -1 is out of range"),
+        (dict(ecs_ok, min_interval="soon"), "min_interval: 'soon' is not a duration"),
+        (dict(ecs_ok, wait_timeout=-5), "wait_timeout: -5 is out of range"),
+        (dict(ecs_ok, poll_interval=0), "poll_interval: 0 is out of range"),
+        (dict(ecs_ok, cluster="bi-no-such-cluster"), "ClusterNotFound"),
+    ]
     ce_ok = {"function_name": "{function}", "alias": "live", "destination": "{bucket}"}
     ce = [
         (dict(ce_ok, function_name=""), "function_name: give the function"),
@@ -805,7 +816,8 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("lambda_state", lst), ("lambda_usage", lu), ("log_retention", lrt), ("metric_series", ms),
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
                           ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
-                          ("s3_bucket_sync", sync), ("lambda_code_export", ce)):
+                          ("s3_bucket_sync", sync), ("lambda_code_export", ce),
+                          ("ecs_service_redeploy", ecs)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

@@ -173,3 +173,42 @@ def test_discovery_of_the_stack_reads_every_kind_it_holds(run_module, names):
     assert len(found["roles"]) == 1 and found["roles"][0].startswith("agenticai-stack-ExecRole-")
     assert found["aliases"] == dict((n, [agenticai.ALIAS]) for n in names.values())
     assert found["kms_keys"] == []
+
+
+def test_websocket_troubleshooting_restarts_the_ecs_service_with_the_count_asked_for(run_playbook, aws):
+    """Runbook 004 P3 "WebSocket Connection Issues" against the stack's agenticai-websocket (fewer tasks running than
+    desired in the emulator): diagnosed, then - asked and confirmed - a new deployment with two tasks, read back from
+    ECS (desired count, a new PRIMARY deployment); the service is set back as it was afterwards."""
+    ecs = aws("ecs")
+
+    def service():
+        return ecs.describe_services(cluster="agenticai-cluster", services=["agenticai-websocket"],
+                                     include=["TAGS"])["services"][0]
+
+    before = service()
+    primary = [d["id"] for d in before["deployments"] if d["status"] == "PRIMARY"][0]
+    args = {"troubleshooting_problem": "websocket", "troubleshooting_fail_on_failure": False}
+    try:
+        diagnosed = run_playbook("playbooks/troubleshoot.yml", args, inventory=INVENTORY)
+        assert diagnosed.returncode == 0, diagnosed.stdout[-3000:]
+        report = _report(diagnosed, "troubleshoot-websocket")
+        found = {c["check"]: c["status"] for c in report["checks"]}
+        assert found["tasks running"] == ("fail" if before["runningCount"] < before["desiredCount"] else "pass")
+        assert found["security groups"] == "unknown"  # the stack's service is not awsvpc: nothing read, no pass
+        assert service()["desiredCount"] == before["desiredCount"]  # diagnosis changes nothing
+        fixed = run_playbook("playbooks/troubleshoot.yml", dict(args, troubleshooting_fix=True, ops_runbooks_confirm=True,
+                                                                troubleshooting_ecs_desired_count=2),
+                             inventory=INVENTORY)
+        assert fixed.returncode == 0, fixed.stdout[-3000:]
+        after = service()
+        assert after["desiredCount"] == 2 and after["runningCount"] == 2
+        new = [d["id"] for d in after["deployments"] if d["status"] == "PRIMARY"][0]
+        assert new != primary
+        report = _report(fixed, "troubleshoot-websocket")
+        assert report["fix"]["status"] == "applied", report["fix"]
+        assert [(c["action"], c["to"]["deployment_id"], c["to"]["desired_count"]) for c in report["changes"]] == [
+            ("ecs_service_redeploy", new, 2)]
+    finally:
+        ecs.update_service(cluster="agenticai-cluster", service="agenticai-websocket",
+                           desiredCount=before["desiredCount"])
+        ecs.untag_resource(resourceArn=before["serviceArn"], tagKeys=["ops.runbooks:restart"])

@@ -370,10 +370,10 @@ def test_bad_arguments_are_named(args, message):
 
 
 # ---- the alarm catalogue (inventories/shared/runbook_001_alarms.yml) --------------------------------------------
-def _catalogue():
+def _catalogue(name="runbook_001_alarms.yml"):
     import yaml  # pylint: disable=import-outside-toplevel
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    with open(os.path.join(root, "inventories", "shared", "runbook_001_alarms.yml")) as f:
+    with open(os.path.join(root, "inventories", "shared", name)) as f:
         return yaml.safe_load(f)["ops_runbooks_alarm_catalogue"]
 
 
@@ -405,12 +405,17 @@ def test_an_event_carries_its_catalogue_entry_with_the_resources_of_its_dimensio
     single = alarm_queue.classify(alarm_queue.parse_message(envelope(SINGLE))["alarm"], catalogue)
     assert single == {"kind": "function_errors", "procedure": "incident", "severity": "P2", "actions": ["rollback"],
                       "problem": None, "functions": ["ai-investment-score"], "function": "ai-investment-score",
-                      "queue": None, "table": None, "catalogue_entry": "ai-investment-*-errors"}
+                      "queue": None, "table": None, "ecs_cluster": None, "ecs_service": None,
+                      "catalogue_entry": "ai-investment-*-errors"}
     math = alarm_queue.classify(alarm_queue.parse_message(envelope(MATH))["alarm"], catalogue)  # its first metric's
     assert (math["kind"], math["function"]) == ("function_errors", "ai-investment-score")
     throttled = alarm_queue.classify({"name": "ai-investment-signals-throttled",
                                       "dimensions": {"TableName": "ai-investment-signals"}}, catalogue)
     assert (throttled["problem"], throttled["table"]) == ("dynamodb_throttling", "ai-investment-signals")
+    ecs = alarm_queue.classify({"name": "agenticai-prod-websocket-tasks", "dimensions": {
+        "ClusterName": "agenticai-cluster", "ServiceName": "agenticai-websocket"}}, _catalogue("runbook_004_alarms.yml"))
+    assert (ecs["procedure"], ecs["problem"], ecs["ecs_cluster"], ecs["ecs_service"]) == (
+        "troubleshoot", "websocket", "agenticai-cluster", "agenticai-websocket")
     five = alarm_queue.classify({"name": "ai-investment-api-5xx", "dimensions": {"ApiName": "ai-investment"}}, catalogue)
     assert five["actions"] == [] and "ai-investment-score" in five["functions"]  # the entry names the API's functions
     # a composite alarm has no dimensions: its entry names the resources
