@@ -49,9 +49,12 @@ _IAM_ACTION = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
-    # AWS Budgets authorizes its read calls as one action.
+    # AWS Budgets authorizes its read calls as one action, and its changes as another.
     "budgets:DescribeBudgets": "budgets:ViewBudget",
+    "budgets:DescribeBudget": "budgets:ViewBudget",
     "budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",
+    "budgets:CreateBudget": "budgets:ModifyBudget",
+    "budgets:CreateNotification": "budgets:ModifyBudget",
 }
 
 

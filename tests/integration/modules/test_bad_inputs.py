@@ -758,6 +758,17 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    cb_ok = {"budget_name": "bi-budget", "limit": 100, "sns_topic_arn": "arn:aws:sns:us-east-1:123456789012:t"}
+    cb = [
+        (dict(cb_ok, budget_name="a:b"), "budget_name: 'a:b' is no budget name"),
+        (dict(cb_ok, limit=0), "limit: 0.0 is out of range"),
+        (dict(cb_ok, alert_percents=[]), "alert_percents: give at least one percentage"),
+        (dict(cb_ok, alert_percents=[80, -1]), "alert_percents: -1.0 is out of range"),
+        (dict(cb_ok, sns_topic_arn="my-topic"), "sns_topic_arn: 'my-topic' is no SNS topic ARN"),
+        ({"budget_name": "b", "limit": 1}, "sns_topic_arn: give the topic (or emails) the alerts go to"),
+        (dict(cb_ok, emails=["not-an-address"]), "emails: 'not-an-address' is no email address"),
+        (dict(cb_ok, fail_on="maybe"), "value of fail_on must be one of"),
+    ]
     ecs_ok = {"cluster": "bi-cluster", "service": "bi-ws", "desired_count": 2}
     ecs = [
         (dict(ecs_ok, cluster=""), "cluster: give the cluster's name"),
@@ -817,7 +828,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
                           ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
                           ("s3_bucket_sync", sync), ("lambda_code_export", ce),
-                          ("ecs_service_redeploy", ecs)):
+                          ("ecs_service_redeploy", ecs), ("cost_budget", cb)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

@@ -145,3 +145,33 @@ def test_performance_apply_tunes_through_lambda_config_and_is_held_back_in_produ
     again = run_playbook("playbooks/performance.yml", args)
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", again.stdout), again.stdout[-1500:]
     assert served_config(sandbox, name) == ("2", 6, 512)
+
+
+def test_the_monthly_review_creates_the_budget_with_its_alert_when_asked(sandbox, run_playbook):
+    """Runbook 004 "Set Up Alerts" through monthly_review.yml -e ensure_budget=true: held back unconfirmed in
+    production (nothing created, the review goes on); then the budget of $100 with its 80 % alert to the topic,
+    read back from AWS Budgets, its check leading the cost part; a second run creates nothing."""
+    budgets, name = sandbox.client("budgets"), "ops-review-%d" % random.randrange(10 ** 6)
+    account = sandbox.client("sts").get_caller_identity()["Account"]
+    args = {"monthly_review_fail_on_failure": False, "monthly_review_parts": ["cost"], "ensure_budget": "true",
+            "cost_review_budget_name": name,
+            "ops_runbooks_budget_topic_arn": "arn:aws:sns:us-east-1:%s:ai-investment-alerts" % account}
+
+    def exists():
+        return any(b["BudgetName"] == name for b in budgets.describe_budgets(AccountId=account).get("Budgets", []))
+
+    try:
+        held = run_playbook("playbooks/monthly_review.yml", dict(args, ops_runbooks_production_accounts=[account]))
+        assert held.returncode == 0 and not exists(), held.stdout[-3000:]
+        assert "held back" in " ".join((held.stdout + held.stderr).split())
+        made = run_playbook("playbooks/monthly_review.yml", args)
+        assert made.returncode == 0 and exists(), made.stdout[-3000:]
+        notes = budgets.describe_notifications_for_budget(AccountId=account, BudgetName=name)["Notifications"]
+        assert [(n["NotificationType"], float(n["Threshold"])) for n in notes] == [("ACTUAL", 80.0)]
+        assert statuses(report(made, "monthly_review"))[(name, "budget")] == "pass"
+        again = run_playbook("playbooks/monthly_review.yml", args)
+        assert again.returncode == 0 and re.search(r"localhost\s+: ok=\d+\s+changed=0\s", again.stdout), \
+            again.stdout[-600:]
+    finally:
+        if exists():
+            budgets.delete_budget(AccountId=account, BudgetName=name)
