@@ -60,7 +60,8 @@ def derived_step(function, timeout, memory, duration_ms, warn_pct):
     return {"timeout": int(advice["recommended"]), "memory_size": int(memory or 0), "derived": advice["reason"]}
 
 
-def timeout_diagnosis(config, function, searches, duration_checks, window, steps, alias, p99_label=None, warn_pct=70):
+def timeout_diagnosis(config, function, searches, duration_checks, window, steps, alias, p99_label=None, warn_pct=70,
+                      trace_checks=None):
     """``{findings, plan, next_step}`` of a function that times out.
 
     ``config``: lambda_state's entry of the function; ``searches``: the two log_search results, "Task timed out"
@@ -69,7 +70,8 @@ def timeout_diagnosis(config, function, searches, duration_checks, window, steps
     from the function (``derived_step``, the rule the performance review recommends with, ``warn_pct`` its warning
     share). A timeout line counts against the current configuration only when it was cut at the current timeout
     (after a raise, older lines are evidence of the past); ERROR lines are a warning, not the verdict. The plan is
-    empty when nothing fails."""
+    empty when nothing fails. ``trace_checks``: xray_traces' checks of its slow and failed invocations (runbook 004
+    P2), taken as they are - evidence, never the verdict."""
     if not isinstance(config, dict) or not config.get("exists") or not isinstance(searches, list) \
             or len(searches) != 2:
         raise AnsibleFilterError("timeout_diagnosis: give lambda_state's entry of an existing function and the two "
@@ -92,7 +94,7 @@ def timeout_diagnosis(config, function, searches, duration_checks, window, steps
         checks.make_check(function, 'log "Task timed out"', checks.FAIL if now else checks.PASS, reason,
                           {"at_current_timeout": now, "at_older_timeouts": len(cut) - now}, 0),
         dict(log_to_check(errors, function), status=checks.WARN if errors_status == checks.FAIL else errors_status),
-    ] + list(duration_checks or [])
+    ] + list(duration_checks or []) + list(trace_checks or [])
     if steps:
         step = _next_step(steps, timeout)
         if step:  # memory is never lowered by the fix

@@ -758,6 +758,17 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    xr_ok = {"function_name": "{function}", "queries": ["fault"]}
+    xr = [
+        (dict(xr_ok, function_name="a b"), "function_name: 'a b' is no Lambda function name"),
+        (dict(xr_ok, queries=[]), "queries: name at least one of slow, fault, cold_start"),
+        (dict(xr_ok, queries=["latency"]), "value of queries must be one or more of"),
+        (dict(xr_ok, queries=["slow"]), "min_response_time: give the seconds from which a trace is slow"),
+        (dict(xr_ok, window="2d"), "window: 172800.0 is out of range (1 to 86400 seconds)"),
+        (dict(xr_ok, max_traces=0), "max_traces: 0 is out of range"),
+        (dict(xr_ok, top=-1), "top: -1 is out of range"),
+        (dict(xr_ok, function_name="bi-no-such-function"), "function bi-no-such-function not found"),
+    ]
     cb_ok = {"budget_name": "bi-budget", "limit": 100, "sns_topic_arn": "arn:aws:sns:us-east-1:123456789012:t"}
     cb = [
         (dict(cb_ok, budget_name="a:b"), "budget_name: 'a:b' is no budget name"),
@@ -828,7 +839,8 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("parameter_store_backup", psb), ("s3_access_check", sac), ("s3_status", s3s),
                           ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
                           ("s3_bucket_sync", sync), ("lambda_code_export", ce),
-                          ("ecs_service_redeploy", ecs), ("cost_budget", cb)):
+                          ("ecs_service_redeploy", ecs), ("cost_budget", cb),
+                          ("xray_traces", xr)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

@@ -48,6 +48,9 @@ def test_lambda_timeout_is_diagnosed_with_its_evidence_and_changes_nothing(sandb
     assert checks["log ERROR"]["status"] == "warn"
     longest = [c for c in result["checks"] if c["check"] == "metric" and "longest" in c["resource"]][0]
     assert longest["status"] == "fail" and "29500 > 24000" in longest["reason"]
+    # runbook 004 P2's X-Ray traces: evidence read, never a pass the sandbox cannot give (moto answers no filtered
+    # GetTraceSummaries; without active tracing X-Ray holds none)
+    assert checks["slow traces"]["status"] == "unknown" and checks["failed traces"]["status"] == "unknown"
     assert result["fix_plan"][0]["detail"].startswith("timeout 30 -> 300 s, memory 512 -> 1024 MB")
     assert result["fix"] == {"requested": False, "status": "not requested", "error": ""} and result["changes"] == []
     assert configuration(sandbox, made["function"])[:2] == (30, 512) and served(sandbox, made["function"]) == "1"
