@@ -30,6 +30,7 @@ from moto.core.exceptions import AWSError
 from moto.core.responses import BaseResponse
 from moto.iam import access_control
 from moto.iam.models import iam_backends
+from moto.s3 import exceptions as s3_exceptions
 from moto.s3 import responses as s3_responses
 from moto.sts.exceptions import STSClientError
 from moto.sts.responses import TokenResponse
@@ -237,6 +238,28 @@ def _code_of(path):
     except Exception:  # pylint: disable=broad-except  # moto's not-found errors: answered 404
         return None
     return getattr(found, "code_bytes", None) or None
+
+
+# 10. moto's GetBucketReplication answers every rule with the filter Prefix "" and DeleteMarkerReplication Disabled,
+#     whatever was put: a module that keeps the other rules of a bucket would rewrite them with that answer, and a
+#     rule read back never equals the one written. Answer what was put, as S3 does.
+def _get_bucket_replication(self):
+    self.data["Action"] = "GetBucketReplication"
+    replication = self.backend.get_bucket_replication(self.bucket_name)
+    if not replication:
+        raise s3_exceptions.ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = []
+    for rule in replication["Rule"]:
+        kept = rule.get("Filter") if isinstance(rule.get("Filter"), dict) else {}
+        marker = rule.get("DeleteMarkerReplication") if isinstance(rule.get("DeleteMarkerReplication"), dict) else {}
+        rules.append({"ID": rule["ID"], "Priority": rule["Priority"], "Status": rule["Status"],
+                      "DeleteMarkerReplication": {"Status": marker.get("Status") or "Disabled"},
+                      "Filter": {"Prefix": kept.get("Prefix") or ""}, "Destination": rule["Destination"]})
+    return self.serialized(s3_responses.ActionResult({"ReplicationConfiguration": {
+        "Role": replication["Role"], "Rules": rules}}))
+
+
+s3_responses.S3Response.get_bucket_replication = _get_bucket_replication
 
 
 # 9. moto's GetTraceSummaries with a FilterExpression (every query of the runbooks has one) answers a 500

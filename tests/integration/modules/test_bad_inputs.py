@@ -758,6 +758,16 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
         ({"fail_on": "maybe"}, "value of fail_on must be one of"),
         ({"postgres_database": "postgres", "connect_timeout": 0}, "connect_timeout: 0 is out of range", pg),
     ]
+    rep_ok = {"bucket": "{bucket}", "destination_bucket": "bi-replica", "role_arn": "arn:aws:iam::123456789012:role/r"}
+    rep = [
+        (dict(rep_ok, bucket="a/b"), "bucket: 'a/b' is no bucket name"),
+        (dict(rep_ok, destination_bucket="arn:aws:s3:::"), "destination_bucket: 'arn:aws:s3:::' is no bucket name"),
+        (dict(rep_ok, destination_bucket="{bucket}"), "destination_bucket: {bucket} is the bucket itself"),
+        (dict(rep_ok, role_arn="r"), "role_arn: 'r' is no IAM role ARN"),
+        (dict(rep_ok, rule_id=""), "rule_id: give an id of 1 to 255 characters"),
+        (dict(rep_ok, storage_class="COLD"), "value of storage_class must be one of"),
+        (dict(rep_ok, bucket="bi-no-such-bucket"), "NoSuchBucket"),
+    ]
     xr_ok = {"function_name": "{function}", "queries": ["fault"]}
     xr = [
         (dict(xr_ok, function_name="a b"), "function_name: 'a b' is no Lambda function name"),
@@ -840,7 +850,7 @@ def _cases():  # pylint: disable=too-many-locals,too-many-statements
                           ("secret_rotate", sr), ("security_audit", sa), ("resource_discovery", disc),
                           ("s3_bucket_sync", sync), ("lambda_code_export", ce),
                           ("ecs_service_redeploy", ecs), ("cost_budget", cb),
-                          ("xray_traces", xr)):
+                          ("xray_traces", xr), ("s3_replication", rep)):
         for case in cases:
             args, fragment = case[0], case[1]
             options = dict(case[2]) if len(case) > 2 else {}

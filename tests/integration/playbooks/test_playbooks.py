@@ -724,3 +724,27 @@ def test_backup_exports_the_code_each_alias_serves_when_the_inventory_names_a_bu
         assert [(c["check"], c["status"]) for c in report["checks"]] == [("code export", "pass")] * 2
         again = run_playbook("playbooks/backup.yml", args)
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+
+
+def test_replication_on_request_writes_the_rule_and_is_idempotent(sandbox, run_playbook):
+    """Runbook 004 cross-region replication on request, through playbooks/restore.yml: the rule to the backup bucket
+    read back from S3 (in production only when confirmed); a second run changes nothing."""
+    s3, tag = sandbox.client("s3"), datetime.datetime.now().strftime("%H%M%S%f")
+    role = "arn:aws:iam::123456789012:role/s3-replication"
+    with scratch_bucket(s3, "pb-rep-src-" + tag) as source, scratch_bucket(s3, "pb-rep-bak-" + tag) as backup:
+        for bucket in (source, backup):
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        args = {"backup_restore_action": "replication", "backup_restore_replication": {
+            "bucket": source, "destination_bucket": backup, "role_arn": role, "prefix": "feeds/"}}
+        refused = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_production_accounts=["123456789012"]))
+        assert refused.returncode != 0 and "ops_runbooks_confirm" in refused.stdout, refused.stdout[-3000:]
+        with pytest.raises(s3.exceptions.ClientError, match="ReplicationConfigurationNotFound"):
+            s3.get_bucket_replication(Bucket=source)
+        done = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_confirm=True))
+        assert done.returncode == 0, done.stdout[-3000:]
+        [rule] = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
+        assert (rule["ID"], rule["Filter"], rule["Destination"]["Bucket"]) == (
+            "ops-runbooks-to-" + backup, {"Prefix": "feeds/"}, "arn:aws:s3:::" + backup)
+        again = run_playbook("playbooks/restore.yml", dict(args, ops_runbooks_confirm=True))
+        assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+        s3.delete_bucket_replication(Bucket=source)
