@@ -28,6 +28,24 @@ def add_queue_arns(stub, *urls):
                                                                   + url.rsplit("/", 1)[1]}})
 
 
+def fake_clock(monkeypatch, module):
+    """No real sleeping in ``module``'s ``poll``: each pause advances a fake monotonic clock. Returns the clock,
+    ``[seconds]``, for the test to read how long the module waited."""
+    from ansible_collections.ops.runbooks.plugins.module_utils import waiting  # pylint: disable=import-outside-toplevel
+    now = [0.0]
+
+    def fake_poll(probe, interval, timeout):
+        original = waiting.pause
+        waiting.pause = lambda seconds: now.__setitem__(0, now[0] + seconds)
+        try:
+            return waiting.poll(probe, interval, timeout, clock=lambda: now[0])
+        finally:
+            waiting.pause = original
+
+    monkeypatch.setattr(module, "poll", fake_poll)
+    return now
+
+
 def retrying(stubbed_client):
     """The stubbed client behind the same retrying wrapper the modules use."""
     return RetryingBotoClientWrapper(stubbed_client, retry_decorator())

@@ -34,20 +34,7 @@ def _describe(stub, service):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """No real sleeping: each pause advances a fake monotonic clock."""
-    now = [0.0]
-    from ansible_collections.ops.runbooks.plugins.module_utils import waiting
-
-    def fake_poll(probe, interval, timeout):
-        original = waiting.pause
-        waiting.pause = lambda seconds: now.__setitem__(0, now[0] + seconds)
-        try:
-            return waiting.poll(probe, interval, timeout, clock=lambda: now[0])
-        finally:
-            waiting.pause = original
-
-    monkeypatch.setattr(mod, "poll", fake_poll)
-    return now
+    return stubbed.fake_clock(monkeypatch, mod)
 
 
 def test_a_service_that_does_not_get_steady_is_waited_for_until_wait_timeout(clock):

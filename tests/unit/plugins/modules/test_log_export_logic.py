@@ -32,20 +32,7 @@ def _task(task_id, code="COMPLETED"):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """No real sleeping: each pause advances a fake monotonic clock."""
-    now = [0.0]
-    monkeypatch.setattr(log_export, "poll", lambda probe, interval, timeout: _poll(probe, interval, timeout, now))
-    return now
-
-
-def _poll(probe, interval, timeout, now):
-    from ansible_collections.ops.runbooks.plugins.module_utils import waiting
-    original = waiting.pause
-    waiting.pause = lambda seconds: now.__setitem__(0, now[0] + seconds)
-    try:
-        return waiting.poll(probe, interval, timeout, clock=lambda: now[0])
-    finally:
-        waiting.pause = original
+    return stubbed.fake_clock(monkeypatch, log_export)
 
 
 def test_the_slot_taken_by_another_task_is_waited_for_then_the_export_starts(clock):
